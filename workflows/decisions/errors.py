@@ -1,0 +1,52 @@
+"""Errors raised by the DMN evaluator and its FEEL interpreter."""
+from __future__ import annotations
+
+
+class FeelError(Exception):
+    """A FEEL syntax or evaluation problem; the model layer adds decision/rule/column context."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+class DecisionError(Exception):
+    """A problem a process owner can cause: bad model, bad cell, bad input, hit-policy violation.
+
+    str() is the full human message; the attributes let callers (API, logs) point at the cell.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        decision_id: str | None = None,
+        rule_index: int | None = None,
+        column: str | None = None,
+        column_kind: str = "column",
+        filename: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.message = message
+        self.decision_id = decision_id
+        self.rule_index = rule_index
+        self.column = column
+        self.column_kind = column_kind
+        self.filename = filename
+        self.line = line
+        super().__init__(self._full())
+
+    def _full(self) -> str:
+        where: list[str] = []
+        if self.filename:
+            where.append(f"{self.filename}" + (f" line {self.line}" if self.line else ""))
+        elif self.line:
+            where.append(f"line {self.line}")
+        if self.decision_id:
+            where.append(f"Decision '{self.decision_id}'")
+        if self.rule_index is not None:
+            where.append(f"rule {self.rule_index}")
+        if self.column:
+            where.append(f"{self.column_kind} '{self.column}'")
+        return (", ".join(where) + ": " + self.message) if where else self.message

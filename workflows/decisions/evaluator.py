@@ -1,0 +1,307 @@
+"""Evaluating compiled decisions: hit policies, required decisions, results for audit logs."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import DecisionError, FeelError
+from .feel import FeelFunction
+from .model import Decision, DecisionTable, InputData, Rule, load_parts, read_source
+from .values import (
+    DECIMAL_CONTEXT, compare, equal, from_python, number_or_none, parse_date, parse_date_time,
+    parse_duration, parse_time, to_json, to_python, type_name,
+)
+
+
+@dataclass
+class MatchedRule:
+    index: int  # 1-based rule number as shown in the modeller
+    rule_id: str | None
+    annotation: str | None
+    outputs: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "ruleId": self.rule_id, "annotation": self.annotation,
+                "outputs": to_json(self.outputs)}
+
+
+@dataclass
+class DecisionResult:
+    decision_id: str
+    decision_name: str
+    hit_policy: str | None  # None for a literal-expression decision
+    value: Any
+    matched_rules: list[MatchedRule] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    required: dict[str, DecisionResult] = field(default_factory=dict)  # results of required decisions
+    raw_value: Any = None  # the FEEL value (Decimals kept) that dependent decisions saw
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "decision": self.decision_id, "decisionName": self.decision_name,
+            "hitPolicy": self.hit_policy, "value": to_json(self.value),
+            "matchedRules": [r.to_dict() for r in self.matched_rules],
+            "inputs": to_json(self.inputs),
+        }
+        if self.required:
+            out["required"] = {k: v.to_dict() for k, v in self.required.items()}
+        return out
+
+
+def _fail(message: str, decision: str, rule: int | None = None, column: str | None = None,
+          kind: str = "input") -> DecisionError:
+    return DecisionError(message, decision_id=decision, rule_index=rule, column=column, column_kind=kind)
+
+
+def _outputs(rule: Rule, table: DecisionTable, name: str, ctx: dict) -> dict[str, Any]:
+    out = {}
+    for fn, col in zip(rule.outputs, table.outputs):
+        try:
+            out[col.name] = fn(ctx)
+        except FeelError as exc:
+            raise _fail(exc.message, name, rule.index, col.name, "output") from None
+    return out
+
+
+def _shape(table: DecisionTable, outputs: dict[str, Any]) -> Any:
+    return next(iter(outputs.values())) if len(table.outputs) == 1 else outputs
+
+
+def _priority(table: DecisionTable, outputs: dict[str, Any]) -> tuple:
+    key = []
+    for col in table.outputs:
+        value = outputs[col.name]
+        rank = next((i for i, p in enumerate(col.priorities) if equal(p, value) is True),
+                    len(col.priorities))
+        key.append(rank)
+    return tuple(key)
+
+
+def _rule_list(rules: list[Rule]) -> str:
+    nums = [str(r.index) for r in rules]
+    return ", ".join(nums[:-1]) + " and " + nums[-1]
+
+
+def run_table(table: DecisionTable, name: str, ctx: dict) -> tuple[Any, list[MatchedRule], dict[str, Any]]:
+    """Evaluate one table in ctx; returns (FEEL value, matched rules, input values by label)."""
+    values = []
+    for col in table.inputs:
+        try:
+            value = col.expression(ctx)
+        except FeelError as exc:
+            raise _fail(exc.message, name, None, col.label) from None
+        if col.allowed is not None and value is not None and col.allowed(value, ctx) is not True:
+            raise _fail(f"value {to_json(value)!r} is not one of the allowed values {col.allowed_text}",
+                        name, None, col.label)
+        values.append(value)
+    first = table.hit_policy == "FIRST"
+    matched: list[Rule] = []
+    rule = None
+    ci = 0
+    try:
+        for rule in table.rules:
+            for ci, test in rule.tests:
+                if test(values[ci], ctx) is not True:
+                    break
+            else:
+                matched.append(rule)
+                if first:
+                    break
+    except FeelError as exc:
+        raise _fail(exc.message, name, rule.index if rule else None, table.inputs[ci].label) from None
+    audit = {col.label: values[i] for i, col in enumerate(table.inputs)}
+    results = [(r, _outputs(r, table, name, ctx)) for r in matched]
+    info = [MatchedRule(r.index, r.rule_id, r.annotation, outs) for r, outs in results]
+    return _apply_policy(table, name, results, ctx), info, audit
+
+
+def _apply_policy(table: DecisionTable, name: str, results: list[tuple[Rule, dict]], ctx: dict) -> Any:
+    policy = table.hit_policy
+    if not results:
+        return _default(table, name, ctx)
+    if policy == "UNIQUE" and len(results) > 1:
+        raise _fail(f"rules {_rule_list([r for r, _ in results])} all match, but hit policy UNIQUE "
+                    f"allows only one", name, results[1][0].index)
+    if policy == "ANY":
+        for rule, outs in results[1:]:
+            if any(equal(outs[k], results[0][1][k]) is not True for k in outs):
+                raise _fail(f"rules {results[0][0].index} and {rule.index} match with different outputs, "
+                            f"but hit policy ANY requires equal outputs", name, rule.index)
+    if policy in ("UNIQUE", "ANY", "FIRST"):
+        return _shape(table, results[0][1])
+    if policy == "PRIORITY":
+        best = min(results, key=lambda ro: _priority(table, ro[1]))
+        return _shape(table, best[1])
+    if policy == "OUTPUT ORDER":
+        results = sorted(results, key=lambda ro: _priority(table, ro[1]))
+    values = [_shape(table, outs) for _, outs in results]
+    return _aggregate(table, name, values)
+
+
+def _aggregate(table: DecisionTable, name: str, values: list[Any]) -> Any:
+    agg = table.aggregation
+    if agg is None:
+        return values
+    if agg == "COUNT":
+        return Decimal(len(values))
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if agg == "SUM":
+        if not all(isinstance(v, Decimal) for v in present):
+            raise _fail("COLLECT SUM needs numeric outputs", name, column=table.outputs[0].name, kind="output")
+        total = Decimal(0)
+        for v in present:
+            total = DECIMAL_CONTEXT.add(total, v)
+        return total
+    best = present[0]
+    for v in present[1:]:
+        c = compare(v, best)
+        if c is None:
+            raise _fail(f"COLLECT {agg} cannot compare {type_name(v)} with {type_name(best)}", name,
+                        column=table.outputs[0].name, kind="output")
+        if (c < 0) if agg == "MIN" else (c > 0):
+            best = v
+    return best
+
+
+def _default(table: DecisionTable, name: str, ctx: dict) -> Any:
+    if table.aggregation == "COUNT":
+        return Decimal(0)
+    if not any(col.default for col in table.outputs):
+        return None
+    outs = {}
+    for col in table.outputs:
+        try:
+            outs[col.name] = col.default(ctx) if col.default else None
+        except FeelError as exc:
+            raise _fail(exc.message, name, None, col.name, "output") from None
+    value = _shape(table, outs)
+    if table.hit_policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER"):
+        return _aggregate(table, name, [value])
+    return value
+
+
+_COERCE = {"number": number_or_none, "date": parse_date, "dateTime": parse_date_time,
+           "date and time": parse_date_time, "time": parse_time, "duration": parse_duration,
+           "dayTimeDuration": parse_duration, "yearMonthDuration": parse_duration,
+           "days and time duration": parse_duration, "years and months duration": parse_duration}
+
+
+def _typed(item: InputData, value: Any) -> Any:
+    """Form data often arrives as text: type a string by the input data's declared typeRef."""
+    if not isinstance(value, str) or not item.type_ref:
+        return value
+    coerce = _COERCE.get(item.type_ref.split(":")[-1])
+    if coerce is None:
+        return value
+    try:
+        typed = coerce(value)
+    except FeelError:
+        typed = None
+    if typed is None:
+        raise DecisionError(f"input '{item.name}': {value!r} is not a valid {item.type_ref}")
+    return typed
+
+
+class DecisionModel:
+    """A loaded DMN file: load once, evaluate many times (cells are compiled already)."""
+
+    def __init__(self, source: str | Path | bytes, filename: str | None = None) -> None:
+        data, self.filename = read_source(source, filename)
+        self.decisions, self.input_data, self.knowledge_models = load_parts(data, self.filename)
+        self.decision_ids = list(self.decisions)
+        self._by_name = {d.name: d for d in self.decisions.values()}
+        self._base: dict[str, Any] = {f.name: f for f in self.knowledge_models.values()}
+        self._order = {did: self._dependency_order(did, []) for did in self.decisions}
+
+    def _dependency_order(self, did: str, path: list[str]) -> list[Decision]:
+        if did in path:
+            cycle = " -> ".join(self.decisions[d].name for d in [*path, did])
+            raise DecisionError(f"decisions require each other in a cycle: {cycle}", filename=self.filename)
+        order: list[Decision] = []
+        for req in self.decisions[did].required_decisions:
+            for d in self._dependency_order(req, [*path, did]):
+                if d not in order:
+                    order.append(d)
+        order.append(self.decisions[did])
+        return order
+
+    def decision(self, id_or_name: str) -> Decision:
+        found = self.decisions.get(id_or_name) or self._by_name.get(id_or_name)
+        if found is None:
+            known = ", ".join(self.decision_ids) or "none"
+            raise DecisionError(f"no decision '{id_or_name}' in {self.filename} (decisions: {known})")
+        return found
+
+    def evaluate(self, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:
+        """Evaluate a decision (its required decisions first, in dependency order)."""
+        target = self.decision(decision_id)
+        ctx = dict(self._base)
+        for item in self.input_data.values():
+            ctx[item.name] = None  # declared but not supplied: FEEL null
+        for key, value in (inputs or {}).items():
+            try:
+                ctx[key] = from_python(value)
+            except FeelError as exc:
+                raise DecisionError(f"input '{key}': {exc.message}", decision_id=target.name) from None
+        for item in self.input_data.values():
+            value = _typed(item, ctx[item.name])
+            ctx[item.name] = value
+            if item.allowed is not None and value is not None and item.allowed(value, ctx) is not True:
+                raise DecisionError(f"input '{item.name}': {to_json(value)!r} is not one of the allowed "
+                                    f"values {item.allowed_text}", decision_id=target.name)
+        done: dict[str, DecisionResult] = {}
+        for decision in self._order[target.id]:
+            result = self._run(decision, ctx)
+            ctx[decision.name] = result.raw_value
+            done[decision.name] = result
+        result = done.pop(target.name)
+        result.required = done
+        return result
+
+    def _run(self, decision: Decision, ctx: dict) -> DecisionResult:
+        if decision.table is not None:
+            raw, matched, audit = run_table(decision.table, decision.name, ctx)
+            for m in matched:
+                m.outputs = to_python(m.outputs)
+        else:
+            try:
+                raw = decision.literal(ctx) if decision.literal else None
+            except FeelError as exc:
+                raise _fail(exc.message, decision.name) from None
+            matched = []
+            names = decision.required_inputs + [self.decisions[r].name for r in decision.required_decisions]
+            audit = {n: ctx.get(n) for n in names}
+        if isinstance(raw, FeelFunction):
+            raw = None
+        return DecisionResult(decision.id, decision.name, decision.hit_policy, to_python(raw), matched,
+                              to_python(audit), {}, raw)
+
+
+_CACHE: dict[str, tuple[tuple[int, int], DecisionModel]] = {}
+
+
+def load_decisions(source: str | Path | bytes, filename: str | None = None) -> DecisionModel:
+    """Load and compile a DMN file (path) or document (bytes / XML text)."""
+    return DecisionModel(source, filename)
+
+
+def evaluate(dmn_path: str | Path, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:
+    """Evaluate one decision of a .dmn file; the compiled model is cached by path and mtime."""
+    path = os.path.abspath(dmn_path)
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise DecisionError(f"cannot read DMN file: {exc.strerror}", filename=str(dmn_path)) from None
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _CACHE.get(path)
+    if cached is None or cached[0] != stamp:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        cached = (stamp, load_decisions(path, str(dmn_path)))
+        _CACHE[path] = cached
+    return cached[1].evaluate(decision_id, inputs)

@@ -1,0 +1,420 @@
+"""FEEL compiler: turns the parser's AST into nested Python closures.
+
+Each cell is parsed and compiled once when a model loads; evaluation only calls closures with
+a context dict (name -> FEEL value). No user text is ever handed to Python's eval/exec.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterable
+
+from .builtins import BUILTINS
+from .errors import FeelError
+from .feel_parser import NameTable, parse_expression, parse_unary_tests
+from .temporal import arithmetic, path_of
+from .values import DECIMAL_CONTEXT, Range, compare, equal, parse_date, parse_date_time, \
+    parse_duration, parse_time, type_name
+
+Ctx = dict[str, Any]
+Fn = Callable[[Ctx], Any]
+Test = Callable[[Any, Ctx], Any]
+_MISSING = object()
+
+
+class FeelFunction:
+    """A user function: a FEEL `function(...)` or a business knowledge model."""
+
+    def __init__(self, params: list[str], body: Callable[[Ctx], Any], ctx: Ctx, name: str = "function"):
+        self.params = params
+        self.body = body
+        self.ctx = ctx
+        self.name = name
+
+    def invoke(self, args: list[Any], named: dict[str, Any] | None = None) -> Any:
+        scope = dict(self.ctx)
+        if named:
+            unknown = set(named) - set(self.params)
+            if unknown:
+                raise FeelError(f"{self.name}() has no parameter {sorted(unknown)[0]!r}")
+            scope.update({p: named.get(p) for p in self.params})
+        else:
+            if len(args) > len(self.params):
+                raise FeelError(f"{self.name}() takes {len(self.params)} arguments, got {len(args)}")
+            scope.update({p: (args[i] if i < len(args) else None) for i, p in enumerate(self.params)})
+        return self.body(scope)
+
+
+def names_table(names: Iterable[str]) -> NameTable:
+    return NameTable([*names, *BUILTINS])
+
+
+def compile_expression(text: str, names: NameTable) -> Fn:
+    return _compile(parse_expression(text, names))
+
+
+def compile_unary_tests(text: str, names: NameTable, strict: bool = True) -> Test | None:
+    """Compile an input entry; None means '-' (matches anything, so the evaluator skips it).
+
+    strict: ordering two incompatible non-null values raises instead of quietly not matching,
+    because in a table that is nearly always a wrong input type or a wrong cell.
+    """
+    ast = parse_unary_tests(text, names)
+    if ast[0] == "any":
+        return None
+    if ast[0] == "not":
+        inner = _compile_tests(ast[1], strict)
+
+        def negated(value: Any, ctx: Ctx) -> Any:
+            r = inner(value, ctx)
+            return None if r is None else not r
+        return negated
+    return _compile_tests(ast[1], strict)
+
+
+def _compile_tests(tests: list[tuple], strict: bool) -> Test:
+    compiled = [_compile_test(t, strict) for t in tests]
+    if len(compiled) == 1:
+        return compiled[0]
+
+    def any_of(value: Any, ctx: Ctx) -> Any:
+        saw_null = False
+        for test in compiled:
+            r = test(value, ctx)
+            if r is True:
+                return True
+            saw_null = saw_null or r is None
+        return None if saw_null else False
+    return any_of
+
+
+def _ordering(op: str, a: Any, b: Any, strict: bool) -> Any:
+    if op == "=":
+        return equal(a, b)
+    if op == "!=":
+        r = equal(a, b)
+        return None if r is None else not r
+    c = compare(a, b)
+    if c is None:
+        if strict and a is not None and b is not None:
+            raise FeelError(f"cannot compare {type_name(a)} {_show(a)} with {type_name(b)} {_show(b)}")
+        return None
+    return c < 0 if op == "<" else c <= 0 if op == "<=" else c > 0 if op == ">" else c >= 0
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) < 40 else text[:37] + "..."
+
+
+def _compile_test(test: tuple, strict: bool) -> Test:
+    if test[0] == "ut_cmp":
+        op, endpoint = test[1], test[2]
+        if endpoint[0] == "lit" and isinstance(endpoint[1], Decimal) and op in ("<", "<=", ">", ">="):
+            return _number_test(op, endpoint[1], strict)
+        end = _compile(endpoint)
+        return lambda value, ctx: _ordering(op, value, end(ctx), strict)
+    expr = test[1]
+    if _uses_q(expr):  # `? > 5 and ? < 9`: the expression itself is the boolean test
+        fn = _compile(expr)
+
+        def boolean_test(value: Any, ctx: Ctx) -> Any:
+            ctx["?"] = value  # ctx is the evaluation's own dict, so binding here is safe
+            return fn(ctx) is True
+        return boolean_test
+    if expr[0] == "lit":
+        const = expr[1]
+        if isinstance(const, str):
+            return lambda value, ctx: value == const if value.__class__ is str else equal(value, const)
+        if isinstance(const, bool):
+            return lambda value, ctx: value is const if value.__class__ is bool else equal(value, const)
+        if const is None:
+            return lambda value, ctx: value is None
+        return lambda value, ctx: equal(value, const)
+    fn = _compile(expr)
+
+    def match(value: Any, ctx: Ctx) -> Any:
+        target = fn(ctx)
+        if isinstance(target, Range):
+            r = target.contains(value)
+            if r is None and strict and value is not None and target.low is not None \
+                    and compare(target.low, target.low) is not None:
+                raise FeelError(f"cannot compare {type_name(value)} {_show(value)} with range of "
+                                f"{type_name(target.low)}")
+            return r
+        if isinstance(target, list) and not isinstance(value, list):
+            return any(equal(value, x) is True for x in target)
+        return equal(value, target)
+    return match
+
+
+def _number_test(op: str, const: Decimal, strict: bool) -> Test:
+    # fast path for the commonest cell shape: `< 5`, `>= 18`
+    def test(value: Any, ctx: Ctx) -> Any:
+        if value.__class__ is Decimal:
+            return value < const if op == "<" else value <= const if op == "<=" else \
+                value > const if op == ">" else value >= const
+        return _ordering(op, value, const, strict)
+    return test
+
+
+def _uses_q(node: Any) -> bool:
+    if isinstance(node, tuple):
+        if node and node[0] == "q":
+            return True
+        return any(_uses_q(x) for x in node[1:])
+    if isinstance(node, list):
+        return any(_uses_q(x) for x in node)
+    return False
+
+
+# -- expression compiler -----------------------------------------------------------------------
+def _compile(node: tuple) -> Fn:
+    return _COMPILERS[node[0]](node)
+
+
+def _c_lit(node: tuple) -> Fn:
+    value = node[1]
+    return lambda ctx: value
+
+
+def _c_name(node: tuple) -> Fn:
+    name = node[1]
+    builtin = BUILTINS.get(name, _MISSING)
+
+    def lookup(ctx: Ctx) -> Any:
+        value = ctx.get(name, builtin)
+        if value is _MISSING:
+            raise FeelError(f"unknown name '{name}'")
+        return value
+    return lookup
+
+
+def _c_q(node: tuple) -> Fn:
+    return lambda ctx: ctx.get("?")
+
+
+def _c_temporal(node: tuple) -> Fn:
+    text = node[1]
+    if text.startswith(("P", "-P")):
+        value: Any = parse_duration(text)
+    elif "T" in text:
+        value = parse_date_time(text)
+    elif ":" in text:
+        value = parse_time(text)
+    else:
+        value = parse_date(text)
+    return lambda ctx: value
+
+
+def _c_path(node: tuple) -> Fn:
+    base, key = _compile(node[1]), node[2]
+
+    def path(ctx: Ctx) -> Any:
+        value = base(ctx)
+        if isinstance(value, list):
+            return [path_of(v, key) for v in value]
+        return path_of(value, key)
+    return path
+
+
+def _c_filter(node: tuple) -> Fn:
+    base, cond_node = _compile(node[1]), node[2]
+    cond = _compile(cond_node)
+
+    def filt(ctx: Ctx) -> Any:
+        items = base(ctx)
+        if items is None:
+            return None
+        if not isinstance(items, list):
+            items = [items]
+        out = []
+        for i, item in enumerate(items):
+            scope = dict(ctx)
+            if isinstance(item, dict):
+                scope.update(item)
+            scope["item"] = item
+            r = cond(scope)
+            if isinstance(r, Decimal) and i == 0:  # numeric filter = 1-based index
+                k = int(r)
+                if k > 0 and k <= len(items):
+                    return items[k - 1]
+                if k < 0 and -k <= len(items):
+                    return items[k]
+                return None
+            if r is True:
+                out.append(item)
+        return out
+    return filt
+
+
+def _c_call(node: tuple) -> Fn:
+    callee_node, arg_nodes, named_nodes = node[1], node[2], node[3]
+    args = [_compile(a) for a in arg_nodes]
+    named = {k: _compile(v) for k, v in (named_nodes or {}).items()}
+    callee = _compile(callee_node)
+    label = callee_node[1] if callee_node[0] == "name" else "function"
+    if label == "is defined" and len(arg_nodes) == 1 and arg_nodes[0][0] == "name":
+        var = arg_nodes[0][1]
+        return lambda ctx: var in ctx
+
+    def call(ctx: Ctx) -> Any:
+        fn = callee(ctx)
+        values = [a(ctx) for a in args]
+        if isinstance(fn, FeelFunction):
+            return fn.invoke(values, {k: v(ctx) for k, v in named.items()} if named else None)
+        if not callable(fn):
+            raise FeelError(f"'{label}' is not a function")
+        if named:
+            values.extend(v(ctx) for v in named.values())  # built-ins: named in written order
+        try:
+            return fn(*values)
+        except FeelError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, InvalidOperation, OverflowError,
+                AttributeError, IndexError):
+            return None
+    return call
+
+
+def _c_neg(node: tuple) -> Fn:
+    inner = _compile(node[1])
+
+    def neg(ctx: Ctx) -> Any:
+        v = inner(ctx)
+        if isinstance(v, Decimal):
+            return -v
+        if isinstance(v, dt.timedelta):
+            return -v
+        return arithmetic("-", Decimal(0), v) if v is not None else None
+    return neg
+
+
+def _c_arith(node: tuple) -> Fn:
+    op, left, right = node[1], _compile(node[2]), _compile(node[3])
+    fast = {"+": DECIMAL_CONTEXT.add, "-": DECIMAL_CONTEXT.subtract,
+            "*": DECIMAL_CONTEXT.multiply}.get(op)
+
+    def arith(ctx: Ctx) -> Any:
+        a, b = left(ctx), right(ctx)
+        if fast is not None and a.__class__ is Decimal and b.__class__ is Decimal:
+            return fast(a, b)
+        return arithmetic(op, a, b)
+    return arith
+
+
+def _c_cmp(node: tuple) -> Fn:
+    op, left, right = node[1], _compile(node[2]), _compile(node[3])
+    return lambda ctx: _ordering(op, left(ctx), right(ctx), False)
+
+
+def _c_and(node: tuple) -> Fn:
+    left, right = _compile(node[1]), _compile(node[2])
+
+    def conj(ctx: Ctx) -> Any:
+        a = left(ctx)
+        if a is False:
+            return False
+        b = right(ctx)
+        if b is False:
+            return False
+        return True if a is True and b is True else None
+    return conj
+
+
+def _c_or(node: tuple) -> Fn:
+    left, right = _compile(node[1]), _compile(node[2])
+
+    def disj(ctx: Ctx) -> Any:
+        a = left(ctx)
+        if a is True:
+            return True
+        b = right(ctx)
+        if b is True:
+            return True
+        return False if a is False and b is False else None
+    return disj
+
+
+def _c_if(node: tuple) -> Fn:
+    cond, then, other = _compile(node[1]), _compile(node[2]), _compile(node[3])
+    return lambda ctx: then(ctx) if cond(ctx) is True else other(ctx)
+
+
+def _c_list(node: tuple) -> Fn:
+    items = [_compile(n) for n in node[1]]
+    return lambda ctx: [f(ctx) for f in items]
+
+
+def _c_ctx(node: tuple) -> Fn:
+    entries = [(k, _compile(v)) for k, v in node[1]]
+
+    def context(ctx: Ctx) -> Any:
+        scope = dict(ctx)
+        out: dict[str, Any] = {}
+        for key, fn in entries:  # later entries may refer to earlier ones
+            out[key] = scope[key] = fn(scope)
+        return out
+    return context
+
+
+def _c_range(node: tuple) -> Fn:
+    low_closed, low, high, high_closed = node[1], _compile(node[2]), _compile(node[3]), node[4]
+    return lambda ctx: Range(low(ctx), high(ctx), low_closed, high_closed)
+
+
+def _c_between(node: tuple) -> Fn:
+    value, low, high = _compile(node[1]), _compile(node[2]), _compile(node[3])
+    return lambda ctx: Range(low(ctx), high(ctx)).contains(value(ctx))
+
+
+def _c_in(node: tuple) -> Fn:
+    value, tests = _compile(node[1]), _compile_tests(node[2], strict=False)
+    return lambda ctx: tests(value(ctx), ctx)
+
+
+def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
+    if not loops:
+        yield ctx
+        return
+    (var, source), rest = loops[0], loops[1:]
+    items = source(ctx)
+    if isinstance(items, Range) and isinstance(items.low, Decimal) and isinstance(items.high, Decimal):
+        step = 1 if items.high >= items.low else -1
+        items = [Decimal(i) for i in range(int(items.low), int(items.high) + step, step)]
+    if not isinstance(items, list):
+        raise FeelError(f"'{var}' must iterate over a list")
+    for item in items:
+        yield from _iterate(rest, {**ctx, var: item})
+
+
+def _c_for(node: tuple) -> Fn:
+    loops = [(v, _compile(e)) for v, e in node[1]]
+    body = _compile(node[2])
+    return lambda ctx: [body(scope) for scope in _iterate(loops, ctx)]
+
+
+def _c_some(node: tuple) -> Fn:
+    loops = [(v, _compile(e)) for v, e in node[1]]
+    cond = _compile(node[2])
+    return lambda ctx: any(cond(scope) is True for scope in _iterate(loops, ctx))
+
+
+def _c_every(node: tuple) -> Fn:
+    loops = [(v, _compile(e)) for v, e in node[1]]
+    cond = _compile(node[2])
+    return lambda ctx: all(cond(scope) is True for scope in _iterate(loops, ctx))
+
+
+def _c_function(node: tuple) -> Fn:
+    params, body = node[1], _compile(node[2])
+    return lambda ctx: FeelFunction(params, body, ctx)
+
+
+_COMPILERS: dict[str, Callable[[tuple], Fn]] = {
+    "lit": _c_lit, "name": _c_name, "q": _c_q, "temporal": _c_temporal, "path": _c_path,
+    "filter": _c_filter, "call": _c_call, "neg": _c_neg, "arith": _c_arith, "cmp": _c_cmp,
+    "and": _c_and, "or": _c_or, "if": _c_if, "list": _c_list, "ctx": _c_ctx, "range": _c_range,
+    "between": _c_between, "in": _c_in, "for": _c_for, "some": _c_some, "every": _c_every,
+    "function": _c_function,
+}

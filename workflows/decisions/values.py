@@ -1,0 +1,277 @@
+"""FEEL value model: conversion from/to Python, ISO parsing, comparison and equality.
+
+FEEL numbers are decimals, so every number inside the interpreter is a `Decimal`; Python
+floats are converted through their shortest repr to avoid binary noise (0.1 -> 0.1).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Context, Decimal, InvalidOperation
+from typing import Any
+
+from .errors import FeelError
+
+# FEEL specifies IEEE 754 decimal128: 34 significant digits.
+DECIMAL_CONTEXT = Context(prec=34)
+
+
+@dataclass(frozen=True, order=True)
+class YearsMonths:
+    """A FEEL years-and-months duration (timedelta cannot hold calendar months)."""
+
+    months: int
+
+    def iso(self) -> str:
+        sign = "-" if self.months < 0 else ""
+        years, months = divmod(abs(self.months), 12)
+        body = (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+        return f"{sign}P{body}"
+
+    def __str__(self) -> str:
+        return self.iso()
+
+
+@dataclass(frozen=True)
+class Range:
+    """A FEEL range `[a..b]`; a None end means unbounded (used for `< x` style tests)."""
+
+    low: Any
+    high: Any
+    low_closed: bool = True
+    high_closed: bool = True
+
+    def contains(self, value: Any) -> bool | None:
+        if value is None:
+            return None
+        if self.low is not None:
+            c = compare(value, self.low)
+            if c is None:
+                return None
+            if c < 0 or (c == 0 and not self.low_closed):
+                return False
+        if self.high is not None:
+            c = compare(value, self.high)
+            if c is None:
+                return None
+            if c > 0 or (c == 0 and not self.high_closed):
+                return False
+        return True
+
+
+_DURATION_RE = re.compile(
+    r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> dt.timedelta | YearsMonths:
+    m = _DURATION_RE.match(text.strip())
+    if not m or text.strip() in ("P", "-P") or text.strip().endswith("T"):
+        raise FeelError(f"invalid duration '{text}'")
+    neg, years, months, weeks, days, hours, minutes, seconds = m.groups()
+    sign = -1 if neg else 1
+    if (years or months) and not (weeks or days or hours or minutes or seconds):
+        return YearsMonths(sign * (int(years or 0) * 12 + int(months or 0)))
+    if years or months:
+        raise FeelError(f"duration '{text}' mixes years/months with days/time")
+    delta = dt.timedelta(
+        weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
+        minutes=int(minutes or 0), seconds=float(seconds or 0),
+    )
+    return -delta if sign < 0 else delta
+
+
+def _parse_tz(text: str) -> tuple[str, dt.tzinfo | None]:
+    if text.endswith("Z"):
+        return text[:-1], dt.timezone.utc
+    m = re.search(r"([+-])(\d\d):(\d\d)$", text)
+    if m:
+        offset = dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+        return text[: m.start()], dt.timezone(-offset if m.group(1) == "-" else offset)
+    if "@" in text:
+        raise FeelError(f"named time zones are not supported: '{text}'")
+    return text, None
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise FeelError(f"invalid date '{text}'") from None
+
+
+def parse_time(text: str) -> dt.time:
+    body, tz = _parse_tz(text.strip())
+    try:
+        return dt.time.fromisoformat(body).replace(tzinfo=tz)
+    except ValueError:
+        raise FeelError(f"invalid time '{text}'") from None
+
+
+def parse_date_time(text: str) -> dt.datetime:
+    text = text.strip()
+    if "T" not in text:
+        return dt.datetime.combine(parse_date(text), dt.time())
+    body, tz = _parse_tz(text)
+    try:
+        return dt.datetime.fromisoformat(body).replace(tzinfo=tz)
+    except ValueError:
+        raise FeelError(f"invalid date and time '{text}'") from None
+
+
+def to_number(value: Any) -> Decimal:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def from_python(value: Any) -> Any:
+    """Turn a caller's Python value into a FEEL value (numbers -> Decimal, tuples -> lists)."""
+    if value is None or isinstance(value, (bool, str, Decimal)):
+        return value
+    if isinstance(value, (int, float)):
+        return to_number(value)
+    if isinstance(value, (dt.date, dt.time, dt.timedelta, YearsMonths, Range)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): from_python(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [from_python(v) for v in value]
+    if callable(value):
+        return value
+    raise FeelError(f"unsupported input type {type(value).__name__}")
+
+
+def to_python(value: Any) -> Any:
+    """Turn a FEEL result into plain Python: integral numbers -> int, others -> float."""
+    if isinstance(value, Decimal):
+        if value.is_nan() or value.is_infinite():
+            return None
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    if isinstance(value, list):
+        return [to_python(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_python(v) for k, v in value.items()}
+    return value
+
+
+def iso_timedelta(delta: dt.timedelta) -> str:
+    total = delta.total_seconds()
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    out = f"{sign}P" + (f"{int(days)}D" if days else "")
+    time = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "")
+    if seconds:
+        time += (f"{int(seconds)}" if seconds == int(seconds) else f"{seconds:g}") + "S"
+    if time:
+        out += "T" + time
+    return out if out not in ("P", "-P") else "PT0S"
+
+
+def to_json(value: Any) -> Any:
+    """JSON-safe form for audit logs: ISO strings for temporals, int/float for numbers."""
+    if value is None or isinstance(value, (bool, str, int, float)):
+        return value
+    if isinstance(value, Decimal):
+        return to_python(value)
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date subclass
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return iso_timedelta(value)
+    if isinstance(value, YearsMonths):
+        return value.iso()
+    if isinstance(value, Range):
+        return f"{'[' if value.low_closed else '('}{to_json(value.low)}..{to_json(value.high)}" \
+               f"{']' if value.high_closed else ')'}"
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return str(value)
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (Decimal, int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dt.datetime):
+        return "date and time"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    if isinstance(value, dt.timedelta):
+        return "days and time duration"
+    if isinstance(value, YearsMonths):
+        return "years and months duration"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "context"
+    if isinstance(value, Range):
+        return "range"
+    return "function" if callable(value) else type(value).__name__
+
+
+def _kind(value: Any) -> str:
+    # date and date-time are distinct FEEL types; bool must not pass as number.
+    return type_name(value)
+
+
+def compare(a: Any, b: Any) -> int | None:
+    """Three-way ordering of two FEEL values; None when they are not comparable."""
+    if a is None or b is None:
+        return None
+    ka, kb = _kind(a), _kind(b)
+    if ka != kb or ka in ("boolean", "list", "context", "range", "function"):
+        return None
+    try:
+        return -1 if a < b else (1 if a > b else 0)
+    except TypeError:  # naive vs aware datetimes
+        return None
+
+
+def equal(a: Any, b: Any) -> bool | None:
+    """FEEL `=`: null equals only null; different types give null (DMN 1.3)."""
+    if a is None or b is None:
+        return a is None and b is None
+    ka, kb = _kind(a), _kind(b)
+    if ka != kb:
+        return None
+    if ka == "list":
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b):
+            if equal(x, y) is not True:
+                return False
+        return True
+    if ka == "context":
+        if a.keys() != b.keys():
+            return False
+        return all(equal(a[k], b[k]) is True for k in a)
+    try:
+        return bool(a == b)
+    except TypeError:
+        return None
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, Decimal)
+
+
+def number_or_none(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return None
