@@ -1,0 +1,326 @@
+"""What sandboxed code can see at run time: whitelisted builtins, careflow's date helpers,
+and the guard functions the compiler routes risky operations through."""
+
+from __future__ import annotations
+
+import builtins
+import re
+import time
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable
+
+from .errors import ExpressionError
+
+try:
+    from zoneinfo import ZoneInfo
+
+    LOCAL_ZONE: Any = ZoneInfo("Europe/London")
+except Exception:  # pragma: no cover - tzdata missing
+    LOCAL_ZONE = timezone.utc
+
+MAX_STRING_LENGTH = 10_000_000      # characters (or bytes) in one string built by a script
+MAX_COLLECTION_LENGTH = 1_000_000   # items in one list/tuple built by repetition or range()
+MAX_INT_BITS = 100_000              # about 30,000 decimal digits
+MAX_FORMAT_WIDTH = 1_000            # widths/precisions in '%' and f-string format specs
+
+_SEQUENCES = (str, bytes, list, tuple)
+_STRINGS = (str, bytes)
+
+
+def _too_big(what: str) -> ExpressionError:
+    return ExpressionError(f"the result would be too large ({what})")
+
+
+def _limit_for(value: Any) -> int:
+    return MAX_STRING_LENGTH if isinstance(value, _STRINGS) else MAX_COLLECTION_LENGTH
+
+
+def _weight(seq: Any) -> int:
+    """Length of ``seq`` plus the lengths of the strings/containers directly inside it, so
+    that ``['x' * 10**7] * 10**6`` is measured by what it would print as, not by 10**6."""
+    if isinstance(seq, _STRINGS):
+        return len(seq)
+    total = len(seq)
+    for item in seq:
+        if isinstance(item, (str, bytes, list, tuple, dict, set, frozenset)):
+            total += len(item)
+    return total
+
+
+# -- binary operators ------------------------------------------------------------------
+def guarded_add(a: Any, b: Any) -> Any:
+    if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
+        if len(a) + len(b) > _limit_for(a):
+            raise _too_big("concatenation")
+    return a + b
+
+
+def guarded_iadd(a: Any, b: Any) -> Any:
+    if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
+        if len(a) + len(b) > _limit_for(a):
+            raise _too_big("concatenation")
+    a += b
+    return a
+
+
+def _check_repeat(a: Any, b: Any) -> None:
+    if isinstance(a, _SEQUENCES) and isinstance(b, int):
+        seq, count = a, b
+    elif isinstance(b, _SEQUENCES) and isinstance(a, int):
+        seq, count = b, a
+    else:
+        if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
+            raise _too_big("integer multiplication")
+        return
+    if count > 0 and (len(seq) * count > _limit_for(seq) or _weight(seq) * count > MAX_STRING_LENGTH):
+        raise _too_big("repetition")
+
+
+def guarded_mul(a: Any, b: Any) -> Any:
+    _check_repeat(a, b)
+    return a * b
+
+
+def guarded_imul(a: Any, b: Any) -> Any:
+    _check_repeat(a, b)
+    a *= b
+    return a
+
+
+def guarded_pow(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        if a.bit_length() * b > MAX_INT_BITS:
+            raise _too_big("power")
+    return a ** b
+
+
+def guarded_lshift(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int) and a and b > 0:
+        if a.bit_length() + b > MAX_INT_BITS:
+            raise _too_big("shift")
+    return a << b
+
+
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?([-#0 +]*)(\*|\d*)(?:\.(\*|\d*))?[hlL]?([a-zA-Z%])")
+
+
+def guarded_mod(a: Any, b: Any) -> Any:
+    if isinstance(a, _STRINGS):
+        text = a.decode("latin-1") if isinstance(a, bytes) else a
+        specs = _PERCENT_SPEC.findall(text)
+        biggest_arg = 0
+        for flags, width, precision, _conv in specs:
+            for number in (width, precision):
+                if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
+                    raise ExpressionError("'%' format widths above 1000 are not allowed")
+        args = b if isinstance(b, tuple) else (b.values() if isinstance(b, dict) else (b,))
+        for arg in args:
+            if isinstance(arg, (str, bytes, list, tuple, dict, set)):
+                biggest_arg = max(biggest_arg, _weight(arg) if not isinstance(arg, dict) else len(arg))
+        if len(text) + len(specs) * (biggest_arg + MAX_FORMAT_WIDTH) > MAX_STRING_LENGTH:
+            raise _too_big("'%' formatting")
+    return a % b
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "Add": guarded_iadd, "Mult": guarded_imul, "Pow": guarded_pow,
+    "LShift": guarded_lshift, "Mod": guarded_mod,
+}
+
+
+def guarded_augitem(container: Any, key: Any, op: str, value: Any) -> None:
+    container[key] = _OPERATORS[op](container[key], value)
+
+
+# -- methods whose output can dwarf their input -------------------------------------------
+def guarded_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    method = getattr(obj, name)
+    if isinstance(obj, _STRINGS):
+        if name == "join" and args and not isinstance(args[0], (list, tuple)):
+            args = (list(args[0]),) + args[1:]   # measure a one-shot iterable only once
+        _check_string_method(obj, name, args, kwargs)
+    elif isinstance(obj, list) and name == "extend" and args:
+        other = args[0]
+        if not isinstance(other, (list, tuple, str, dict, set, frozenset, range)):
+            other = list(other)
+        if len(obj) + len(other) > MAX_COLLECTION_LENGTH:
+            raise _too_big("list.extend")
+        return method(other)
+    return method(*args, **kwargs)
+
+
+def _check_string_method(s: Any, name: str, args: tuple, kwargs: dict) -> None:
+    def arg(index: int, keyword: str, default: Any = None) -> Any:
+        return args[index] if len(args) > index else kwargs.get(keyword, default)
+
+    if name in ("ljust", "rjust", "center", "zfill"):
+        width = arg(0, "width", 0)
+        if isinstance(width, int) and width > MAX_STRING_LENGTH:
+            raise _too_big(f"{name}")
+    elif name == "expandtabs":
+        size = arg(0, "tabsize", 8)
+        tab = "\t" if isinstance(s, str) else b"\t"
+        if isinstance(size, int) and len(s) + s.count(tab) * size > MAX_STRING_LENGTH:
+            raise _too_big("expandtabs")
+    elif name == "replace":
+        old, new = arg(0, "old"), arg(1, "new")
+        if isinstance(old, _STRINGS) and isinstance(new, _STRINGS):
+            count = arg(2, "count", -1)
+            hits = s.count(old) if old else len(s) + 1
+            if isinstance(count, int) and count >= 0:
+                hits = min(hits, count)
+            if len(s) + hits * max(len(new) - len(old), 0) > MAX_STRING_LENGTH:
+                raise _too_big("replace")
+    elif name == "join":
+        items = args[0] if args else ()
+        total = len(s) * max(len(items) - 1, 0)
+        for item in items:
+            if isinstance(item, _STRINGS):
+                total += len(item)
+            if total > MAX_STRING_LENGTH:
+                raise _too_big("join")
+    elif name == "translate" and isinstance(s, str):
+        table = arg(0, "table")
+        if isinstance(table, dict):
+            longest = max((len(v) for v in table.values() if isinstance(v, str)), default=1)
+            if len(s) * longest > MAX_STRING_LENGTH:
+                raise _too_big("translate")
+
+
+def guarded_format(value: Any, conversion: int, spec: str) -> str:
+    if conversion == ord("r"):
+        value = repr(value)
+    elif conversion == ord("s"):
+        value = str(value)
+    elif conversion == ord("a"):
+        value = ascii(value)
+    for number in re.findall(r"\d+", spec):
+        if int(number) > MAX_FORMAT_WIDTH:
+            raise ExpressionError("format widths above 1000 are not allowed")
+    return builtins.format(value, spec)
+
+
+def checked_str(value: str) -> str:
+    if len(value) > MAX_STRING_LENGTH:
+        raise _too_big("f-string")
+    return value
+
+
+# -- whitelisted builtins ----------------------------------------------------------------
+def safe_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > MAX_COLLECTION_LENGTH:
+        raise ExpressionError(f"range() of more than {MAX_COLLECTION_LENGTH:,} items is not allowed")
+    return result
+
+
+_SUM_STARTS = (int, float, complex, timedelta)
+
+
+def safe_sum(iterable: Any, start: Any = 0) -> Any:
+    if not isinstance(start, _SUM_STARTS):
+        raise ExpressionError("sum() only adds numbers and durations")
+    return builtins.sum(iterable, start)
+
+
+def no_print(*args: Any, **kwargs: Any) -> None:
+    """print() is accepted and ignored: scripts have no console."""
+
+
+def now() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in Europe/London (the council's calendar day)."""
+    return datetime.now(LOCAL_ZONE).date()
+
+
+def parse_date(text: str) -> date:
+    """'2026-01-31' -> date(2026, 1, 31); a full timestamp gives its date."""
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        try:
+            return datetime.fromisoformat(text).date()
+        except (TypeError, ValueError):
+            raise ExpressionError(f"not a date (expected YYYY-MM-DD): {text!r}") from None
+
+
+def parse_datetime(text: str) -> datetime:
+    """ISO 8601 timestamp -> aware datetime (a timestamp without an offset is taken as UTC)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ExpressionError(f"not a date and time (expected ISO 8601): {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<weeks>\d+(?:[.,]\d+)?)W)?(?:(?P<days>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """ISO 8601 duration -> timedelta: 'P14D', 'PT36H', 'P2W', 'P1DT12H30M'.
+
+    Years and months have no fixed length and are refused; write them in days.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"not a duration: {text!r}")
+    match = _DURATION.match(text.strip().upper())
+    if not match:
+        if re.match(r"^P(\d+Y|\d+M)", text.strip().upper()):
+            raise ExpressionError(f"durations in years or months are not supported, use days: {text!r}")
+        raise ExpressionError(f"not an ISO 8601 duration (e.g. 'P14D', 'PT12H'): {text!r}")
+    parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items() if v}
+    return timedelta(**parts)
+
+
+SAFE_BUILTINS: dict[str, Any] = {
+    "True": True, "False": False, "None": None,
+    "abs": abs, "all": all, "any": any, "bool": bool, "chr": chr, "dict": dict,
+    "divmod": divmod, "enumerate": enumerate, "filter": filter, "float": float,
+    "frozenset": frozenset, "int": int, "isinstance": isinstance, "len": len, "list": list,
+    "map": map, "max": max, "min": min, "next": next, "ord": ord, "range": safe_range,
+    "reversed": reversed, "round": round, "set": set, "sorted": sorted, "str": str,
+    "sum": safe_sum, "tuple": tuple, "zip": zip, "print": no_print,
+    "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone,
+    "now": now, "today": today, "parse_date": parse_date, "parse_datetime": parse_datetime,
+    "parse_duration": parse_duration,
+}
+
+# Names deliberately absent, for a clearer error than "name 'x' is not defined".
+FORBIDDEN_BUILTINS = frozenset({
+    "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "hasattr", "vars",
+    "globals", "locals", "dir", "type", "object", "help", "input", "breakpoint",
+    "memoryview", "bytearray", "super", "classmethod", "staticmethod", "property", "iter",
+    "format", "exit", "quit", "id", "callable", "issubclass", "pow", "repr",
+})
+
+GUARDS: dict[str, Any] = {
+    "_cf_add": guarded_add, "_cf_iadd": guarded_iadd, "_cf_mul": guarded_mul,
+    "_cf_imul": guarded_imul, "_cf_pow": guarded_pow, "_cf_lshift": guarded_lshift,
+    "_cf_mod": guarded_mod, "_cf_augitem": guarded_augitem, "_cf_method": guarded_method,
+    "_cf_format": guarded_format, "_cf_checked_str": checked_str,
+}
+
+
+def make_tick(time_limit: float) -> Callable[[], bool]:
+    """A tick() for one evaluation: True until ``time_limit`` seconds have passed."""
+    deadline = time.monotonic() + time_limit
+    clock = time.monotonic
+
+    def _cf_tick() -> bool:
+        if clock() > deadline:
+            raise ExpressionError(f"time limit exceeded ({time_limit:g} s)")
+        return True
+
+    return _cf_tick
+
+
+__all__ = ["SAFE_BUILTINS", "GUARDS", "FORBIDDEN_BUILTINS", "make_tick", "now", "today",
+           "parse_date", "parse_datetime", "parse_duration"]
