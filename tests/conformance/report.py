@@ -14,15 +14,23 @@ def main() -> int:
         return 1
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
+    per_case: dict[tuple[str, str, str], bool] = {}
     for case in cases():
         ok, detail = run_case(case)
+        key3 = (case.suite, case.model, case.case_id)
+        per_case[key3] = per_case.get(key3, True) and ok
         for key in (case.suite, f"{case.suite} tables" if case.is_table else f"{case.suite} literal"):
             counts[key][0] += ok
             counts[key][1] += 1
         if not ok:
             failures.append(f"  FAIL {case.test_id}: {detail}")
+    print("result nodes (one pytest case each):")
     for key in sorted(counts):
-        print(f"{key:40s} {counts[key][0]:4d} / {counts[key][1]}")
+        print(f"  {key:40s} {counts[key][0]:4d} / {counts[key][1]}")
+    print("TCK testCase elements (all result nodes pass):")
+    for suite in sorted({k[0] for k in per_case}):
+        oks = [v for k, v in per_case.items() if k[0] == suite]
+        print(f"  {suite:40s} {sum(oks):4d} / {len(oks)}")
     print("\n".join(failures))
     return 0 if not failures else 2
 

@@ -73,6 +73,11 @@ def compile_unary_tests(text: str, names: NameTable, strict: bool = True) -> Tes
 
 
 def _compile_tests(tests: list[tuple], strict: bool) -> Test:
+    strings = [t[1][1] for t in tests if t[0] == "ut_expr" and t[1][0] == "lit" and isinstance(t[1][1], str)]
+    if len(strings) == len(tests) > 1:  # `"A","B","C"`: one set lookup instead of N tests
+        choices = frozenset(strings)
+        return lambda value, ctx: value in choices if value.__class__ is str else (
+            None if value is not None else False)
     compiled = [_compile_test(t, strict) for t in tests]
     if len(compiled) == 1:
         return compiled[0]
@@ -131,6 +136,8 @@ def _compile_test(test: tuple, strict: bool) -> Test:
         if const is None:
             return lambda value, ctx: value is None
         return lambda value, ctx: equal(value, const)
+    if expr[0] == "range" and expr[2][0] == "lit" and expr[3][0] == "lit":
+        return _range_test(Range(expr[2][1], expr[3][1], expr[1], expr[4]), strict)
     fn = _compile(expr)
 
     def match(value: Any, ctx: Ctx) -> Any:
@@ -146,6 +153,21 @@ def _compile_test(test: tuple, strict: bool) -> Test:
             return any(equal(value, x) is True for x in target)
         return equal(value, target)
     return match
+
+
+def _range_test(rng: Range, strict: bool) -> Test:
+    low, high, low_closed, high_closed = rng.low, rng.high, rng.low_closed, rng.high_closed
+    numeric = isinstance(low, Decimal) and isinstance(high, Decimal)
+
+    def test(value: Any, ctx: Ctx) -> Any:
+        if numeric and value.__class__ is Decimal:
+            return (low <= value if low_closed else low < value) and \
+                (value <= high if high_closed else value < high)
+        r = rng.contains(value)
+        if r is None and strict and value is not None and compare(low, low) is not None:
+            raise FeelError(f"cannot compare {type_name(value)} {_show(value)} with range of {type_name(low)}")
+        return r
+    return test
 
 
 def _number_test(op: str, const: Decimal, strict: bool) -> Test:
