@@ -22,6 +22,7 @@ class DecisionError(Exception):
         message: str,
         *,
         decision_id: str | None = None,
+        decision_name: str | None = None,
         rule_index: int | None = None,
         column: str | None = None,
         column_kind: str = "column",
@@ -30,6 +31,7 @@ class DecisionError(Exception):
     ) -> None:
         self.message = message
         self.decision_id = decision_id
+        self.decision_name = decision_name
         self.rule_index = rule_index
         self.column = column
         self.column_kind = column_kind
@@ -37,14 +39,24 @@ class DecisionError(Exception):
         self.line = line
         super().__init__(self._full())
 
+    def for_decision(self, decision_id: str, decision_name: str) -> DecisionError:
+        """Attach the decision's id (messages show its name, which process owners read)."""
+        self.decision_id = decision_id
+        self.decision_name = decision_name
+        self.args = (self._full(),)
+        return self
+
+    def __str__(self) -> str:
+        return self._full()
+
     def _full(self) -> str:
         where: list[str] = []
         if self.filename:
             where.append(f"{self.filename}" + (f" line {self.line}" if self.line else ""))
         elif self.line:
             where.append(f"line {self.line}")
-        if self.decision_id:
-            where.append(f"Decision '{self.decision_id}'")
+        if self.decision_name or self.decision_id:
+            where.append(f"Decision '{self.decision_name or self.decision_id}'")
         if self.rule_index is not None:
             where.append(f"rule {self.rule_index}")
         if self.column:

@@ -123,7 +123,7 @@ def _apply_policy(table: DecisionTable, name: str, results: list[tuple[Rule, dic
     if not results:
         return _default(table, name, ctx)
     if policy == "UNIQUE" and len(results) > 1:
-        raise _fail(f"rules {_rule_list([r for r, _ in results])} all match, but hit policy UNIQUE "
+        raise _fail(f"rules {_rule_list([r for r, _ in results])} match, but hit policy UNIQUE "
                     f"allows only one", name, results[1][0].index)
     if policy == "ANY":
         for rule, outs in results[1:]:
@@ -247,13 +247,15 @@ class DecisionModel:
             try:
                 ctx[key] = from_python(value)
             except FeelError as exc:
-                raise DecisionError(f"input '{key}': {exc.message}", decision_id=target.name) from None
+                raise DecisionError(f"input '{key}': {exc.message}", decision_id=target.id,
+                                    decision_name=target.name) from None
         for item in self.input_data.values():
             value = _typed(item, ctx[item.name])
             ctx[item.name] = value
             if item.allowed is not None and value is not None and item.allowed(value, ctx) is not True:
                 raise DecisionError(f"input '{item.name}': {to_json(value)!r} is not one of the allowed "
-                                    f"values {item.allowed_text}", decision_id=target.name)
+                                    f"values {item.allowed_text}", decision_id=target.id,
+                                    decision_name=target.name)
         done: dict[str, DecisionResult] = {}
         for decision in self._order[target.id]:
             result = self._run(decision, ctx)
@@ -264,6 +266,14 @@ class DecisionModel:
         return result
 
     def _run(self, decision: Decision, ctx: dict) -> DecisionResult:
+        try:
+            return self._run_one(decision, ctx)
+        except DecisionError as exc:
+            if exc.decision_id in (None, decision.name):
+                exc.for_decision(decision.id, decision.name)
+            raise
+
+    def _run_one(self, decision: Decision, ctx: dict) -> DecisionResult:
         if decision.table is not None:
             raw, matched, audit = run_table(decision.table, decision.name, ctx)
             for m in matched:

@@ -290,7 +290,10 @@ def load_parts(source: bytes, filename: str) -> tuple[dict[str, Decision], dict[
         did = el.get("id") or name
         if did in decisions:
             raise loader.error(f"duplicate decision id '{did}'", el, decision_id=did)
-        table, literal = loader.expression_of(el, name, name)
+        try:
+            table, literal = loader.expression_of(el, name, name)
+        except DecisionError as exc:
+            raise exc.for_decision(did, name) from None
         decision = Decision(did, name, loader.type_ref(el), table, literal, line=el.sourceline)
         for req in _children(el, "informationRequirement"):
             for ref in req:

@@ -1,0 +1,248 @@
+"""Decision tables and models: hit policies, errors a process owner can cause, audit results."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from workflows.decisions import DecisionError, DecisionResult, evaluate, load_decisions
+from workflows.decisions.command import decide_command
+
+NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+
+
+def dmn(body: str) -> bytes:
+    return f'<definitions xmlns="{NS}" id="defs" name="t" namespace="http://careflow/t">{body}</definitions>'.encode()
+
+
+def esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def table(decision: str, policy: str, inputs: list[str], outputs: list[str], rules: list[list[str]],
+          extra: str = "", output_values: dict[str, str] | None = None, input_values: dict[str, str] | None = None,
+          defaults: dict[str, str] | None = None, requires: str = "", with_id: bool = True) -> str:
+    output_values, input_values, defaults = output_values or {}, input_values or {}, defaults or {}
+    ins = "".join(
+        f'<input label="{i}"><inputExpression typeRef="string"><text>{esc(i)}</text></inputExpression>'
+        + (f"<inputValues><text>{esc(input_values[i])}</text></inputValues>" if i in input_values else "")
+        + "</input>" for i in inputs)
+    outs = "".join(
+        f'<output name="{o}">'
+        + (f"<outputValues><text>{esc(output_values[o])}</text></outputValues>" if o in output_values else "")
+        + (f"<defaultOutputEntry><text>{esc(defaults[o])}</text></defaultOutputEntry>" if o in defaults else "")
+        + "</output>" for o in outputs)
+    body = "".join(
+        "<rule>" + "".join(f"<inputEntry><text>{esc(c)}</text></inputEntry>" for c in r[:len(inputs)])
+        + "".join(f"<outputEntry><text>{esc(c)}</text></outputEntry>" for c in r[len(inputs):])
+        + (f"<annotationEntry><text>{esc(r[-1])}</text></annotationEntry>" if extra == "annotated" else "")
+        + "</rule>" for r in rules)
+    ident = f' id="{decision}"' if with_id else ""
+    return (f'<decision{ident} name="{decision}">{requires}<decisionTable hitPolicy="{policy}" {extra if extra != "annotated" else ""}>'
+            f"{ins}{outs}{body}</decisionTable></decision>")
+
+
+URGENCY_RULES = [
+    ["true", "-", "-", "-", "-", "-", "-", '"CRITICAL"', "true", '"PT4H"', "false"],
+    ["-", "true", "-", "-", "-", "-", "-", '"CRITICAL"', "true", '"PT24H"', "false"],
+    ["-", "-", "true", "-", "-", "-", "-", '"URGENT"', "true", '"PT24H"', "true"],
+    ["-", "-", "-", "true", "-", "-", "-", '"NONE"', "false", '"P7D"', "false"],
+    ["-", "-", "-", "-", "<= 2", "-", "-", '"CRITICAL"', "true", '"PT24H"', "false"],
+    ["-", "-", "-", "-", "-", "true", "-", '"URGENT"', "true", '"P2D"', "false"],
+    ["-", "-", "-", "-", "<= 14", "-", "true", '"URGENT"', "true", '"P3D"', "false"],
+    ["-", "-", "-", "-", "-", "-", "true", '"URGENT"', "true", '"P7D"', "false"],
+    ["-", "-", "-", "-", "-", "-", "-", '"ROUTINE"', "false", '"P14D"', "false"],
+]
+URGENCY_INPUTS = ["riskToLife", "immediateSignificantHealthRisk", "safeguardingRisk",
+                  "providerArrangementSatisfactory", "daysUntilCareStops", "terminallyIll",
+                  "significantWellbeingImpact"]
+URGENCY = dmn(table("UrgencyOfNeeds", "FIRST", URGENCY_INPUTS,
+                    ["urgency", "isUrgent", "responseWithin", "safeguardingReferral"], URGENCY_RULES))
+NOBODY = dict.fromkeys(URGENCY_INPUTS, False) | {"daysUntilCareStops": 30}
+
+
+@pytest.fixture
+def urgency_file(tmp_path: Path) -> Path:
+    path = tmp_path / "urgency.dmn"
+    path.write_bytes(URGENCY)
+    return path
+
+
+def test_first_policy_with_audit(urgency_file: Path) -> None:
+    result = evaluate(urgency_file, "UrgencyOfNeeds", NOBODY | {"daysUntilCareStops": 10,
+                                                                 "significantWellbeingImpact": True})
+    assert isinstance(result, DecisionResult)
+    assert result.value == {"urgency": "URGENT", "isUrgent": True, "responseWithin": "P3D",
+                            "safeguardingReferral": False}
+    assert [m.index for m in result.matched_rules] == [7]
+    assert result.hit_policy == "FIRST"
+    assert result.inputs["daysUntilCareStops"] == 10
+    data = result.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["matchedRules"][0]["index"] == 7
+
+
+def test_type_mismatch_names_decision_rule_and_input(urgency_file: Path) -> None:
+    with pytest.raises(DecisionError) as info:
+        evaluate(urgency_file, "UrgencyOfNeeds", NOBODY | {"daysUntilCareStops": "x"})
+    err = info.value
+    assert (err.decision_id, err.rule_index, err.column) == ("UrgencyOfNeeds", 5, "daysUntilCareStops")
+    assert str(err) == ("Decision 'UrgencyOfNeeds', rule 5, input 'daysUntilCareStops': "
+                        "cannot compare string 'x' with number 2")
+
+
+def test_missing_input_is_an_error(urgency_file: Path) -> None:
+    inputs = dict(NOBODY)
+    del inputs["terminallyIll"]
+    with pytest.raises(DecisionError, match="input 'terminallyIll': unknown name 'terminallyIll'"):
+        evaluate(urgency_file, "UrgencyOfNeeds", inputs)
+
+
+def test_unique_overlap_names_the_rules() -> None:
+    model = load_decisions(dmn(table("T", "UNIQUE", ["age"], ["band"],
+                                     [["< 18", '"child"'], [">= 16", '"adult"'], [">= 65", '"older"']])))
+    assert model.evaluate("T", {"age": 10}).value == "child"
+    with pytest.raises(DecisionError, match=r"rules 1 and 2 match, but hit policy UNIQUE") as info:
+        model.evaluate("T", {"age": 17})
+    assert info.value.rule_index == 2
+
+
+def test_any_requires_equal_outputs() -> None:
+    model = load_decisions(dmn(table("T", "ANY", ["x"], ["y"], [["> 1", '"a"'], ["> 2", '"a"'], ["> 3", '"b"']])))
+    assert model.evaluate("T", {"x": 3}).value == "a"
+    with pytest.raises(DecisionError, match="hit policy ANY"):
+        model.evaluate("T", {"x": 4})
+
+
+def test_priority_and_output_order_follow_output_values() -> None:
+    rules = [["-", '"LOW"'], [">= 5", '"HIGH"'], [">= 3", '"MEDIUM"']]
+    values = {"level": '"HIGH","MEDIUM","LOW"'}
+    prio = load_decisions(dmn(table("T", "PRIORITY", ["x"], ["level"], rules, output_values=values)))
+    assert prio.evaluate("T", {"x": 4}).value == "MEDIUM"
+    order = load_decisions(dmn(table("T", "OUTPUT ORDER", ["x"], ["level"], rules, output_values=values)))
+    assert order.evaluate("T", {"x": 6}).value == ["HIGH", "MEDIUM", "LOW"]
+    rule_order = load_decisions(dmn(table("T", "RULE ORDER", ["x"], ["level"], rules)))
+    assert rule_order.evaluate("T", {"x": 6}).value == ["LOW", "HIGH", "MEDIUM"]
+
+
+@pytest.mark.parametrize("aggregation, expected, empty", [
+    ("", [100, 200, 50], None), ('aggregation="SUM"', 350, None), ('aggregation="MIN"', 50, None),
+    ('aggregation="MAX"', 200, None), ('aggregation="COUNT"', 3, 0),
+])
+def test_collect(aggregation: str, expected: object, empty: object) -> None:
+    rules = [["> 1", "100"], ["> 2", "200"], ["> 3", "50"]]
+    model = load_decisions(dmn(table("T", "COLLECT", ["years"], ["amount"], rules, extra=aggregation)))
+    assert model.evaluate("T", {"years": 5}).value == expected
+    assert model.evaluate("T", {"years": 0}).value == empty
+
+
+def test_several_outputs_and_collect_gives_dicts() -> None:
+    model = load_decisions(dmn(table("T", "COLLECT", ["x"], ["a", "b"], [["-", "1", '"one"'], ["> 5", "2", '"two"']])))
+    assert model.evaluate("T", {"x": 9}).value == [{"a": 1, "b": "one"}, {"a": 2, "b": "two"}]
+
+
+def test_default_output_when_nothing_matches() -> None:
+    model = load_decisions(dmn(table("T", "UNIQUE", ["x"], ["y"], [["> 5", '"big"']], defaults={"y": '"small"'})))
+    result = model.evaluate("T", {"x": 1})
+    assert result.value == "small" and result.matched_rules == []
+
+
+def test_input_values_are_enforced() -> None:
+    model = load_decisions(dmn(table("T", "UNIQUE", ["event"], ["y"], [['"A"', "1"], ['"B"', "2"]],
+                                     input_values={"event": '"A","B"'})))
+    assert model.evaluate("T", {"event": "B"}).value == 2
+    with pytest.raises(DecisionError, match="input 'event': value 'C' is not one of the allowed values"):
+        model.evaluate("T", {"event": "C"})
+
+
+def test_bad_cell_is_a_load_error_with_position() -> None:
+    with pytest.raises(DecisionError) as info:
+        load_decisions(dmn(table("T", "UNIQUE", ["x"], ["y"], [["> 1", "1"], ["> > 2", "2"]])), filename="t.dmn")
+    err = info.value
+    assert (err.decision_id, err.rule_index, err.column) == ("T", 2, "x")
+    assert "t.dmn line 1" in str(err) and "syntax error" in str(err)
+
+
+def test_malformed_xml_and_unknown_decision() -> None:
+    with pytest.raises(DecisionError, match="not well-formed XML"):
+        load_decisions(b"<definitions>", filename="bad.dmn")
+    model = load_decisions(URGENCY)
+    with pytest.raises(DecisionError, match="no decision 'Nope'"):
+        model.evaluate("Nope", {})
+
+
+def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    xml = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>'
+           f'<definitions xmlns="{NS}" id="d" name="d" namespace="n"><decision id="D" name="D">'
+           f'<literalExpression><text>"&x;"</text></literalExpression></decision></definitions>').encode()
+    try:
+        value = load_decisions(xml).evaluate("D", {}).value
+    except DecisionError:
+        return
+    assert "TOPSECRET" not in str(value)
+
+
+def test_required_decisions_run_in_dependency_order_and_tables_without_ids() -> None:
+    body = (
+        '<inputData id="i_cost" name="costed Weekly"><variable name="costed Weekly" typeRef="number"/></inputData>'
+        + table("Band", "UNIQUE", ["costed Weekly"], ["band"], [["< 1500", '"normal"'], [">= 1500", '"large"']],
+                with_id=False)
+        + '<decision id="Route" name="Route"><informationRequirement><requiredDecision href="#Band"/>'
+          '</informationRequirement><literalExpression><text>if Band = "large" then "PANEL" else "TEAM"'
+          "</text></literalExpression></decision>"
+    )
+    # the table has no id, so it is addressed by name; the literal requires it through its name
+    body = body.replace('href="#Band"', 'href="#Band"')
+    model = load_decisions(dmn(body.replace('<decision name="Band">', '<decision id="Band" name="Band">')))
+    assert model.decision_ids == ["Band", "Route"]
+    result = model.evaluate("Route", {"costed Weekly": 2000})
+    assert result.value == "PANEL"
+    assert result.required["Band"].value == "large"
+    assert load_decisions(dmn(body)).evaluate("Band", {"costed Weekly": "12"}).value == "normal"
+
+
+def test_budget_route_with_variables_in_cells_and_null() -> None:
+    rules = [["-", "null", "-", '"TEAM_MANAGER"'],
+             ["<= workerLimitWeekly", ">= costedWeekly", "true", '"SELF_AUTHORISE"'],
+             ["-", ">= costedWeekly", "-", '"TEAM_MANAGER"'],
+             ["-", "< costedWeekly", "-", '"SENIOR_MANAGER"']]
+    model = load_decisions(dmn(table("PlanBudgetApprovalRoute", "FIRST",
+                                     ["costedWeekly", "indicativeWeekly", "workerHasSelfDelegation"],
+                                     ["approvalRoute"], rules)))
+    base = {"workerLimitWeekly": 800, "workerHasSelfDelegation": True}
+    assert model.evaluate("PlanBudgetApprovalRoute", base | {"costedWeekly": 700, "indicativeWeekly": None}
+                          ).value == "TEAM_MANAGER"
+    assert model.evaluate("PlanBudgetApprovalRoute", base | {"costedWeekly": 700, "indicativeWeekly": 750.5}
+                          ).value == "SELF_AUTHORISE"
+    assert model.evaluate("PlanBudgetApprovalRoute", base | {"costedWeekly": 900, "indicativeWeekly": 1000}
+                          ).value == "TEAM_MANAGER"
+    assert model.evaluate("PlanBudgetApprovalRoute", base | {"costedWeekly": 900, "indicativeWeekly": 800}
+                          ).value == "SENIOR_MANAGER"
+
+
+def test_python_values_dates_durations_and_contexts() -> None:
+    rules = [['> date("2026-01-31")', '>= duration("P1D")', '"late"'], ["-", "-", '"ok"']]
+    model = load_decisions(dmn(table("T", "FIRST", ["due", "person.wait"], ["status"], rules)))
+    late = {"due": dt.date(2026, 2, 1), "person": {"wait": dt.timedelta(days=2)}}
+    assert model.evaluate("T", late).value == "late"
+    assert model.evaluate("T", {"due": dt.date(2026, 1, 1), "person": {"wait": dt.timedelta()}}).value == "ok"
+    out = load_decisions(dmn('<decision id="D" name="D"><literalExpression><text>'
+                             'due + duration("P1D")</text></literalExpression></decision>'))
+    result = out.evaluate("D", {"due": dt.datetime(2026, 1, 1, 9, 30)})
+    assert result.value == dt.datetime(2026, 1, 2, 9, 30)
+    assert result.to_dict()["value"] == "2026-01-02T09:30:00"
+
+
+def test_decide_command(tmp_path: Path, urgency_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert decide_command(str(urgency_file), "UrgencyOfNeeds", json.dumps(NOBODY | {"riskToLife": True})) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["decision"] == "UrgencyOfNeeds" and printed["value"]["urgency"] == "CRITICAL"
+    assert printed["matchedRules"][0]["index"] == 1
+    assert decide_command(str(urgency_file), "UrgencyOfNeeds", "{not json") == 1
+    assert capsys.readouterr().err.startswith("error: --inputs is not valid JSON")
+    assert decide_command(str(tmp_path / "missing.dmn"), "X", "{}") == 1
+    assert capsys.readouterr().err.startswith("error: ")
