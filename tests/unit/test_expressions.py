@@ -61,6 +61,11 @@ EVAL_PROBES = {
     "percent bomb": "'%0999999999d' % 1",
     "fstring width bomb": "f'{{1:>9999999999}}'",
     "sum of lists": "sum([[0]] * 10, [])",
+    "strftime bomb": "now().strftime('%c' * 10**6)",
+    "format spec bomb": "f'{{now():{{\"%c\" * 10**6}}}}'",
+    "percent star width": "'%*d' % (10**9, 1)",
+    "walrus dunder": "(y := x).__class__",
+    "keyword dunder": "dict(__class__=1)",
 }
 TIME_PROBES = {
     "nested comprehension": "[1 for a in range(10**6) for b in range(10**6)]",
@@ -607,3 +612,18 @@ def test_same_places_work_with_ordinary_text(where, text):
         assert _task(wf, "end_yes").state == TaskState.COMPLETED
     if where == "cardinality":
         assert len([t for t in wf.get_tasks() if t.task_spec.name.startswith("probe")]) >= 3
+
+
+@pytest.mark.parametrize(
+    "text, mode",
+    [("[str(i) * 10**6 for i in range(1000)]", "eval"),
+     ("keep = []\nfor i in range(1000):\n    keep.append('ab' * 10**6)", "exec"),
+     ("\n".join(f"s{i} = 'x' * 10**7" for i in range(10)), "exec")],
+)
+def test_total_built_data_is_bounded(text, mode):
+    """Results each under the size limits still may not pile up without bound."""
+    with pytest.raises(ExpressionError, match="too much data in total"):
+        if mode == "eval":
+            evaluate_expression(text)
+        else:
+            SandboxedEnvironment().execute(text, {})

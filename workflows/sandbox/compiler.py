@@ -30,7 +30,7 @@ CHECK_STR = "_cf_checked_str"
 # Method names whose result can be far larger than their inputs; calls to them are routed
 # through a guard that checks the size first (for str/bytes/list receivers).
 RISKY_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "replace",
-                           "join", "extend", "translate"})
+                           "join", "extend", "translate", "strftime"})
 
 # Attribute names refused whatever the receiver: the str.format escape, and the
 # introspection attributes of generators, coroutines, frames, tracebacks and code objects.

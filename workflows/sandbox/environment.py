@@ -12,7 +12,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .compiler import TICK, compile_sandboxed, sandbox_tree
 from .errors import ExpressionError
-from .runtime import FORBIDDEN_BUILTINS, GUARDS, SAFE_BUILTINS, make_tick
+from .runtime import FORBIDDEN_BUILTINS, GUARDS, SAFE_BUILTINS, end_budget, make_tick, start_budget
 
 DEFAULT_TIME_LIMIT = 1.0
 
@@ -55,7 +55,11 @@ class SandboxedEnvironment(TaskDataEnvironment):
             scope.update(external_context)
         scope.update(context)
         scope.update(self._scope(compiled))
-        return eval(compiled.code, scope)
+        previous = start_budget()
+        try:
+            return eval(compiled.code, scope)
+        finally:
+            end_budget(previous)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         external_context = external_context or {}
@@ -65,9 +69,11 @@ class SandboxedEnvironment(TaskDataEnvironment):
         context.update(self.globals)
         context.update(external_context)
         context.update(self._scope(compiled))
+        previous = start_budget()
         try:
             exec(compiled.code, context)
         finally:
+            end_budget(previous)
             self._remove_globals_and_functions_from_context(context, external_context)
         return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import re
+import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
@@ -22,9 +23,47 @@ MAX_STRING_LENGTH = 10_000_000      # characters (or bytes) in one string built 
 MAX_COLLECTION_LENGTH = 1_000_000   # items in one list/tuple built by repetition or range()
 MAX_INT_BITS = 100_000              # about 30,000 decimal digits
 MAX_FORMAT_WIDTH = 1_000            # widths/precisions in '%' and f-string format specs
+# Total characters/items that guarded operations may build during one evaluation, so that
+# a loop (or a long script) cannot pile up many results that are each below the limits.
+MAX_BUILT_PER_EVALUATION = 50_000_000
+_CHARGE_FROM = 64                   # results smaller than this are not counted
+
+_budget = threading.local()
+
+
+def start_budget() -> int | None:
+    """Begin counting for one evaluation; returns the enclosing evaluation's remainder."""
+    previous = getattr(_budget, "remaining", None)
+    _budget.remaining = MAX_BUILT_PER_EVALUATION
+    return previous
+
+
+def end_budget(previous: int | None) -> None:
+    _budget.remaining = previous
+
+
+def _charge(size: int, what: str) -> None:
+    remaining = getattr(_budget, "remaining", None)
+    if remaining is None:
+        return
+    remaining -= size
+    if remaining < 0:
+        raise ExpressionError(
+            f"the expression built too much data in total (over {MAX_BUILT_PER_EVALUATION:,} "
+            f"characters or items; last: {what})")
+    _budget.remaining = remaining
+
+
+def _built(value: Any, what: str) -> Any:
+    if isinstance(value, _SIZED):
+        size = len(value)
+        if size >= _CHARGE_FROM:
+            _charge(size, what)
+    return value
 
 _SEQUENCES = (str, bytes, list, tuple)
 _STRINGS = (str, bytes)
+_SIZED = (str, bytes, list, tuple, dict, set, frozenset)
 
 
 def _too_big(what: str) -> ExpressionError:
@@ -52,6 +91,7 @@ def guarded_add(a: Any, b: Any) -> Any:
     if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
         if len(a) + len(b) > _limit_for(a):
             raise _too_big("concatenation")
+        return _built(a + b, "concatenation")
     return a + b
 
 
@@ -59,6 +99,8 @@ def guarded_iadd(a: Any, b: Any) -> Any:
     if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
         if len(a) + len(b) > _limit_for(a):
             raise _too_big("concatenation")
+        a += b
+        return _built(a, "concatenation")
     a += b
     return a
 
@@ -78,13 +120,13 @@ def _check_repeat(a: Any, b: Any) -> None:
 
 def guarded_mul(a: Any, b: Any) -> Any:
     _check_repeat(a, b)
-    return a * b
+    return _built(a * b, "repetition")
 
 
 def guarded_imul(a: Any, b: Any) -> Any:
     _check_repeat(a, b)
     a *= b
-    return a
+    return _built(a, "repetition")
 
 
 def guarded_pow(a: Any, b: Any) -> Any:
@@ -119,6 +161,7 @@ def guarded_mod(a: Any, b: Any) -> Any:
                 biggest_arg = max(biggest_arg, _weight(arg) if not isinstance(arg, dict) else len(arg))
         if len(text) + len(specs) * (biggest_arg + MAX_FORMAT_WIDTH) > MAX_STRING_LENGTH:
             raise _too_big("'%' formatting")
+        return _built(a % b, "'%' formatting")
     return a % b
 
 
@@ -139,14 +182,18 @@ def guarded_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         if name == "join" and args and not isinstance(args[0], (list, tuple)):
             args = (list(args[0]),) + args[1:]   # measure a one-shot iterable only once
         _check_string_method(obj, name, args, kwargs)
+    elif name == "strftime" and isinstance(obj, (date, datetime)) and args and isinstance(args[0], str):
+        if len(args[0]) > MAX_FORMAT_WIDTH:
+            raise ExpressionError("strftime() formats longer than 1000 characters are not allowed")
     elif isinstance(obj, list) and name == "extend" and args:
         other = args[0]
         if not isinstance(other, (list, tuple, str, dict, set, frozenset, range)):
             other = list(other)
         if len(obj) + len(other) > MAX_COLLECTION_LENGTH:
             raise _too_big("list.extend")
+        _charge(len(other), "list.extend")
         return method(other)
-    return method(*args, **kwargs)
+    return _built(method(*args, **kwargs), name)
 
 
 def _check_string_method(s: Any, name: str, args: tuple, kwargs: dict) -> None:
@@ -194,16 +241,18 @@ def guarded_format(value: Any, conversion: int, spec: str) -> str:
         value = str(value)
     elif conversion == ord("a"):
         value = ascii(value)
+    if len(spec) > MAX_FORMAT_WIDTH:
+        raise ExpressionError("format specifications longer than 1000 characters are not allowed")
     for number in re.findall(r"\d+", spec):
         if int(number) > MAX_FORMAT_WIDTH:
             raise ExpressionError("format widths above 1000 are not allowed")
-    return builtins.format(value, spec)
+    return _built(builtins.format(value, spec), "format")
 
 
 def checked_str(value: str) -> str:
     if len(value) > MAX_STRING_LENGTH:
         raise _too_big("f-string")
-    return value
+    return _built(value, "f-string")
 
 
 # -- whitelisted builtins ----------------------------------------------------------------
@@ -211,6 +260,8 @@ def safe_range(*args: int) -> range:
     result = range(*args)
     if len(result) > MAX_COLLECTION_LENGTH:
         raise ExpressionError(f"range() of more than {MAX_COLLECTION_LENGTH:,} items is not allowed")
+    if len(result) >= _CHARGE_FROM:
+        _charge(len(result), "range")
     return result
 
 
@@ -323,4 +374,4 @@ def make_tick(time_limit: float) -> Callable[[], bool]:
 
 
 __all__ = ["SAFE_BUILTINS", "GUARDS", "FORBIDDEN_BUILTINS", "make_tick", "now", "today",
-           "parse_date", "parse_datetime", "parse_duration"]
+           "parse_date", "parse_datetime", "parse_duration", "start_budget", "end_budget"]
