@@ -1,0 +1,81 @@
+"""careflow's web layer: the REST API now, the inbox and the modeller later."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from workflows.db import Database
+from workflows.forms import FormLibrary
+from workflows.library import ProcessLibrary
+from workflows.runtime import Runtime
+from workflows.spiff_bridge import set_decision_defaults
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Services:
+    db: Database
+    library: ProcessLibrary
+    forms: FormLibrary
+    runtime: Runtime
+
+
+def default_config() -> dict[str, Any]:
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'careflow.db'}",
+        "BPMN_DIR": str(ROOT / "bpmn"),
+        "DMN_DIR": str(ROOT / "dmn"),
+        "FORMS_DIR": str(ROOT / "bpmn" / "forms"),
+        "COUNCIL_CONFIG": str(ROOT / "dmn" / "council_config.json"),
+        "CREATE_SCHEMA": False,   # tests: create tables directly instead of migrating
+        "SYNC_ON_START": True,    # load bpmn/ and dmn/ into the library at start-up
+        "SECRET_KEY": os.environ.get("CAREFLOW_SECRET_KEY", "dev-only-change-me"),
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.from_mapping(default_config())
+    if test_config is None:
+        app.config.from_prefixed_env("CAREFLOW")
+    else:
+        app.config.update(test_config)
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+    services = build_services(app.config)
+    app.extensions["careflow"] = services
+
+    from . import api, errors, pages
+
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    logging.getLogger("careflow").setLevel(logging.INFO)
+    return app
+
+
+def build_services(config: dict[str, Any]) -> Services:
+    db = Database(config["DATABASE_URL"])
+    if config.get("CREATE_SCHEMA"):
+        db.create_schema()
+    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]))
+    forms = FormLibrary(Path(config["FORMS_DIR"]))
+    council = Path(config.get("COUNCIL_CONFIG") or "")
+    if council.is_file():
+        set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))
+    if config.get("SYNC_ON_START"):
+        library.sync_from_disk(actor="system")
+    return Services(db, library, forms, Runtime(db, library, forms))
+
+
+def services() -> Services:
+    return current_app.extensions["careflow"]

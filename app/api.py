@@ -1,0 +1,287 @@
+"""REST API under /api/v1: thin views over the runtime's use cases and read models."""
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from flask import Blueprint, g, jsonify, request
+
+from workflows import queries
+from workflows.errors import CareflowError, Forbidden, NotFound, Unauthorised, ValidationFailed
+from workflows.identity import Principal, principal_for_token
+from workflows.models import Instance
+
+from . import services
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def authenticated(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a bearer token; with ``roles``, also one of those roles (403 otherwise)."""
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorised("Send a bearer token in the Authorization header")
+            with services().db.reading() as session:
+                user = principal_for_token(session, token.strip())
+            if roles and user.role not in roles:
+                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}")
+            g.user = user
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+def body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None:
+        if request.content_length:
+            raise CareflowError("The request body is not valid JSON")
+        return {}
+    if not isinstance(data, dict):
+        raise CareflowError("The request body must be a JSON object")
+    return data
+
+
+def user() -> Principal:
+    return g.user
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"'{name}' must be a whole number", [{"field": name, "message": "Must be a whole number"}]) from None
+    return max(lo, min(hi, value))
+
+
+def _bool_arg(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _datetime_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(f"'{name}' must be an ISO 8601 date or date-time",
+                               [{"field": name, "message": "Must be a date such as 2026-12-31"}]) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _instance_out(instance_id: str, *, with_data: bool = True) -> dict[str, Any]:
+    svc = services()
+    with svc.db.reading() as session:
+        row = queries.get_instance_row(session, instance_id)
+        out = queries.instance_dict(session, row)
+    if with_data:
+        out["data"] = svc.runtime.instance_data(instance_id)
+    return out
+
+
+# ---- processes ------------------------------------------------------------------------------
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document())
+
+
+@bp.get("/me")
+@authenticated()
+def me():  # type: ignore[no-untyped-def]
+    u = user()
+    return jsonify({"username": u.username, "displayName": u.display_name, "role": u.role, "groups": u.group_names})
+
+
+@bp.get("/processes")
+@authenticated()
+def list_processes():  # type: ignore[no-untyped-def]
+    with services().db.reading() as session:
+        return jsonify({"processes": queries.list_processes(session)})
+
+
+@bp.get("/processes/<process_id>")
+@authenticated()
+def get_process(process_id: str):  # type: ignore[no-untyped-def]
+    with services().db.reading() as session:
+        for each in queries.list_processes(session):
+            if each["processId"] == process_id:
+                return jsonify(each)
+    raise NotFound(f"No deployed process '{process_id}'")
+
+
+@bp.post("/processes/<process_id>/instances")
+@authenticated()
+def start_instance(process_id: str):  # type: ignore[no-untyped-def]
+    data = body()
+    if "data" in data and not isinstance(data["data"], dict):
+        raise ValidationFailed("'data' must be an object", [{"field": "data", "message": "Must be an object"}])
+    row = services().runtime.start(process_id, data.get("data") or {}, actor=user().username,
+                                   case_reference=data.get("caseReference"), business_key=data.get("businessKey"),
+                                   title=data.get("title"))
+    return jsonify(_instance_out(row.id)), 201
+
+
+# ---- instances ------------------------------------------------------------------------------
+@bp.get("/instances")
+@authenticated()
+def list_instances():  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    query = select(Instance).order_by(Instance.created_at.desc())
+    for arg, column in (("status", Instance.status), ("processId", Instance.process_id),
+                        ("caseReference", Instance.case_reference),
+                        ("parentCaseReference", Instance.parent_case_reference)):
+        if request.args.get(arg):
+            query = query.where(column == request.args[arg])
+    query = query.limit(_int_arg("limit", 50, 1, 500)).offset(_int_arg("offset", 0, 0, 10**9))
+    with services().db.reading() as session:
+        rows = session.scalars(query).all()
+        return jsonify({"instances": [queries.instance_dict(session, r, history=False) for r in rows]})
+
+
+@bp.get("/instances/<instance_id>")
+@authenticated()
+def get_instance(instance_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(_instance_out(instance_id))
+
+
+# ---- tasks ----------------------------------------------------------------------------------
+@bp.get("/tasks")
+@authenticated()
+def list_tasks():  # type: ignore[no-untyped-def]
+    state = request.args.get("state", "open")
+    if state not in ("open", "completed", "cancelled", "all"):
+        raise ValidationFailed("Unknown task state", [{"field": "state",
+                                                       "message": "Use open, completed, cancelled or all"}])
+    f = queries.TaskFilter(
+        mine=_bool_arg("mine"), my_groups=_bool_arg("myGroups"), process_id=request.args.get("processId"),
+        state=None if state == "all" else state, case_reference=request.args.get("caseReference"),
+        subject=request.args.get("subject"), due_before=_datetime_arg("dueBefore"),
+        instance_id=request.args.get("instanceId"),
+        limit=_int_arg("limit", 50, 1, 500), offset=_int_arg("offset", 0, 0, 10**9))
+    with services().db.reading() as session:
+        tasks, total = queries.list_tasks(session, user(), f)
+    return jsonify({"tasks": tasks, "total": total, "limit": f.limit, "offset": f.offset})
+
+
+@bp.get("/tasks/<task_id>")
+@authenticated()
+def get_task(task_id: str):  # type: ignore[no-untyped-def]
+    svc = services()
+    with svc.db.reading() as session:
+        row = queries.get_task_row(session, task_id)
+        out = queries.task_dict(row)
+        out["draft"] = row.draft
+        instance = session.get(Instance, row.instance_id)
+        out["instanceVersion"] = instance.version if instance else None
+    form_key = out["formKey"]
+    out["form"] = ({"key": form_key, "schema": svc.forms.schema(form_key), "ui": svc.forms.ui(form_key)}
+                   if form_key else None)
+    if out["state"] == "open":
+        out["data"] = svc.runtime.task_data(task_id)
+    return jsonify(out)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@authenticated()
+def claim_task(task_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(queries.task_dict(services().runtime.claim(task_id, user())))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@authenticated()
+def unclaim_task(task_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(queries.task_dict(services().runtime.unclaim(task_id, user())))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+@authenticated()
+def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
+    username = body().get("username")
+    if not isinstance(username, str) or not username:
+        raise ValidationFailed("Say who to assign the task to", [{"field": "username", "message": "Enter a user name"}])
+    return jsonify(queries.task_dict(services().runtime.reassign(task_id, username, user())))
+
+
+@bp.put("/tasks/<task_id>/draft")
+@authenticated()
+def save_draft(task_id: str):  # type: ignore[no-untyped-def]
+    row = services().runtime.save_draft(task_id, body().get("data") or {}, user())
+    return jsonify({**queries.task_dict(row), "draft": row.draft})
+
+
+@bp.post("/tasks/<task_id>/complete")
+@authenticated()
+def complete_task(task_id: str):  # type: ignore[no-untyped-def]
+    data = body()
+    expected = data.get("expectedVersion")
+    if request.headers.get("If-Match"):
+        try:
+            expected = int(request.headers["If-Match"].strip('"W/'))
+        except ValueError:
+            raise CareflowError("If-Match must be the instance version number") from None
+    if expected is not None and not isinstance(expected, int):
+        raise ValidationFailed("expectedVersion must be a whole number",
+                               [{"field": "expectedVersion", "message": "Must be a whole number"}])
+    row = services().runtime.complete_task(task_id, data.get("data") or {}, user(), expected_version=expected)
+    return jsonify(_instance_out(row.id))
+
+
+# ---- messages, decisions, incidents ---------------------------------------------------------
+@bp.post("/messages")
+@authenticated()
+def correlate_message():  # type: ignore[no-untyped-def]
+    data = body()
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValidationFailed("A message needs a name", [{"field": "name", "message": "Enter the message name"}])
+    keys = data.get("correlationKeys") or {}
+    payload = data.get("payload") or {}
+    if not isinstance(keys, dict) or not isinstance(payload, dict):
+        raise ValidationFailed("correlationKeys and payload must be objects",
+                               [{"field": "correlationKeys", "message": "Must be an object"}])
+    result = services().runtime.correlate_message(name, keys, payload, actor=user().username)
+    return jsonify(result), 200
+
+
+@bp.post("/decisions/<decision_id>/evaluate")
+@authenticated()
+def evaluate_decision(decision_id: str):  # type: ignore[no-untyped-def]
+    from workflows.decision_service import evaluate_logged
+
+    inputs = body().get("inputs") or {}
+    if not isinstance(inputs, dict):
+        raise ValidationFailed("inputs must be an object", [{"field": "inputs", "message": "Must be an object"}])
+    return jsonify(evaluate_logged(services().db, services().library, decision_id, inputs, actor=user().username))
+
+
+@bp.get("/incidents")
+@authenticated("admin", "manager", "process_owner")
+def list_incidents():  # type: ignore[no-untyped-def]
+    state = request.args.get("state", "open")
+    with services().db.reading() as session:
+        return jsonify({"incidents": queries.list_incidents(session, None if state == "all" else state)})
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@authenticated("admin")
+def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]
+    row = services().runtime.retry_incident(incident_id, user().username, body().get("data"))
+    return jsonify(_instance_out(row.id))
+
+
+@bp.post("/incidents/<int:incident_id>/resolve")
+@authenticated("admin")
+def resolve_incident(incident_id: int):  # type: ignore[no-untyped-def]
+    incident = services().runtime.resolve_incident(incident_id, user().username)
+    return jsonify(queries.incident_dict(incident))

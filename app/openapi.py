@@ -1,0 +1,190 @@
+"""The OpenAPI 3.1 document of /api/v1 (a test checks it names exactly the routes that exist)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "401": {"$ref": "#/components/responses/Unauthorised"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+    "404": {"$ref": "#/components/responses/NotFound"},
+}
+
+
+def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None, params: list | None = None,
+        extra: dict[str, Any] | None = None, tag: str = "runtime", ok_code: str = "200") -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {ok_code: ok, **ERRORS, **(extra or {})}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path_param(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _query(name: str, kind: str = "string", description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+
+
+CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
+INVALID = {"422": {"$ref": "#/components/responses/ValidationFailed"}}
+
+
+def openapi_document() -> dict[str, Any]:
+    task_id = [_path_param("task_id")]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "careflow API", "version": "1",
+                 "description": "Start, work and finish adult social care processes (BPMN) and evaluate the "
+                                "council's decision tables (DMN). Authenticate with a bearer token."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/openapi.json": {"get": {**_op("This document", _json({"type": "object"}), tag="meta"),
+                                      "security": []}},
+            "/me": {"get": _op("The signed-in user", _json(_ref("User")), tag="meta")},
+            "/processes": {"get": _op("Deployed processes", _json({"type": "object", "properties": {
+                "processes": {"type": "array", "items": _ref("Process")}}}))},
+            "/processes/{process_id}": {"get": _op("One deployed process", _json(_ref("Process")),
+                                                   params=[_path_param("process_id")])},
+            "/processes/{process_id}/instances": {"post": _op(
+                "Start an instance on the newest deployed version", _json(_ref("Instance"), "Started"),
+                body=_ref("StartInstance"), params=[_path_param("process_id")], extra=INVALID, ok_code="201")},
+            "/instances": {"get": _op("Instances, newest first", _json({"type": "object", "properties": {
+                "instances": {"type": "array", "items": _ref("Instance")}}}),
+                params=[_query("status"), _query("processId"), _query("caseReference"),
+                        _query("parentCaseReference"), _query("limit", "integer"), _query("offset", "integer")])},
+            "/instances/{instance_id}": {"get": _op("An instance: status, data, open tasks, waiting timers, "
+                                                    "history, decisions, messages", _json(_ref("Instance")),
+                                                    params=[_path_param("instance_id")])},
+            "/tasks": {"get": _op("Tasks visible to the caller, due first", _json({"type": "object", "properties": {
+                "tasks": {"type": "array", "items": _ref("Task")}, "total": {"type": "integer"},
+                "limit": {"type": "integer"}, "offset": {"type": "integer"}}}),
+                params=[_query("mine", "boolean", "assigned to me"), _query("myGroups", "boolean",
+                        "offered to my groups"), _query("processId"), _query("state", description=
+                        "open (default), completed, cancelled or all"), _query("caseReference"),
+                        _query("subject", description="part of the person's or provider's name"),
+                        _query("instanceId"), _query("dueBefore", description="ISO 8601 date-time"),
+                        _query("limit", "integer"), _query("offset", "integer")], extra=INVALID)},
+            "/tasks/{task_id}": {"get": _op("A task with its form's JSON Schema and current data",
+                                            _json(_ref("Task")), params=task_id)},
+            "/tasks/{task_id}/claim": {"post": _op("Claim a task offered to one of my groups", _json(_ref("Task")),
+                                                   params=task_id, extra=CONFLICT)},
+            "/tasks/{task_id}/unclaim": {"post": _op("Release a claimed task", _json(_ref("Task")),
+                                                     params=task_id, extra=CONFLICT)},
+            "/tasks/{task_id}/reassign": {"post": _op("Assign a task to someone else (managers)", _json(_ref("Task")),
+                                                      params=task_id, body={"type": "object", "required": ["username"],
+                                                      "properties": {"username": {"type": "string"}}},
+                                                      extra={**CONFLICT, **INVALID})},
+            "/tasks/{task_id}/draft": {"put": _op("Save the form as a draft", _json(_ref("Task")), params=task_id,
+                                                  body=_ref("TaskData"), extra=CONFLICT)},
+            "/tasks/{task_id}/complete": {"post": _op(
+                "Complete a task with the form's data; the data is validated against the form's schema",
+                _json(_ref("Instance")), params=task_id + [{"name": "If-Match", "in": "header", "required": False,
+                                                            "schema": {"type": "string"},
+                                                            "description": "the instance version read"}],
+                body=_ref("TaskData"), extra={**CONFLICT, **INVALID})},
+            "/messages": {"post": _op("Deliver a message to waiting instances, or start the processes it starts",
+                                      _json({"type": "object", "properties": {
+                                          "correlated": {"type": "array", "items": {"type": "string"}},
+                                          "started": {"type": "array", "items": {"type": "string"}}}}),
+                                      body=_ref("Message"), extra=INVALID)},
+            "/decisions/{decision_id}/evaluate": {"post": _op(
+                "Evaluate a decision table with inputs; returns the value and the matched rules",
+                _json(_ref("DecisionResult")), params=[_path_param("decision_id")],
+                body={"type": "object", "properties": {"inputs": {"type": "object"}}}, extra=INVALID,
+                tag="decisions")},
+            "/incidents": {"get": _op("Incidents (admin, manager, process owner)", _json({"type": "object",
+                                      "properties": {"incidents": {"type": "array", "items": _ref("Incident")}}}),
+                                      params=[_query("state", description="open (default), resolved or all")],
+                                      tag="operations")},
+            "/incidents/{incident_id}/retry": {"post": _op(
+                "Run the failed step again, optionally with corrected data (admin)", _json(_ref("Instance")),
+                params=[_path_param("incident_id", "integer")], body=_ref("TaskData"), extra=CONFLICT,
+                tag="operations")},
+            "/incidents/{incident_id}/resolve": {"post": _op(
+                "Mark an incident resolved without running anything (admin)", _json(_ref("Incident")),
+                params=[_path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {
+                name: _json(_ref("Error"), text) for name, text in (
+                    ("Unauthorised", "No valid bearer token"), ("Forbidden", "Not allowed for this user"),
+                    ("NotFound", "Unknown id"), ("Conflict", "Already done, or changed by someone else meanwhile"),
+                    ("ValidationFailed", "The data broke the form's rules: one message per field"))
+            },
+            "schemas": _schemas(),
+        },
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    text, when = {"type": ["string", "null"]}, {"type": ["string", "null"], "format": "date-time"}
+    return {
+        "Error": {"type": "object", "required": ["error", "message"], "properties": {
+            "error": {"type": "string"}, "message": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object", "properties": {
+                "field": {"type": "string"}, "message": {"type": "string"}}}}}},
+        "User": {"type": "object", "properties": {"username": {"type": "string"}, "displayName": {"type": "string"},
+                                                  "role": {"type": "string"},
+                                                  "groups": {"type": "array", "items": {"type": "string"}}}},
+        "Process": {"type": "object", "properties": {
+            "processId": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
+            "contentHash": {"type": "string"}, "deployed": {"type": "boolean"},
+            "messageStarts": {"type": "array", "items": {"type": "string"}},
+            "decisions": {"type": "array", "items": {"type": "string"}},
+            "versions": {"type": "array", "items": {"type": "integer"}}}},
+        "StartInstance": {"type": "object", "properties": {
+            "data": {"type": "object"}, "caseReference": {"type": "string"}, "title": {"type": "string"},
+            "businessKey": {"type": "string", "description": "starting twice with the same key starts once"}}},
+        "TaskData": {"type": "object", "properties": {"data": {"type": "object"},
+                                                      "expectedVersion": {"type": "integer"}}},
+        "Message": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string"}, "correlationKeys": {"type": "object"}, "payload": {"type": "object"}}},
+        "Task": {"type": "object", "properties": {
+            "id": {"type": "string"}, "instanceId": {"type": "string"}, "processId": {"type": "string"},
+            "caseReference": {"type": "string"}, "subject": text, "name": {"type": "string"},
+            "title": {"type": "string"}, "lane": text, "candidateGroup": text, "assignee": text,
+            "state": {"type": "string", "enum": ["open", "completed", "cancelled"]}, "formKey": text,
+            "dueAt": when, "createdAt": when, "completedAt": when, "completedBy": text,
+            "form": {"type": ["object", "null"], "properties": {"key": {"type": "string"},
+                                                                 "schema": {"type": "object"},
+                                                                 "ui": {"type": "object"}}},
+            "data": {"type": "object"}, "draft": {"type": ["object", "null"]},
+            "instanceVersion": {"type": ["integer", "null"]}}},
+        "Incident": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "instanceId": {"type": "string"}, "taskId": text, "elementId": text,
+            "elementName": text, "errorType": text, "message": {"type": "string"},
+            "lineNumber": {"type": ["integer", "null"]}, "errorLine": text,
+            "state": {"type": "string", "enum": ["open", "resolved"]}, "createdAt": when, "resolvedAt": when,
+            "resolvedBy": text}},
+        "DecisionResult": {"type": "object", "properties": {
+            "decisionId": {"type": "string"}, "file": {"type": "string"}, "value": {},
+            "hitPolicy": text, "inputs": {"type": "object"},
+            "matchedRules": {"type": "array", "items": {"type": "object", "properties": {
+                "index": {"type": "integer"}, "ruleId": text, "annotation": text, "outputs": {"type": "object"}}}}}},
+        "Instance": {"type": "object", "properties": {
+            "id": {"type": "string"}, "processId": {"type": "string"}, "processVersion": {"type": "integer"},
+            "caseReference": {"type": "string"}, "parentCaseReference": text, "businessKey": text, "title": text,
+            "status": {"type": "string", "enum": ["running", "completed", "incident", "terminated"]},
+            "version": {"type": "integer"}, "startedBy": text, "createdAt": when, "updatedAt": when,
+            "completedAt": when, "data": {"type": "object"},
+            "openTasks": {"type": "array", "items": _ref("Task")},
+            "waitingTimers": {"type": "array", "items": {"type": "object"}},
+            "incidents": {"type": "array", "items": _ref("Incident")},
+            "history": {"type": "array", "items": {"type": "object"}},
+            "decisions": {"type": "array", "items": {"type": "object"}},
+            "messages": {"type": "array", "items": {"type": "object"}}}},
+    }

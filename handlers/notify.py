@@ -1,0 +1,26 @@
+"""Notifications: a service task asks for a message to be sent; the outbox delivers it."""
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import HandlerContext, HandlerError, handler
+
+CHANNELS = ("email", "notify", "webhook", "record")
+
+
+@handler("notify")
+def notify(inputs: dict[str, Any], context: HandlerContext) -> dict[str, Any]:
+    """Queue one notification. Inputs: ``template`` (required), ``recipient``, ``channel``
+    (email by default) and ``data`` (the values the template uses)."""
+    template = inputs.get("template")
+    if not template or not isinstance(template, str):
+        raise HandlerError("notify needs a 'template' name")
+    channel = inputs.get("channel") or "email"
+    if channel not in CHANNELS:
+        raise HandlerError(f"notify channel must be one of {', '.join(CHANNELS)}, not '{channel}'")
+    data = inputs.get("data") or {}
+    if not isinstance(data, dict):
+        raise HandlerError("notify 'data' must be an object")
+    key = context.queue_message(channel=channel, template=template, recipient=inputs.get("recipient"),
+                                data=data)
+    return {"queued": True, "messageKey": key}

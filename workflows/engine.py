@@ -1,0 +1,301 @@
+"""Stepping a workflow inside one transaction and keeping its projections true.
+
+A step: load the instance (from a small cache when the version matches), act on it, run
+engine steps, serialize, and write the state with its version check together with the task,
+timer, subscription, audit, decision, outbox and incident rows. A SpiffWorkflow failure inside
+the step becomes an incident row; the state is kept so the instance can be retried.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from handlers.registry import HandlerContext, HandlerError, get_handler
+
+from .errors import NotFound
+from .models import (
+    AuditEvent,
+    DecisionLog,
+    Incident,
+    Instance,
+    MessageSubscription,
+    OutboxMessage,
+    TaskRow,
+    TimerRow,
+    utcnow,
+)
+from .spiff_bridge import StepContext, current_step, serializer, service_result
+from .timeutil import parse_due
+
+
+def all_workflows(wf: BpmnWorkflow) -> list[Any]:
+    return [wf, *wf.subprocesses.values()]
+
+
+def tasks_in(wf: BpmnWorkflow, state: int, **kwargs: Any) -> list[Any]:
+    found = []
+    for each in all_workflows(wf):
+        found.extend(each.get_tasks(state=state, max_depth=100000, **kwargs))
+    return found
+
+
+def call_service(engine: Any, task: Any, operation_name: str, operation_params: dict[str, Any]) -> str:
+    """SpiffWorkflow's service-task hook: find the handler by name, give it inputs and a context."""
+    ctx = current_step.get()
+    handler = get_handler(operation_name)
+    inputs = {name: param.get("value") for name, param in (operation_params or {}).items()}
+    hctx = HandlerContext(instance_id=ctx.instance_id if ctx else "", case_reference=ctx.case_reference if ctx
+                          else "", task_id=str(task.id), element_id=task.task_spec.bpmn_id,
+                          now=ctx.now if ctx else utcnow())
+    outputs = handler(inputs, hctx)
+    if ctx is not None:
+        for message in hctx.queued:
+            ctx.outbox.append({**message, "task_id": str(task.id)})
+        ctx.audit.append({"action": "service_called", "task_id": str(task.id),
+                          "element_id": task.task_spec.bpmn_id, "element_name": task.task_spec.bpmn_name,
+                          "data": {"handler": operation_name, "queued": len(hctx.queued)}})
+    return service_result(outputs)
+
+
+class WorkflowCache:
+    """Deserialized workflows by instance id, valid only while the stored version is unchanged."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, instance_id: str, version: int) -> BpmnWorkflow | None:
+        with self._lock:
+            found = self._items.pop(instance_id, None)
+        # Taken out while in use: two threads never step the same object at once.
+        if found and found[0] == version:
+            return found[1]
+        return None
+
+    def put(self, instance_id: str, version: int, wf: BpmnWorkflow) -> None:
+        with self._lock:
+            self._items[instance_id] = (version, wf)
+            self._items.move_to_end(instance_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def drop(self, instance_id: str) -> None:
+        with self._lock:
+            self._items.pop(instance_id, None)
+
+
+class StepFailed(Exception):
+    """Raised inside a step when SpiffWorkflow reported an error on a task (becomes an incident)."""
+
+    def __init__(self, error: BaseException, task: Any | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.task = task
+
+
+def run_engine(wf: BpmnWorkflow) -> StepFailed | None:
+    """Run engine steps; a failing script, expression, decision or handler is returned, not raised."""
+    try:
+        wf.do_engine_steps()
+    except Exception as exc:  # noqa: BLE001  every diagram-caused failure becomes an incident
+        failed = tasks_in(wf, TaskState.ERROR)
+        task = getattr(exc, "task", None) or (failed[0] if failed else None)
+        if task is None and not isinstance(exc, HandlerError):
+            raise
+        return StepFailed(exc, task)
+    return None
+
+
+def incident_from(failure: StepFailed) -> dict[str, Any]:
+    exc = failure.error
+    task = failure.task
+    message = str(exc)
+    inner = getattr(exc, "exception", None)
+    if isinstance(inner, HandlerError):
+        message = f"Handler failed: {inner}"
+    line = getattr(exc, "line_number", None)
+    return {
+        "task_id": str(task.id) if task is not None else None,
+        "element_id": task.task_spec.bpmn_id if task is not None else None,
+        "element_name": task.task_spec.bpmn_name if task is not None else None,
+        "error_type": getattr(exc, "error_type", None) or type(inner or exc).__name__,
+        "message": message[:4000],
+        "line_number": line if isinstance(line, int) and line > 0 else None,
+        "error_line": getattr(exc, "error_line", None) or None,
+    }
+
+
+def timer_kind(definition: Any) -> str:
+    if isinstance(definition, CycleTimerEventDefinition):
+        return "cycle"
+    if isinstance(definition, TimeDateEventDefinition):
+        return "date"
+    return "duration"
+
+
+def force_timer(task: Any, now: datetime) -> None:
+    """Make a waiting timer fire on the runtime's clock rather than SpiffWorkflow's own."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, CycleTimerEventDefinition):
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):
+            value["next"] = now.replace(year=now.year - 1).isoformat()
+    else:
+        task.internal_data["event_fired"] = True
+
+
+class Projector:
+    """Writes the rows that are queried instead of the workflow (DESIGN.md decision 1)."""
+
+    def __init__(self, session: Session, row: Instance, properties: dict[str, dict[str, str]]) -> None:
+        self.session = session
+        self.row = row
+        self.properties = properties
+
+    def project(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
+        self._tasks(wf, ctx)
+        self._timers(wf, ctx)
+        self._subscriptions(wf)
+        for record in ctx.decisions:
+            self.session.add(DecisionLog(instance_id=self.row.id, task_id=record.get("task_id"),
+                                         decision_id=record.get("decision", ""),
+                                         decision_name=record.get("decisionName"),
+                                         hit_policy=record.get("hitPolicy"), at=ctx.now,
+                                         inputs=record.get("inputs") or {},
+                                         matched_rules=record.get("matchedRules") or [],
+                                         outputs=record.get("value")))
+            self.audit(ctx, "decision_evaluated", task_id=record.get("task_id"),
+                       data={"decision": record.get("decision"), "value": record.get("value")})
+        for message in ctx.outbox:
+            self.session.add(OutboxMessage(instance_id=self.row.id, task_id=message.get("task_id"),
+                                           idempotency_key=message["idempotency_key"], channel=message["channel"],
+                                           recipient=message.get("recipient"), template=message["template"],
+                                           payload=message.get("payload") or {}, created_at=ctx.now,
+                                           next_attempt_at=ctx.now))
+        for event in ctx.audit:
+            self.audit(ctx, event["action"], task_id=event.get("task_id"), element_id=event.get("element_id"),
+                       element_name=event.get("element_name"), data=event.get("data"))
+
+    def audit(self, ctx: StepContext, action: str, **fields: Any) -> None:
+        self.session.add(AuditEvent(instance_id=self.row.id, at=ctx.now, actor=ctx.actor, action=action, **fields))
+
+    def _tasks(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
+        ready = {str(t.id): t for t in tasks_in(wf, TaskState.READY, manual=True)}
+        open_rows = {r.id: r for r in self.session.scalars(select(TaskRow).where(
+            TaskRow.instance_id == self.row.id, TaskRow.state == "open"))}
+        for task_id, row in open_rows.items():
+            if task_id not in ready:
+                task = wf.get_task_from_id(_uuid(task_id))
+                done = task is not None and task.state == TaskState.COMPLETED
+                row.state = "completed" if done else "cancelled"
+                row.completed_at = ctx.now
+                if done:
+                    row.completed_by = row.completed_by or ctx.actor
+                else:
+                    self.audit(ctx, "task_cancelled", task_id=task_id, element_id=row.name,
+                               element_name=row.title)
+        for task_id, task in ready.items():
+            if task_id in open_rows:
+                continue
+            spec = task.task_spec
+            props = self.properties.get(spec.bpmn_id, {})
+            lane = getattr(spec, "lane", None)
+            group = props.get("candidateGroup") or (group_for_lane(lane) if lane else None)
+            title = props.get("title") or spec.bpmn_name or spec.bpmn_id
+            self.session.add(TaskRow(
+                id=task_id, instance_id=self.row.id, process_id=self.row.process_id,
+                case_reference=self.row.case_reference, subject=self.row.title, name=spec.bpmn_id, title=title,
+                lane=lane, candidate_group=group, assignee=None, state="open", form_key=props.get("formKey"),
+                due_at=parse_due(props, task, ctx.now), created_at=ctx.now))
+            self.audit(ctx, "task_opened", task_id=task_id, element_id=spec.bpmn_id, element_name=title,
+                       data={"group": group} if group else None)
+
+    def _timers(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
+        waiting = {}
+        for task in tasks_in(wf, TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition):
+                waiting[str(task.id)] = (task, definition)
+        rows = {r.id: r for r in self.session.scalars(select(TimerRow).where(
+            TimerRow.instance_id == self.row.id, TimerRow.state == "waiting"))}
+        for timer_id, row in rows.items():
+            if timer_id not in waiting:
+                row.state = "cancelled"
+        for timer_id, (task, definition) in waiting.items():
+            value = task.internal_data.get("event_value")
+            if isinstance(value, dict):  # a cycle: the next occurrence
+                value = value.get("next")
+            if not value:
+                continue
+            due = datetime.fromisoformat(str(value))
+            if due.tzinfo is None:
+                due = due.replace(tzinfo=timezone.utc)
+            row = rows.get(timer_id) or self.session.get(TimerRow, timer_id)
+            if row is None:
+                self.session.add(TimerRow(id=timer_id, instance_id=self.row.id, element_id=task.task_spec.bpmn_id,
+                                          name=task.task_spec.bpmn_name, kind=timer_kind(definition), due_at=due,
+                                          state="waiting"))
+            else:
+                row.due_at, row.state = due, "waiting"
+
+    def _subscriptions(self, wf: BpmnWorkflow) -> None:
+        self.session.query(MessageSubscription).filter_by(instance_id=self.row.id).delete()
+        for task in tasks_in(wf, TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, MessageEventDefinition):
+                continue
+            props = self.properties.get(task.task_spec.bpmn_id, {})
+            key = correlation_key_for(props.get("correlationKeys", ""), task.data)
+            self.session.add(MessageSubscription(instance_id=self.row.id, task_id=str(task.id),
+                                                 message_name=definition.name, correlation_key=key))
+
+
+def correlation_key_for(names: str, data: dict[str, Any]) -> str:
+    """The canonical key text an instance waits under: ``name=value`` pairs, sorted."""
+    keys = sorted(n.strip() for n in names.split(",") if n.strip())
+    return "&".join(f"{k}={data.get(k)}" for k in keys)
+
+
+def correlation_key_from_request(keys: dict[str, Any]) -> str:
+    return "&".join(f"{k}={keys[k]}" for k in sorted(keys))
+
+
+def group_for_lane(lane: str) -> str:
+    """A lane named 'Care Navigation' is worked by group 'care_navigation'."""
+    slug = "".join(ch.lower() if ch.isalnum() else "_" for ch in lane.strip())
+    while "__" in slug:
+        slug = slug.replace("__", "_")
+    return slug.strip("_")
+
+
+def _uuid(text: str) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(f"No task {text}") from None
+
+
+def open_incident(session: Session, row: Instance, failure: StepFailed, ctx: StepContext) -> Incident:
+    incident = Incident(instance_id=row.id, created_at=ctx.now, **incident_from(failure))
+    session.add(incident)
+    session.add(AuditEvent(instance_id=row.id, at=ctx.now, actor=ctx.actor, action="incident_raised",
+                           task_id=incident.task_id, element_id=incident.element_id,
+                           element_name=incident.element_name,
+                           data={"message": incident.message, "line": incident.line_number}))
+    return incident

@@ -1,0 +1,285 @@
+"""SQLAlchemy models: the serialized workflow per instance and the projections queried beside it.
+
+DESIGN.md decision 1: an instance's SpiffWorkflow state is one JSON document guarded by a
+``version`` column; everything that is queried (tasks, timers, audit, decisions, outbox,
+message subscriptions, incidents) is a row of its own, written in the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, always hands back aware UTC (SQLite forgets time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+user_group = Table(
+    "user_group",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("user_group_def.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    groups: Mapped[list[Group]] = relationship(secondary=user_group, back_populates="members", lazy="selectin")
+
+    @property
+    def group_names(self) -> list[str]:
+        return sorted(g.name for g in self.groups)
+
+
+class Group(Base):
+    __tablename__ = "user_group_def"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    manager_group: Mapped[str | None] = mapped_column(String(80))
+    members: Mapped[list[User]] = relationship(secondary=user_group, back_populates="groups")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class DefinitionFile(Base):
+    """One immutable BPMN or DMN file content, addressed by its hash."""
+
+    __tablename__ = "definition_file"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn
+    filename: Mapped[str] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessVersion(Base):
+    """An immutable version of a process: its BPMN plus the DMN files it calls, by hash."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        UniqueConstraint("process_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    bpmn_hash: Mapped[str] = mapped_column(ForeignKey("definition_file.content_hash"))
+    bpmn_hashes: Mapped[list[Any]] = mapped_column(default=list)  # main file first, then called ones
+    dmn_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # decision id -> file hash
+    message_starts: Mapped[list[Any]] = mapped_column(default=list)  # message names that start it
+    # element id -> careflow properties (formKey, candidateGroup, dueIn, correlationKeys...)
+    element_properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    deployed: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class Instance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_instance_process_status", "process_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    case_reference: Mapped[str] = mapped_column(String(120), index=True)
+    parent_case_reference: Mapped[str | None] = mapped_column(String(120), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # running | waiting | completed | incident | terminated
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TaskRow(Base):
+    """A user task as the inbox sees it."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_state_group", "state", "candidate_group"),
+        Index("ix_task_state_assignee", "state", "assignee"),
+        Index("ix_task_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    case_reference: Mapped[str] = mapped_column(String(120), index=True)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    candidate_group: Mapped[str | None] = mapped_column(String(80))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None]
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class TimerRow(Base):
+    __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_state_due", "state", "due_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the waiting task's id
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # duration | date | cycle
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20))  # waiting | fired | cancelled
+    fired_at: Mapped[datetime | None]
+    lag_seconds: Mapped[float | None]
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a message, with the correlation key it waits under."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_subscription_lookup", "message_name", "correlation_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    message_name: Mapped[str] = mapped_column(String(200))
+    correlation_key: Mapped[str] = mapped_column(String(500), default="")
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    element_name: Mapped[str | None] = mapped_column(String(300))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DecisionLog(Base):
+    __tablename__ = "decision_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    decision_id: Mapped[str] = mapped_column(String(200))
+    decision_name: Mapped[str | None] = mapped_column(String(300))
+    hit_policy: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    matched_rules: Mapped[list[Any]] = mapped_column(default=list)
+    outputs: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(40))  # email | notify | webhook | commissioning | record
+    recipient: Mapped[str | None] = mapped_column(String(300))
+    template: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | incident
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    element_name: Mapped[str | None] = mapped_column(String(300))
+    error_type: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    line_number: Mapped[int | None] = mapped_column(Integer)
+    error_line: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(80))

@@ -1,0 +1,160 @@
+"""Where careflow plugs into SpiffWorkflow: parser, serializer, decisions, service calls.
+
+Everything SpiffWorkflow-specific that is not the engine's use cases lives here, so the rest
+of ``workflows/`` talks in careflow's terms.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
+
+from .data import to_json_safe
+
+
+@dataclass
+class StepContext:
+    """What one engine step collects beside the workflow state, written in the same transaction."""
+
+    instance_id: str
+    case_reference: str
+    actor: str | None
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    spawns: list[dict[str, Any]] = field(default_factory=list)
+
+
+current_step: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar("careflow_step", default=None)
+
+
+def step_context() -> StepContext:
+    ctx = current_step.get()
+    if ctx is None:
+        raise RuntimeError("no engine step is running")
+    return ctx
+
+
+# Set by the process library: (dmn file hash) -> loaded decision model.
+DecisionModelResolver = Callable[[str], Any]
+_resolver: dict[str, DecisionModelResolver] = {}
+# Set by the runtime: values (e.g. council configuration) offered to every decision as inputs.
+_decision_defaults: dict[str, Any] = {}
+
+
+def set_decision_model_resolver(resolver: DecisionModelResolver) -> None:
+    _resolver["resolve"] = resolver
+
+
+def set_decision_defaults(values: dict[str, Any]) -> None:
+    _decision_defaults.clear()
+    _decision_defaults.update(values)
+
+
+def decision_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """Task data offered to a decision, over the configured defaults (``config`` and its keys)."""
+    inputs: dict[str, Any] = {}
+    if _decision_defaults:
+        inputs.update(_decision_defaults)
+        inputs["config"] = dict(_decision_defaults)
+    inputs.update(data)
+    return inputs
+
+
+class DecisionTaskEngine:
+    """Stands where SpiffWorkflow expects its DMNEngine: evaluates with careflow's evaluator.
+
+    Only the decision id and the DMN file's content hash are serialized with the instance, so the
+    instance keeps the decision version it started with (files are immutable by hash).
+    """
+
+    def __init__(self, decision_id: str, dmn_hash: str, result_variable: str | None = None) -> None:
+        self.decision_id = decision_id
+        self.dmn_hash = dmn_hash
+        self.result_variable = result_variable
+
+    def result(self, task: Any) -> dict[str, Any]:
+        from .decisions import DecisionError  # noqa: F401  (re-raised as is)
+
+        model = _resolver["resolve"](self.dmn_hash)
+        result = model.evaluate(self.decision_id, decision_inputs(task.data))
+        ctx = current_step.get()
+        if ctx is not None:
+            record = result.to_dict()
+            record["task_id"] = str(task.id)
+            ctx.decisions.append(record)
+        value = to_json_safe(result.value)
+        if self.result_variable:
+            return {self.result_variable: value}
+        if isinstance(value, dict):
+            return value
+        decision = model.decisions.get(self.decision_id)
+        outputs = decision.table.outputs if decision is not None and decision.table is not None else []
+        name = outputs[0].name if len(outputs) == 1 and outputs[0].name else self.decision_id
+        return {name: value}
+
+
+class BusinessRuleTaskConverter(SpiffBpmnTaskConverter):
+    """Serializes a business rule task by decision reference, not by copying the table."""
+
+    def to_dict(self, spec: Any) -> dict[str, Any]:
+        dct = super().to_dict(spec)
+        engine = spec.dmnEngine
+        dct["decision"] = {
+            "id": engine.decision_id,
+            "dmn_hash": engine.dmn_hash,
+            "result_variable": engine.result_variable,
+        }
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        ref = dct.pop("decision")
+        dct["dmnEngine"] = DecisionTaskEngine(ref["id"], ref["dmn_hash"], ref.get("result_variable"))
+        return self.task_spec_from_dict(dct)
+
+
+_CONFIG = dict(SPIFF_CONFIG)
+_CONFIG[BusinessRuleTask] = BusinessRuleTaskConverter
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
+
+
+def serializer() -> BpmnWorkflowSerializer:
+    return _SERIALIZER
+
+
+class CareflowParser(SpiffBpmnParser):
+    """SpiffWorkflow's parser with business rule tasks bound to careflow's decision models."""
+
+    def __init__(self, decisions: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.decision_files = decisions  # decision id -> dmn file hash
+
+    def get_engine(self, decision_ref: str | None, node: Any) -> DecisionTaskEngine:  # type: ignore[override]
+        from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+        if not decision_ref or decision_ref not in self.decision_files:
+            known = ", ".join(sorted(self.decision_files)) or "none"
+            raise ValidationException(
+                f"Business rule task calls decision '{decision_ref}', which no DMN file defines "
+                f"(known decisions: {known})",
+                node=node, file_name=getattr(self, "_current_file", None))
+        result_variable = None
+        from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+
+        props = SpiffTaskParser._parse_extensions(node).get("properties", {})
+        result_variable = props.get("resultVariable")
+        return DecisionTaskEngine(decision_ref, self.decision_files[decision_ref], result_variable)
+
+
+def service_result(outputs: Any) -> str:
+    """SpiffWorkflow's service task expects a JSON text back from the call."""
+    return json.dumps(to_json_safe(outputs if outputs is not None else {}))

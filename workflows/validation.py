@@ -1,0 +1,62 @@
+"""Checks on a diagram's XML that SpiffWorkflow makes late or with misleading messages.
+
+A flow to a missing id passes SpiffWorkflow's loading and fails later without a line number
+(ENGINE_NOTES.md pitfall 6); here it is named with its element and line. Scripts and
+conditions are checked by the sandbox before anything runs.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from .errors import ProcessDefinitionError
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+SCRIPT_TAGS = {"script": "exec", "conditionExpression": "eval"}
+
+
+def check_process_xml(root: etree._Element, filename: str) -> None:
+    """Raise ProcessDefinitionError for the first structural or expression error found."""
+    if etree.QName(root).localname != "definitions":
+        raise ProcessDefinitionError("The file is not a BPMN diagram (its root element is not <definitions>)",
+                                     file=filename, element=etree.QName(root).localname, line=root.sourceline)
+    for process in root.iter(f"{BPMN}process", f"{BPMN}subProcess"):
+        ids = {el.get("id") for el in process if isinstance(el.tag, str) and el.get("id")}
+        for flow in process.iterchildren(f"{BPMN}sequenceFlow"):
+            for attr in ("sourceRef", "targetRef"):
+                ref = flow.get(attr)
+                if not ref:
+                    raise ProcessDefinitionError(f"Sequence flow has no {attr}", file=filename,
+                                                 element=flow.get("id"), line=flow.sourceline)
+                if ref not in ids:
+                    raise ProcessDefinitionError(
+                        f"Sequence flow '{flow.get('id')}' points at '{ref}', which is not in process "
+                        f"'{process.get('id')}'", file=filename, element=flow.get("id"), line=flow.sourceline)
+    _check_expressions(root, filename)
+
+
+def _check_expressions(root: etree._Element, filename: str) -> None:
+    try:
+        from .expressions import ExpressionError, check_expression
+    except ImportError:  # the sandbox module is optional for this check
+        return
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        local = etree.QName(el).localname
+        mode = SCRIPT_TAGS.get(local)
+        if local in ("preScript", "postScript"):
+            mode = "exec"
+        if mode is None or not (el.text or "").strip():
+            continue
+        owner = el.getparent()
+        while owner is not None and not owner.get("id"):
+            owner = owner.getparent()
+        try:
+            check_expression(el.text, mode=mode)
+        except ExpressionError as exc:
+            line = el.sourceline
+            if getattr(exc, "line_number", None):
+                line = (el.sourceline or 0) + exc.line_number - 1
+            raise ProcessDefinitionError(f"{local} is not allowed: {getattr(exc, 'reason', exc)}", file=filename,
+                                         element=owner.get("id") if owner is not None else None,
+                                         line=line) from None
