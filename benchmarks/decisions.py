@@ -41,7 +41,8 @@ def _table(decision_id: str, hit_policy: str, inputs: list[tuple[str, str]], out
     for r, (ins, outs) in enumerate(rules, 1):
         parts.append(f'<rule id="rule{r}">')
         parts += [f'<inputEntry id="r{r}i{i}"><text>{esc(t)}</text></inputEntry>' for i, t in enumerate(ins)]
-        parts += [f'<outputEntry id="r{r}o{i}"><text>{esc(t)}</text></outputEntry>' for i, t in enumerate(outs)]
+        parts += [f'<outputEntry id="r{r}o{i}"><text>{esc(t)}</text></outputEntry>'
+                  for i, t in enumerate(outs)]
         parts.append("</rule>")
     parts.append("</decisionTable></decision></definitions>")
     return "".join(parts)
@@ -72,7 +73,8 @@ def urgency_of_needs() -> str:
 def urgency_inputs(rng: random.Random) -> dict[str, Any]:
     # mostly "no flag" people so that evaluation reaches the later rules, as in real caseloads
     flag = lambda p: rng.random() < p  # noqa: E731
-    return {"riskToLife": flag(0.05), "immediateSignificantHealthRisk": flag(0.05), "safeguardingRisk": flag(0.05),
+    return {"riskToLife": flag(0.05), "immediateSignificantHealthRisk": flag(0.05),
+            "safeguardingRisk": flag(0.05),
             "providerArrangementSatisfactory": flag(0.2), "daysUntilCareStops": rng.randint(0, 60),
             "terminallyIll": flag(0.05), "significantWellbeingImpact": flag(0.3)}
 

@@ -14,7 +14,8 @@ NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 
 
 def dmn(body: str) -> bytes:
-    return f'<definitions xmlns="{NS}" id="defs" name="t" namespace="http://careflow/t">{body}</definitions>'.encode()
+    head = f'<definitions xmlns="{NS}" id="defs" name="t" namespace="http://careflow/t">'
+    return f"{head}{body}</definitions>".encode()
 
 
 def esc(text: str) -> str:
@@ -22,8 +23,9 @@ def esc(text: str) -> str:
 
 
 def table(decision: str, policy: str, inputs: list[str], outputs: list[str], rules: list[list[str]],
-          extra: str = "", output_values: dict[str, str] | None = None, input_values: dict[str, str] | None = None,
-          defaults: dict[str, str] | None = None, requires: str = "", with_id: bool = True) -> str:
+          extra: str = "", output_values: dict[str, str] | None = None,
+          input_values: dict[str, str] | None = None, defaults: dict[str, str] | None = None,
+          with_id: bool = True) -> str:
     output_values, input_values, defaults = output_values or {}, input_values or {}, defaults or {}
     ins = "".join(
         f'<input label="{i}"><inputExpression typeRef="string"><text>{esc(i)}</text></inputExpression>'
@@ -32,15 +34,15 @@ def table(decision: str, policy: str, inputs: list[str], outputs: list[str], rul
     outs = "".join(
         f'<output name="{o}">'
         + (f"<outputValues><text>{esc(output_values[o])}</text></outputValues>" if o in output_values else "")
-        + (f"<defaultOutputEntry><text>{esc(defaults[o])}</text></defaultOutputEntry>" if o in defaults else "")
+        + (f"<defaultOutputEntry><text>{esc(defaults[o])}</text></defaultOutputEntry>"
+           if o in defaults else "")
         + "</output>" for o in outputs)
     body = "".join(
         "<rule>" + "".join(f"<inputEntry><text>{esc(c)}</text></inputEntry>" for c in r[:len(inputs)])
         + "".join(f"<outputEntry><text>{esc(c)}</text></outputEntry>" for c in r[len(inputs):])
-        + (f"<annotationEntry><text>{esc(r[-1])}</text></annotationEntry>" if extra == "annotated" else "")
         + "</rule>" for r in rules)
     ident = f' id="{decision}"' if with_id else ""
-    return (f'<decision{ident} name="{decision}">{requires}<decisionTable hitPolicy="{policy}" {extra if extra != "annotated" else ""}>'
+    return (f'<decision{ident} name="{decision}"><decisionTable hitPolicy="{policy}" {extra}>'
             f"{ins}{outs}{body}</decisionTable></decision>")
 
 
@@ -110,7 +112,8 @@ def test_unique_overlap_names_the_rules() -> None:
 
 
 def test_any_requires_equal_outputs() -> None:
-    model = load_decisions(dmn(table("T", "ANY", ["x"], ["y"], [["> 1", '"a"'], ["> 2", '"a"'], ["> 3", '"b"']])))
+    rules = [["> 1", '"a"'], ["> 2", '"a"'], ["> 3", '"b"']]
+    model = load_decisions(dmn(table("T", "ANY", ["x"], ["y"], rules)))
     assert model.evaluate("T", {"x": 3}).value == "a"
     with pytest.raises(DecisionError, match="hit policy ANY"):
         model.evaluate("T", {"x": 4})
@@ -139,12 +142,14 @@ def test_collect(aggregation: str, expected: object, empty: object) -> None:
 
 
 def test_several_outputs_and_collect_gives_dicts() -> None:
-    model = load_decisions(dmn(table("T", "COLLECT", ["x"], ["a", "b"], [["-", "1", '"one"'], ["> 5", "2", '"two"']])))
+    rules = [["-", "1", '"one"'], ["> 5", "2", '"two"']]
+    model = load_decisions(dmn(table("T", "COLLECT", ["x"], ["a", "b"], rules)))
     assert model.evaluate("T", {"x": 9}).value == [{"a": 1, "b": "one"}, {"a": 2, "b": "two"}]
 
 
 def test_default_output_when_nothing_matches() -> None:
-    model = load_decisions(dmn(table("T", "UNIQUE", ["x"], ["y"], [["> 5", '"big"']], defaults={"y": '"small"'})))
+    rules = [["> 5", '"big"']]
+    model = load_decisions(dmn(table("T", "UNIQUE", ["x"], ["y"], rules, defaults={"y": '"small"'})))
     result = model.evaluate("T", {"x": 1})
     assert result.value == "small" and result.matched_rules == []
 
@@ -159,7 +164,8 @@ def test_input_values_are_enforced() -> None:
 
 def test_bad_cell_is_a_load_error_with_position() -> None:
     with pytest.raises(DecisionError) as info:
-        load_decisions(dmn(table("T", "UNIQUE", ["x"], ["y"], [["> 1", "1"], ["> > 2", "2"]])), filename="t.dmn")
+        rules = [["> 1", "1"], ["> > 2", "2"]]
+        load_decisions(dmn(table("T", "UNIQUE", ["x"], ["y"], rules)), filename="t.dmn")
     err = info.value
     assert (err.decision_id, err.rule_index, err.column) == ("T", 2, "x")
     assert "t.dmn line 1" in str(err) and "syntax error" in str(err)
@@ -187,16 +193,16 @@ def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
 
 
 def test_required_decisions_run_in_dependency_order_and_tables_without_ids() -> None:
+    band_rules = [["< 1500", '"normal"'], [">= 1500", '"large"']]
     body = (
-        '<inputData id="i_cost" name="costed Weekly"><variable name="costed Weekly" typeRef="number"/></inputData>'
-        + table("Band", "UNIQUE", ["costed Weekly"], ["band"], [["< 1500", '"normal"'], [">= 1500", '"large"']],
-                with_id=False)
+        '<inputData id="i_cost" name="costed Weekly">'
+        '<variable name="costed Weekly" typeRef="number"/></inputData>'
+        + table("Band", "UNIQUE", ["costed Weekly"], ["band"], band_rules, with_id=False)
         + '<decision id="Route" name="Route"><informationRequirement><requiredDecision href="#Band"/>'
           '</informationRequirement><literalExpression><text>if Band = "large" then "PANEL" else "TEAM"'
           "</text></literalExpression></decision>"
     )
-    # the table has no id, so it is addressed by name; the literal requires it through its name
-    body = body.replace('href="#Band"', 'href="#Band"')
+    # once with an id on the table's decision (required by href), once without (addressed by name)
     model = load_decisions(dmn(body.replace('<decision name="Band">', '<decision id="Band" name="Band">')))
     assert model.decision_ids == ["Band", "Route"]
     result = model.evaluate("Route", {"costed Weekly": 2000})

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from workflows.decisions.errors import FeelError
-from workflows.decisions.feel import compile_expression, compile_unary_tests, names_table
+from workflows.decisions.feel import compile_expression, names_table
+from workflows.decisions.unary import compile_unary_tests
 from workflows.decisions.values import YearsMonths
 
 NAMES = names_table(["Full Name", "Years of Service", "Another Date and Time", "costedWeekly"])

@@ -11,7 +11,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any, Callable
 
 from .values import (
-    DECIMAL_CONTEXT, Range, YearsMonths, compare, equal, parse_date, parse_date_time,
+    DECIMAL_CONTEXT, YearsMonths, compare, equal, parse_date, parse_date_time,
     parse_duration, parse_time, to_json, type_name,
 )
 
@@ -279,10 +279,6 @@ def f_get_value(ctx: Any, key: Any) -> Any:
 def f_day_of_week(value: Any) -> Any:
     names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     return names[value.weekday()] if isinstance(value, dt.date) else None
-
-
-def f_range_check(value: Any) -> Any:
-    return value if isinstance(value, Range) else None
 
 
 BUILTINS: dict[str, Callable[..., Any]] = {

@@ -152,7 +152,8 @@ def _aggregate(table: DecisionTable, name: str, values: list[Any]) -> Any:
         return None
     if agg == "SUM":
         if not all(isinstance(v, Decimal) for v in present):
-            raise _fail("COLLECT SUM needs numeric outputs", name, column=table.outputs[0].name, kind="output")
+            raise _fail("COLLECT SUM needs numeric outputs", name, column=table.outputs[0].name,
+                        kind="output")
         total = Decimal(0)
         for v in present:
             total = DECIMAL_CONTEXT.add(total, v)

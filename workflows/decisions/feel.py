@@ -11,14 +11,13 @@ from typing import Any, Callable, Iterable
 
 from .builtins import BUILTINS
 from .errors import FeelError
-from .feel_parser import NameTable, parse_expression, parse_unary_tests
+from .feel_lexer import NameTable
+from .feel_parser import parse_expression
 from .temporal import arithmetic, path_of
-from .values import DECIMAL_CONTEXT, Range, compare, equal, parse_date, parse_date_time, \
-    parse_duration, parse_time, type_name
+from .values import DECIMAL_CONTEXT, Range, ordering, parse_date, parse_date_time, parse_duration, parse_time
 
 Ctx = dict[str, Any]
 Fn = Callable[[Ctx], Any]
-Test = Callable[[Any, Ctx], Any]
 _MISSING = object()
 
 
@@ -50,144 +49,11 @@ def names_table(names: Iterable[str]) -> NameTable:
 
 
 def compile_expression(text: str, names: NameTable) -> Fn:
-    return _compile(parse_expression(text, names))
+    return compile_ast(parse_expression(text, names))
 
 
-def compile_unary_tests(text: str, names: NameTable, strict: bool = True) -> Test | None:
-    """Compile an input entry; None means '-' (matches anything, so the evaluator skips it).
-
-    strict: ordering two incompatible non-null values raises instead of quietly not matching,
-    because in a table that is nearly always a wrong input type or a wrong cell.
-    """
-    ast = parse_unary_tests(text, names)
-    if ast[0] == "any":
-        return None
-    if ast[0] == "not":
-        inner = _compile_tests(ast[1], strict)
-
-        def negated(value: Any, ctx: Ctx) -> Any:
-            r = inner(value, ctx)
-            return None if r is None else not r
-        return negated
-    return _compile_tests(ast[1], strict)
-
-
-def _compile_tests(tests: list[tuple], strict: bool) -> Test:
-    strings = [t[1][1] for t in tests if t[0] == "ut_expr" and t[1][0] == "lit" and isinstance(t[1][1], str)]
-    if len(strings) == len(tests) > 1:  # `"A","B","C"`: one set lookup instead of N tests
-        choices = frozenset(strings)
-        return lambda value, ctx: value in choices if value.__class__ is str else (
-            None if value is not None else False)
-    compiled = [_compile_test(t, strict) for t in tests]
-    if len(compiled) == 1:
-        return compiled[0]
-
-    def any_of(value: Any, ctx: Ctx) -> Any:
-        saw_null = False
-        for test in compiled:
-            r = test(value, ctx)
-            if r is True:
-                return True
-            saw_null = saw_null or r is None
-        return None if saw_null else False
-    return any_of
-
-
-def _ordering(op: str, a: Any, b: Any, strict: bool) -> Any:
-    if op == "=":
-        return equal(a, b)
-    if op == "!=":
-        r = equal(a, b)
-        return None if r is None else not r
-    c = compare(a, b)
-    if c is None:
-        if strict and a is not None and b is not None:
-            raise FeelError(f"cannot compare {type_name(a)} {_show(a)} with {type_name(b)} {_show(b)}")
-        return None
-    return c < 0 if op == "<" else c <= 0 if op == "<=" else c > 0 if op == ">" else c >= 0
-
-
-def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) < 40 else text[:37] + "..."
-
-
-def _compile_test(test: tuple, strict: bool) -> Test:
-    if test[0] == "ut_cmp":
-        op, endpoint = test[1], test[2]
-        if endpoint[0] == "lit" and isinstance(endpoint[1], Decimal) and op in ("<", "<=", ">", ">="):
-            return _number_test(op, endpoint[1], strict)
-        end = _compile(endpoint)
-        return lambda value, ctx: _ordering(op, value, end(ctx), strict)
-    expr = test[1]
-    if _uses_q(expr):  # `? > 5 and ? < 9`: the expression itself is the boolean test
-        fn = _compile(expr)
-
-        def boolean_test(value: Any, ctx: Ctx) -> Any:
-            ctx["?"] = value  # ctx is the evaluation's own dict, so binding here is safe
-            return fn(ctx) is True
-        return boolean_test
-    if expr[0] == "lit":
-        const = expr[1]
-        if isinstance(const, str):
-            return lambda value, ctx: value == const if value.__class__ is str else equal(value, const)
-        if isinstance(const, bool):
-            return lambda value, ctx: value is const if value.__class__ is bool else equal(value, const)
-        if const is None:
-            return lambda value, ctx: value is None
-        return lambda value, ctx: equal(value, const)
-    if expr[0] == "range" and expr[2][0] == "lit" and expr[3][0] == "lit":
-        return _range_test(Range(expr[2][1], expr[3][1], expr[1], expr[4]), strict)
-    fn = _compile(expr)
-
-    def match(value: Any, ctx: Ctx) -> Any:
-        target = fn(ctx)
-        if isinstance(target, Range):
-            r = target.contains(value)
-            if r is None and strict and value is not None and target.low is not None \
-                    and compare(target.low, target.low) is not None:
-                raise FeelError(f"cannot compare {type_name(value)} {_show(value)} with range of "
-                                f"{type_name(target.low)}")
-            return r
-        if isinstance(target, list) and not isinstance(value, list):
-            return any(equal(value, x) is True for x in target)
-        return equal(value, target)
-    return match
-
-
-def _range_test(rng: Range, strict: bool) -> Test:
-    low, high, low_closed, high_closed = rng.low, rng.high, rng.low_closed, rng.high_closed
-    numeric = isinstance(low, Decimal) and isinstance(high, Decimal)
-
-    def test(value: Any, ctx: Ctx) -> Any:
-        if numeric and value.__class__ is Decimal:
-            return (low <= value if low_closed else low < value) and \
-                (value <= high if high_closed else value < high)
-        r = rng.contains(value)
-        if r is None and strict and value is not None and compare(low, low) is not None:
-            raise FeelError(f"cannot compare {type_name(value)} {_show(value)} with range of {type_name(low)}")
-        return r
-    return test
-
-
-def _number_test(op: str, const: Decimal, strict: bool) -> Test:
-    # fast path for the commonest cell shape: `< 5`, `>= 18`
-    def test(value: Any, ctx: Ctx) -> Any:
-        if value.__class__ is Decimal:
-            return value < const if op == "<" else value <= const if op == "<=" else \
-                value > const if op == ">" else value >= const
-        return _ordering(op, value, const, strict)
-    return test
-
-
-def _uses_q(node: Any) -> bool:
-    if isinstance(node, tuple):
-        if node and node[0] == "q":
-            return True
-        return any(_uses_q(x) for x in node[1:])
-    if isinstance(node, list):
-        return any(_uses_q(x) for x in node)
-    return False
+def compile_ast(node: tuple) -> Fn:
+    return _compile(node)
 
 
 # -- expression compiler -----------------------------------------------------------------------
@@ -327,7 +193,7 @@ def _c_arith(node: tuple) -> Fn:
 
 def _c_cmp(node: tuple) -> Fn:
     op, left, right = node[1], _compile(node[2]), _compile(node[3])
-    return lambda ctx: _ordering(op, left(ctx), right(ctx), False)
+    return lambda ctx: ordering(op, left(ctx), right(ctx), False)
 
 
 def _c_and(node: tuple) -> Fn:
@@ -391,7 +257,9 @@ def _c_between(node: tuple) -> Fn:
 
 
 def _c_in(node: tuple) -> Fn:
-    value, tests = _compile(node[1]), _compile_tests(node[2], strict=False)
+    from .unary import compile_tests  # unary tests are built from expressions: import late
+
+    value, tests = _compile(node[1]), compile_tests(node[2], strict=False)
     return lambda ctx: tests(value(ctx), ctx)
 
 

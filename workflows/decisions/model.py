@@ -13,8 +13,10 @@ from typing import Any, Callable
 from lxml import etree
 
 from .errors import DecisionError, FeelError
-from .feel import FeelFunction, Test, compile_expression, compile_unary_tests, names_table
-from .feel_parser import NameTable, parse_unary_tests
+from .feel import FeelFunction, compile_expression, names_table
+from .feel_lexer import NameTable
+from .feel_parser import parse_unary_tests
+from .unary import Test, compile_unary_tests
 
 HIT_POLICIES = {"UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER"}
 AGGREGATIONS = {"SUM", "MIN", "MAX", "COUNT"}

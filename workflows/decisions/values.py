@@ -275,3 +275,23 @@ def number_or_none(text: str) -> Decimal | None:
         return Decimal(text.strip())
     except (InvalidOperation, ValueError):
         return None
+
+
+def ordering(op: str, a: Any, b: Any, strict: bool) -> Any:
+    """FEEL comparison operators; strict raises on incompatible non-null operands."""
+    if op == "=":
+        return equal(a, b)
+    if op == "!=":
+        r = equal(a, b)
+        return None if r is None else not r
+    c = compare(a, b)
+    if c is None:
+        if strict and a is not None and b is not None:
+            raise FeelError(f"cannot compare {type_name(a)} {show(a)} with {type_name(b)} {show(b)}")
+        return None
+    return c < 0 if op == "<" else c <= 0 if op == "<=" else c > 0 if op == ">" else c >= 0
+
+
+def show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) < 40 else text[:37] + "..."
