@@ -252,3 +252,29 @@ def test_decide_command(tmp_path: Path, urgency_file: Path, capsys: pytest.Captu
     assert capsys.readouterr().err.startswith("error: --inputs is not valid JSON")
     assert decide_command(str(tmp_path / "missing.dmn"), "X", "{}") == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def literal(text: str) -> bytes:
+    return dmn(f'<decision id="D" name="D"><literalExpression><text>{esc(text)}</text>'
+               "</literalExpression></decision>")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("(" * 3000 + "1" + ")" * 3000, "nested too deeply"),
+    ("{f: function(n) f(n), r: f(1)}.r", "recursed too deeply"),
+    ("for i in 1..10000000 return i", "iterates over more than"),
+])
+def test_hostile_expressions_fail_cleanly(text: str, message: str) -> None:
+    with pytest.raises(DecisionError, match=message) as info:
+        load_decisions(literal(text)).evaluate("D", {})
+    assert info.value.decision_id == "D"
+
+
+def test_knowledge_model_invocation() -> None:
+    body = ('<businessKnowledgeModel id="b" name="Weekly Cost"><encapsulatedLogic>'
+            '<formalParameter name="hours"/><formalParameter name="rate"/>'
+            "<literalExpression><text>hours * rate</text></literalExpression></encapsulatedLogic>"
+            '</businessKnowledgeModel><decision id="D" name="D"><literalExpression>'
+            "<text>Weekly Cost(10, 21.5) + Weekly Cost(rate: 2, hours: 1)</text>"
+            "</literalExpression></decision>")
+    assert load_decisions(dmn(body)).evaluate("D", {}).value == 217

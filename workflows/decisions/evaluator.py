@@ -241,6 +241,17 @@ class DecisionModel:
     def evaluate(self, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:
         """Evaluate a decision (its required decisions first, in dependency order)."""
         target = self.decision(decision_id)
+        try:
+            return self._evaluate(target, inputs)
+        except RecursionError:  # e.g. a knowledge model that calls itself without end
+            raise DecisionError("evaluation recursed too deeply (does a function call itself?)",
+                                decision_id=target.id, decision_name=target.name) from None
+        except DecisionError as exc:
+            if exc.decision_id is None:
+                exc.for_decision(target.id, target.name)
+            raise
+
+    def _evaluate(self, target: Decision, inputs: dict[str, Any] | None) -> DecisionResult:
         ctx = dict(self._base)
         for item in self.input_data.values():
             ctx[item.name] = None  # declared but not supplied: FEEL null

@@ -19,6 +19,7 @@ from .values import DECIMAL_CONTEXT, Range, ordering, parse_date, parse_date_tim
 Ctx = dict[str, Any]
 Fn = Callable[[Ctx], Any]
 _MISSING = object()
+MAX_RANGE_ITEMS = 100_000
 
 
 class FeelFunction:
@@ -271,6 +272,8 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
     items = source(ctx)
     if isinstance(items, Range) and isinstance(items.low, Decimal) and isinstance(items.high, Decimal):
         step = 1 if items.high >= items.low else -1
+        if abs(items.high - items.low) > MAX_RANGE_ITEMS:  # a cell must not tie up a worker
+            raise FeelError(f"'{var}' iterates over more than {MAX_RANGE_ITEMS} numbers")
         items = [Decimal(i) for i in range(int(items.low), int(items.high) + step, step)]
     if not isinstance(items, list):
         raise FeelError(f"'{var}' must iterate over a list")

@@ -108,7 +108,11 @@ class Parser:
             while True:
                 var = self.next()[1]
                 self.expect("in")
-                loops.append((var, self.disjunction()))
+                source = self.disjunction()
+                if self.at(".."):  # `for i in 1..n`
+                    self.next()
+                    source = ("range", True, source, self.disjunction(), True)
+                loops.append((var, source))
                 if not self.at(","):
                     break
                 self.next()

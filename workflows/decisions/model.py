@@ -142,6 +142,8 @@ class _Loader:
             return compile_expression(text, self.names)
         except FeelError as exc:
             raise self.error(f"{exc.message} in '{text.strip()}'", el, **where) from None
+        except RecursionError:
+            raise self.error("expression is nested too deeply", el, **where) from None
 
     def type_ref(self, el: Any) -> str | None:
         var = _child(el, "variable")
