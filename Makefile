@@ -1,0 +1,44 @@
+# careflow: `make run` serves the app on http://127.0.0.1:5000, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.careflow-installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install system-deps db run test test-fast bench lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests need (PostgreSQL server, Chromium); skipped when already there.
+system-deps:
+	@bash scripts/system-deps.sh
+
+db: install
+	$(BIN)/careflow db upgrade
+	$(BIN)/careflow demo
+
+run: install db
+	$(BIN)/careflow serve --host $(HOST) --port $(PORT)
+
+test: install system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/python -m pytest -q -x -p no:cacheprovider -m "not slow"
+
+bench: install
+	$(BIN)/python benchmarks/engine_overhead.py
+	$(BIN)/python benchmarks/decisions.py
+
+lint: install
+	$(BIN)/python -m ruff check workflows handlers app tests benchmarks
+
+clean:
+	rm -rf $(VENV) instance tests/output

@@ -1,0 +1,34 @@
+"""Alembic environment: migrations run against the URL careflow is configured with."""
+from __future__ import annotations
+
+from alembic import context
+
+from workflows.db import make_engine
+from workflows.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url"), immediate=False)
+    with engine.connect() as connection:
+        # SQLite alters tables by copying them (batch mode); PostgreSQL alters in place.
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
