@@ -278,3 +278,11 @@ def test_knowledge_model_invocation() -> None:
             "<text>Weekly Cost(10, 21.5) + Weekly Cost(rate: 2, hours: 1)</text>"
             "</literalExpression></decision>")
     assert load_decisions(dmn(body)).evaluate("D", {}).value == 217
+
+
+def test_text_values_are_typed_by_the_column_type() -> None:
+    xml = dmn(table("T", "FIRST", ["due"], ["y"], [['> date("2026-01-01")', '"late"'], ["-", '"ok"']]))
+    model = load_decisions(xml.replace(b'typeRef="string"', b'typeRef="date"'))
+    assert model.evaluate("T", {"due": "2026-02-01"}).value == "late"
+    with pytest.raises(DecisionError, match="cannot compare string 'soon' with date"):
+        model.evaluate("T", {"due": "soon"})

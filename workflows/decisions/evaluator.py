@@ -93,6 +93,8 @@ def run_table(table: DecisionTable, name: str, ctx: dict) -> tuple[Any, list[Mat
             value = col.expression(ctx)
         except FeelError as exc:
             raise _fail(exc.message, name, None, col.label) from None
+        if value.__class__ is str and col.type_ref:
+            value = _column_typed(col.type_ref, value)
         if col.allowed is not None and value is not None and col.allowed(value, ctx) is not True:
             raise _fail(f"value {to_json(value)!r} is not one of the allowed values {col.allowed_text}",
                         name, None, col.label)
@@ -190,6 +192,19 @@ _COERCE = {"number": number_or_none, "date": parse_date, "dateTime": parse_date_
            "date and time": parse_date_time, "time": parse_time, "duration": parse_duration,
            "dayTimeDuration": parse_duration, "yearMonthDuration": parse_duration,
            "days and time duration": parse_duration, "years and months duration": parse_duration}
+
+
+def _column_typed(type_ref: str, value: str) -> Any:
+    """A text value in a column declared number/date/...: use the typed value when it parses,
+    else keep the text so the cell reports a clear type mismatch."""
+    coerce = _COERCE.get(type_ref.split(":")[-1])
+    if coerce is None:
+        return value
+    try:
+        typed = coerce(value)
+    except FeelError:
+        return value
+    return value if typed is None else typed
 
 
 def _typed(item: InputData, value: Any) -> Any:
