@@ -5,13 +5,14 @@ import sys
 from collections import defaultdict
 
 from .tck import SHARED, cases
-from .test_dmn_tck import run_case
 
 
 def main() -> int:
     if not SHARED.is_dir():
         print(f"conformance material not found at {SHARED}")
         return 1
+    from .test_dmn_tck import run_case  # importing it without the material would skip
+
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
     per_case: dict[tuple[str, str, str], bool] = {}

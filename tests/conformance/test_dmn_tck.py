@@ -45,7 +45,8 @@ def _param(case: TckCase) -> object:
     if case.test_id in XFAIL:
         assert not case.is_table, "decision-table cases must not be xfailed"
         marks.append(pytest.mark.xfail(reason=XFAIL[case.test_id], strict=True))
-    return pytest.param(case, id=case.test_id, marks=marks)
+    kind = "table" if case.is_table else "literal"
+    return pytest.param(case, id=f"{case.test_id}:{kind}", marks=marks)
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in ALL])
