@@ -92,3 +92,19 @@ def admin(users: Users) -> Api:
 
 
 REFERRAL = {"personName": "Alex Example", "referralSource": "GP", "riskToLife": False, "livesAlone": True}
+
+
+def lab_app(tmp_path: Path, *fixtures: str, **overrides: Any) -> Any:
+    """An app whose library holds the demo process plus the named test diagrams from tests/fixtures."""
+    import shutil
+
+    bpmn_dir, forms_dir = tmp_path / "bpmn", tmp_path / "bpmn" / "forms"
+    forms_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "bpmn" / "demo_referral.bpmn", bpmn_dir)
+    for form in (ROOT / "bpmn" / "forms").glob("referral_details.*"):
+        shutil.copy(form, forms_dir)
+    for name in fixtures:
+        shutil.copy(FIXTURES / name, bpmn_dir)
+    for form in FIXTURES.glob("*.schema.json"):
+        shutil.copy(form, forms_dir)
+    return make_app(tmp_path, BPMN_DIR=str(bpmn_dir), FORMS_DIR=str(forms_dir), **overrides)

@@ -91,9 +91,9 @@ def _check_keys(value: Any, path: str, errors: list[dict[str, str]], depth: int)
     if isinstance(value, Mapping):
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            if not isinstance(key, str):
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
                 errors.append({"field": where, "message": "Field names must be text"})
-            elif key in RESERVED_KEYS or key.startswith("__"):
+            elif isinstance(key, str) and (key in RESERVED_KEYS or key.startswith("__")):
                 errors.append({"field": where, "message": f"'{key}' is a reserved name and cannot be used"})
             _check_keys(item, where, errors, depth + 1)
     elif isinstance(value, (list, tuple, set, frozenset)):

@@ -86,8 +86,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # not rollback(): that would expire what the caller read
 
     def create_schema(self) -> None:
         """Create every table directly (tests); production uses :func:`upgrade`."""

@@ -167,9 +167,10 @@ class Projector:
         self.properties = properties
 
     def project(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
-        self._tasks(wf, ctx)
-        self._timers(wf, ctx)
-        self._subscriptions(wf)
+        # What happened during the step first (in the order it happened), then what it left open.
+        for event in ctx.audit:
+            self.audit(ctx, event["action"], task_id=event.get("task_id"), element_id=event.get("element_id"),
+                       element_name=event.get("element_name"), data=event.get("data"))
         for record in ctx.decisions:
             self.session.add(DecisionLog(instance_id=self.row.id, task_id=record.get("task_id"),
                                          decision_id=record.get("decision", ""),
@@ -178,17 +179,15 @@ class Projector:
                                          inputs=record.get("inputs") or {},
                                          matched_rules=record.get("matchedRules") or [],
                                          outputs=record.get("value")))
-            self.audit(ctx, "decision_evaluated", task_id=record.get("task_id"),
-                       data={"decision": record.get("decision"), "value": record.get("value")})
         for message in ctx.outbox:
             self.session.add(OutboxMessage(instance_id=self.row.id, task_id=message.get("task_id"),
                                            idempotency_key=message["idempotency_key"], channel=message["channel"],
                                            recipient=message.get("recipient"), template=message["template"],
                                            payload=message.get("payload") or {}, created_at=ctx.now,
                                            next_attempt_at=ctx.now))
-        for event in ctx.audit:
-            self.audit(ctx, event["action"], task_id=event.get("task_id"), element_id=event.get("element_id"),
-                       element_name=event.get("element_name"), data=event.get("data"))
+        self._tasks(wf, ctx)
+        self._timers(wf, ctx)
+        self._subscriptions(wf)
 
     def audit(self, ctx: StepContext, action: str, **fields: Any) -> None:
         self.session.add(AuditEvent(instance_id=self.row.id, at=ctx.now, actor=ctx.actor, action=action, **fields))

@@ -65,6 +65,9 @@ class FormLibrary:
         if errors:
             errors.sort(key=lambda e: e["field"])
             raise ValidationFailed("There is a problem with the form", errors)
+        # Optional fields left empty still exist afterwards, so diagrams can test them.
+        for name in validator.schema.get("properties", {}):
+            clean.setdefault(name, None)
         return clean
 
     def check_all(self) -> list[str]:

@@ -283,3 +283,15 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(80))
+
+
+# ---- timers, escalations, commissioning (the clock and delivery issue) -------------------------
+class TaskEscalation(Base):
+    """A task escalated for being past its due date: one row per task, so it happens once."""
+
+    __tablename__ = "task_escalation"
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    manager_group: Mapped[str] = mapped_column(String(80))
+    escalated_at: Mapped[datetime] = mapped_column(default=utcnow)

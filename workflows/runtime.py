@@ -12,8 +12,6 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -25,7 +23,6 @@ from .engine import (
     WorkflowCache,
     call_service,
     correlation_key_from_request,
-    force_timer,
     open_incident,
     run_engine,
     tasks_in,
@@ -35,7 +32,7 @@ from .forms import FormLibrary
 from .library import ProcessLibrary
 from .identity import Principal
 from .models import AuditEvent, Incident, Instance, MessageSubscription, TaskRow, TimerRow, User, utcnow
-from .spiff_bridge import StepContext, current_step, serializer
+from .spiff_bridge import StepContext, current_step, deliver_message, serializer
 
 MANAGER_ROLES = frozenset({"manager", "admin"})
 
@@ -95,14 +92,18 @@ class Runtime:
                 failure = run_engine(wf)
         finally:
             current_step.reset(token)
-        if failure is not None:
-            open_incident(session, row, failure, ctx)
-        self._save(session, row, wf, ctx)
+        self._save(session, row, wf, ctx, failure)
         return row
 
-    def _save(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext) -> None:
+    def _save(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
+              failure: StepFailed | None = None) -> None:
         row.state = serializer().serialize_json(wf)
         row.updated_at = ctx.now
+        if row not in session:  # a new instance: inserted once, with its first state
+            session.add(row)
+            session.flush()
+        if failure is not None:
+            open_incident(session, row, failure, ctx)
         properties = self.library_version(session, row)
         title = _case_title(properties.get(row.process_id, {}).get("caseTitle"), _current_data(wf))
         if title and title != row.title:
@@ -168,7 +169,6 @@ class Runtime:
                        case_reference=case_reference, parent_case_reference=parent_case_reference,
                        business_key=business_key, title=title or clean.get("caseTitle") or version.name,
                        status="running", state="", started_by=actor, created_at=now, updated_at=now)
-        session.add(row)
         ctx = StepContext(instance_id, case_reference, actor, now=now)
         ctx.audit.append({"action": "instance_started", "data": {"process": process_id,
                                                                  "version": version.version, "data": clean}})
@@ -176,7 +176,7 @@ class Runtime:
         def act() -> None:
             if start_message:
                 wf.do_engine_steps()
-                wf.send_event(BpmnEvent(MessageEventDefinition(start_message), payload=clean))
+                deliver_message(wf, start_message, clean)
 
         return self._step(session, row, wf, ctx, act)
 
@@ -284,8 +284,7 @@ class Runtime:
                 ctx = StepContext(row.id, row.case_reference, actor)
                 ctx.audit.append({"action": "message_received", "data": {"message": name, "keys": keys or {},
                                                                         "payload": clean}})
-                event = BpmnEvent(MessageEventDefinition(name), payload=clean)
-                self._step(session, row, wf, ctx, functools.partial(wf.send_event, event))
+                self._step(session, row, wf, ctx, functools.partial(deliver_message, wf, name, clean))
                 delivered.append(row.id)
             started: list[str] = []
             if not delivered and start:
@@ -308,33 +307,15 @@ class Runtime:
 
     def fire_timer(self, timer_id: str, now: datetime | None = None) -> bool:
         """Fire one due timer in its own transaction; False if someone else took it or it is gone."""
-        clock = now or utcnow()
-        with self._transaction() as session:
-            query = select(TimerRow).where(TimerRow.id == timer_id, TimerRow.state == "waiting")
-            if self.db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            timer = session.scalars(query).first()
-            if timer is None or timer.due_at > clock:
-                return False
-            row, wf = self._load(session, timer.instance_id, lock=True)
-            task = wf.get_task_from_id(uuid.UUID(timer_id))
-            real_now = utcnow()
-            if task is None or task.state != TaskState.WAITING:
-                timer.state = "cancelled"
-                return False
-            timer.state, timer.fired_at = "fired", real_now
-            timer.lag_seconds = max(0.0, (real_now - timer.due_at).total_seconds()) if now is None else 0.0
-            ctx = StepContext(row.id, row.case_reference, "timer")
-            ctx.audit.append({"action": "timer_fired", "task_id": timer_id, "element_id": timer.element_id,
-                              "element_name": timer.name, "data": {"due": timer.due_at.isoformat(),
-                                                                   "lag_seconds": timer.lag_seconds}})
+        from .timers import fire
 
-            def act() -> None:
-                force_timer(task, clock)
-                wf.refresh_timers()
+        return fire(self, timer_id, now) is not None
 
-            self._step(session, row, wf, ctx, act)
-            return True
+    def fire_next_due_timer(self, now: datetime | None = None) -> str | None:
+        """Claim the most overdue timer no other worker holds and fire it (one transaction)."""
+        from .timers import fire
+
+        return fire(self, None, now)
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> int:
         """Fire every timer due at ``now`` (the runtime's clock; tests move it forward)."""

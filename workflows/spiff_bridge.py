@@ -92,6 +92,10 @@ class DecisionTaskEngine:
             record = result.to_dict()
             record["task_id"] = str(task.id)
             ctx.decisions.append(record)
+            ctx.audit.append({"action": "decision_evaluated", "task_id": str(task.id),
+                              "element_id": task.task_spec.bpmn_id, "element_name": task.task_spec.bpmn_name,
+                              "data": {"decision": self.decision_id, "value": record.get("value"),
+                                       "rules": [r.get("index") for r in record.get("matchedRules", [])]}})
         value = to_json_safe(result.value)
         if self.result_variable:
             return {self.result_variable: value}
@@ -153,6 +157,24 @@ class CareflowParser(SpiffBpmnParser):
         props = SpiffTaskParser._parse_extensions(node).get("properties", {})
         result_variable = props.get("resultVariable")
         return DecisionTaskEngine(decision_ref, self.decision_files[decision_ref], result_variable)
+
+
+def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
+    """Deliver a message to the workflow: its payload joins the data of the events waiting for it
+    (SpiffWorkflow's spiff dialect would drop it without a message variable), then they catch it."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.util import BpmnEvent
+    from SpiffWorkflow.util.task import TaskState
+
+    definition = None
+    for each in [wf, *wf.subprocesses.values()]:
+        for task in each.get_tasks(state=TaskState.WAITING, max_depth=100000):
+            found = getattr(task.task_spec, "event_definition", None)
+            if isinstance(found, MessageEventDefinition) and found.name == name:
+                definition = found  # SpiffWorkflow matches events by class as well as name
+                if getattr(found, "message_var", None) is None:
+                    task.set_data(**payload)
+    wf.send_event(BpmnEvent(definition or MessageEventDefinition(name), payload=payload))
 
 
 def service_result(outputs: Any) -> str:

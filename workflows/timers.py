@@ -1,0 +1,169 @@
+"""Firing durable timer rows and escalating overdue tasks (DESIGN.md decision 3).
+
+A timer row is claimed, fired and marked fired in one transaction: on PostgreSQL the claim is
+``SELECT ... FOR UPDATE SKIP LOCKED`` over the timer and its instance (so two workers never take
+the same row and never wait on each other's instance); on SQLite every write transaction begins
+IMMEDIATE, so the claim is a single-writer lock. A worker killed mid-step rolls back: the row is
+still waiting and fires, once, when a worker next polls.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.util.task import TaskState
+
+from .engine import force_timer
+from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
+from .spiff_bridge import StepContext
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+
+
+class TimerFailed(Exception):
+    """Firing a timer raised something that is not a diagram error (those become incidents)."""
+
+    def __init__(self, timer_id: str, error: BaseException) -> None:
+        super().__init__(f"timer {timer_id}: {error}")
+        self.timer_id = timer_id
+        self.error = error
+
+
+def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None) -> Any:
+    query = select(TimerRow).where(TimerRow.state == "waiting", TimerRow.due_at <= clock)
+    if timer_id is not None:
+        query = query.where(TimerRow.id == timer_id)
+    query = query.order_by(TimerRow.due_at).limit(1)
+    if runtime.db.dialect == "postgresql":
+        # Locking the instance too: a worker skips a timer whose instance another worker is stepping,
+        # instead of queueing behind it (and deadlocking when that step cancels this timer).
+        query = (query.join(Instance, Instance.id == TimerRow.instance_id)
+                 .with_for_update(skip_locked=True, of=[TimerRow, Instance]))
+    return query
+
+
+def any_due(runtime: Runtime, now: datetime | None = None) -> bool:
+    """A lock-free look: is any timer due? (saves taking the write lock to find nothing)."""
+    with runtime.db.reading() as session:
+        return session.scalar(select(exists().where(TimerRow.state == "waiting",
+                                                    TimerRow.due_at <= (now or utcnow())))) or False
+
+
+def fire(runtime: Runtime, timer_id: str | None = None, now: datetime | None = None) -> str | None:
+    """Claim one due timer (``timer_id``, or the most overdue one) and fire it in one transaction.
+
+    Returns the fired timer's id, or None when nothing was due or another worker holds it.
+    ``now`` moves the runtime's clock (tests); lag is then recorded as zero.
+    """
+    clock = now or utcnow()
+    claimed: str | None = None
+    try:
+        with runtime._transaction() as session:
+            timer = session.scalars(_claim_query(runtime, clock, timer_id)).first()
+            if timer is None:
+                return None
+            claimed = timer.id
+            return timer.id if _fire_in(runtime, session, timer, clock, forced=now is not None) else None
+    except Exception as exc:
+        if claimed is None or _transient(exc):
+            raise
+        raise TimerFailed(claimed, exc) from exc
+
+
+def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetime, *, forced: bool) -> bool:
+    row, wf = runtime._load(session, timer.instance_id, lock=True)
+    task = wf.get_task_from_id(uuid.UUID(timer.id))
+    if task is None or task.state != TaskState.WAITING:
+        timer.state = "cancelled"  # the workflow moved on without it (e.g. an interrupting event)
+        return False
+    fired_at = utcnow()
+    timer.state, timer.fired_at = "fired", fired_at
+    timer.lag_seconds = 0.0 if forced else max(0.0, (fired_at - timer.due_at).total_seconds())
+    ctx = StepContext(row.id, row.case_reference, "timer")
+    ctx.audit.append({"action": "timer_fired", "task_id": timer.id, "element_id": timer.element_id,
+                      "element_name": timer.name, "data": {"due": timer.due_at.isoformat(),
+                                                           "lag_seconds": timer.lag_seconds}})
+
+    def act() -> None:
+        force_timer(task, clock)
+        wf.refresh_timers()
+
+    runtime._step(session, row, wf, ctx, act)
+    return True
+
+
+def _transient(exc: BaseException) -> bool:
+    """Errors worth trying again later: the database was busy or gone, or someone changed the case."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .errors import Conflict
+
+    return isinstance(exc, (DBAPIError, Conflict))
+
+
+def mark_failed(runtime: Runtime, timer_id: str, error: BaseException) -> None:
+    """A timer that cannot fire becomes an incident on its instance instead of blocking the queue.
+
+    Retrying the incident steps the instance again, which puts the timer back to waiting.
+    """
+    with runtime.db.transaction() as session:
+        timer = session.get(TimerRow, timer_id, with_for_update=True)
+        if timer is None or timer.state != "waiting":
+            return
+        timer.state = "failed"
+        now = utcnow()
+        incident = Incident(instance_id=timer.instance_id, task_id=timer.id, element_id=timer.element_id,
+                            element_name=timer.name, error_type=type(error).__name__,
+                            message=f"The timer could not fire: {error}"[:4000], created_at=now)
+        session.add(incident)
+        session.add(AuditEvent(instance_id=timer.instance_id, at=now, actor="timer", action="incident_raised",
+                               task_id=timer.id, element_id=timer.element_id, element_name=timer.name,
+                               data={"message": incident.message}))
+        instance = session.get(Instance, timer.instance_id)
+        if instance is not None:
+            instance.status = "incident"
+
+
+# ---- task due dates ---------------------------------------------------------------------------
+def escalate_overdue_tasks(runtime: Runtime, now: datetime | None = None, *, channel: str = "email",
+                           default_manager_group: str = "team_managers", limit: int = 200) -> int:
+    """Escalate each open task past its due date, once: an audit event and a message to the
+    manager group of the task's group (``Group.manager_group``, else ``default_manager_group``)."""
+    clock = now or utcnow()
+    due = (select(TaskRow.id).where(TaskRow.state == "open", TaskRow.due_at <= clock,
+                                    ~exists().where(TaskEscalation.task_id == TaskRow.id))
+           .order_by(TaskRow.due_at).limit(limit))
+    with runtime.db.reading() as session:
+        task_ids = list(session.scalars(due))
+    done = 0
+    for task_id in task_ids:
+        with runtime.db.transaction() as session:
+            done += _escalate(session, task_id, clock, channel, default_manager_group)
+    return done
+
+
+def _escalate(session: Session, task_id: str, clock: datetime, channel: str, default_group: str) -> int:
+    task = session.get(TaskRow, task_id, with_for_update=True)
+    if task is None or task.state != "open" or session.get(TaskEscalation, task_id) is not None:
+        return 0
+    group = session.scalars(select(Group).where(Group.name == task.candidate_group)).first() \
+        if task.candidate_group else None
+    manager_group = (group.manager_group if group is not None else None) or default_group
+    key = f"escalation:{task_id}"
+    session.add(TaskEscalation(task_id=task_id, instance_id=task.instance_id, manager_group=manager_group,
+                               escalated_at=clock))
+    session.add(OutboxMessage(
+        instance_id=task.instance_id, task_id=task_id, idempotency_key=key, channel=channel,
+        recipient=f"group:{manager_group}", template="task_overdue", created_at=clock, next_attempt_at=clock,
+        payload={"taskTitle": task.title, "caseReference": task.case_reference, "subject": task.subject or "",
+                 "dueAt": task.due_at.isoformat() if task.due_at else "", "group": task.candidate_group or "",
+                 "assignee": task.assignee or "nobody", "managerGroup": manager_group}))
+    session.add(AuditEvent(instance_id=task.instance_id, at=clock, actor="timer", action="task_escalated",
+                           task_id=task_id, element_id=task.name, element_name=task.title,
+                           data={"managerGroup": manager_group, "dueAt": task.due_at.isoformat()
+                                 if task.due_at else None}))
+    return 1
