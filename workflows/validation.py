@@ -57,6 +57,6 @@ def _check_expressions(root: etree._Element, filename: str) -> None:
             line = el.sourceline
             if getattr(exc, "line_number", None):
                 line = (el.sourceline or 0) + exc.line_number - 1
-            raise ProcessDefinitionError(f"{local} is not allowed: {getattr(exc, 'reason', exc)}", file=filename,
+            raise ProcessDefinitionError(f"{local} cannot be run: {getattr(exc, 'reason', exc)}", file=filename,
                                          element=owner.get("id") if owner is not None else None,
                                          line=line) from None
