@@ -48,6 +48,16 @@ def body() -> dict[str, Any]:
     return data
 
 
+def object_field(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """``data[name]`` as an object: missing or null means empty; anything else is a 422."""
+    value = data.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed(f"'{name}' must be an object", [{"field": name, "message": "Must be an object"}])
+    return value
+
+
 def user() -> Principal:
     return g.user
 
@@ -123,9 +133,7 @@ def get_process(process_id: str):  # type: ignore[no-untyped-def]
 @authenticated()
 def start_instance(process_id: str):  # type: ignore[no-untyped-def]
     data = body()
-    if "data" in data and not isinstance(data["data"], dict):
-        raise ValidationFailed("'data' must be an object", [{"field": "data", "message": "Must be an object"}])
-    row = services().runtime.start(process_id, data.get("data") or {}, actor=user().username,
+    row = services().runtime.start(process_id, object_field(data, "data"), actor=user().username,
                                    case_reference=data.get("caseReference"), business_key=data.get("businessKey"),
                                    title=data.get("title"))
     return jsonify(_instance_out(row.id)), 201
@@ -216,7 +224,7 @@ def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
 @bp.put("/tasks/<task_id>/draft")
 @authenticated()
 def save_draft(task_id: str):  # type: ignore[no-untyped-def]
-    row = services().runtime.save_draft(task_id, body().get("data") or {}, user())
+    row = services().runtime.save_draft(task_id, object_field(body(), "data"), user())
     return jsonify({**queries.task_dict(row), "draft": row.draft})
 
 
@@ -233,7 +241,7 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     if expected is not None and not isinstance(expected, int):
         raise ValidationFailed("expectedVersion must be a whole number",
                                [{"field": "expectedVersion", "message": "Must be a whole number"}])
-    row = services().runtime.complete_task(task_id, data.get("data") or {}, user(), expected_version=expected)
+    row = services().runtime.complete_task(task_id, object_field(data, "data"), user(), expected_version=expected)
     return jsonify(_instance_out(row.id))
 
 
@@ -245,11 +253,7 @@ def correlate_message():  # type: ignore[no-untyped-def]
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise ValidationFailed("A message needs a name", [{"field": "name", "message": "Enter the message name"}])
-    keys = data.get("correlationKeys") or {}
-    payload = data.get("payload") or {}
-    if not isinstance(keys, dict) or not isinstance(payload, dict):
-        raise ValidationFailed("correlationKeys and payload must be objects",
-                               [{"field": "correlationKeys", "message": "Must be an object"}])
+    keys, payload = object_field(data, "correlationKeys"), object_field(data, "payload")
     result = services().runtime.correlate_message(name, keys, payload, actor=user().username)
     return jsonify(result), 200
 
@@ -259,9 +263,7 @@ def correlate_message():  # type: ignore[no-untyped-def]
 def evaluate_decision(decision_id: str):  # type: ignore[no-untyped-def]
     from workflows.decision_service import evaluate_logged
 
-    inputs = body().get("inputs") or {}
-    if not isinstance(inputs, dict):
-        raise ValidationFailed("inputs must be an object", [{"field": "inputs", "message": "Must be an object"}])
+    inputs = object_field(body(), "inputs")
     return jsonify(evaluate_logged(services().db, services().library, decision_id, inputs, actor=user().username))
 
 
@@ -276,7 +278,7 @@ def list_incidents():  # type: ignore[no-untyped-def]
 @bp.post("/incidents/<int:incident_id>/retry")
 @authenticated("admin")
 def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]
-    row = services().runtime.retry_incident(incident_id, user().username, body().get("data"))
+    row = services().runtime.retry_incident(incident_id, user().username, object_field(body(), "data"))
     return jsonify(_instance_out(row.id))
 
 
@@ -285,3 +287,25 @@ def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]
 def resolve_incident(incident_id: int):  # type: ignore[no-untyped-def]
     incident = services().runtime.resolve_incident(incident_id, user().username)
     return jsonify(queries.incident_dict(incident))
+
+
+# ---- outbox (delivery of notifications and requests) ------------------------------------------
+@bp.get("/outbox")
+@authenticated("admin", "manager", "process_owner")
+def list_outbox():  # type: ignore[no-untyped-def]
+    from workflows.outbox import list_messages
+
+    state = request.args.get("state", "all")
+    with services().db.reading() as session:
+        rows = list_messages(session, None if state == "all" else state, limit=_int_arg("limit", 100, 1, 500),
+                             offset=_int_arg("offset", 0, 0, 10**9))
+        return jsonify({"messages": [queries.outbox_dict(m) for m in rows]})
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@authenticated("admin")
+def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
+    from workflows.outbox import OutboxDispatcher
+
+    row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)
+    return jsonify(queries.outbox_dict(row))
