@@ -309,3 +309,25 @@ def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
 
     row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)
     return jsonify(queries.outbox_dict(row))
+
+
+# ---- outbox (delivery of notifications and requests) ------------------------------------------
+@bp.get("/outbox")
+@authenticated("admin", "manager", "process_owner")
+def list_outbox():  # type: ignore[no-untyped-def]
+    from workflows.outbox import list_messages
+
+    state = request.args.get("state", "all")
+    with services().db.reading() as session:
+        rows = list_messages(session, None if state == "all" else state, limit=_int_arg("limit", 100, 1, 500),
+                             offset=_int_arg("offset", 0, 0, 10**9))
+        return jsonify({"messages": [queries.outbox_dict(m) for m in rows]})
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@authenticated("admin")
+def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
+    from workflows.outbox import OutboxDispatcher
+
+    row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)
+    return jsonify(queries.outbox_dict(row))

@@ -81,8 +81,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
 
     app = create_app()
-    print(f"careflow is serving on http://{args.host}:{args.port}/", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="careflow")
+    scheduler = None
+    if not args.no_scheduler:
+        from workflows.scheduler import build_scheduler
+
+        overrides = {"poll_seconds": args.poll} if args.poll else {}
+        scheduler = build_scheduler(app.extensions["careflow"], app.config, **overrides)
+        scheduler.start()
+    print(f"careflow is serving on http://{args.host}:{args.port}/"
+          f"{'' if scheduler else ' (no scheduler: timers and messages wait for a worker)'}", flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="careflow")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Only the scheduler: fires timers and delivers messages; run several against one database."""
+    import logging
+    import signal
+    import threading
+
+    from workflows.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    config = _config()
+    config["SYNC_ON_START"] = False
+    from . import build_services
+
+    overrides = {"poll_seconds": args.poll} if args.poll else {}
+    scheduler = build_scheduler(build_services(config), config, **overrides)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler.start()
+    print(f"careflow worker running (poll every {scheduler.poll_seconds:g}s)", flush=True)
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    print("careflow worker stopped", flush=True)
     return 0
 
 
@@ -93,8 +131,13 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_timers(args: argparse.Namespace) -> int:
-    svc = _services()
-    print(json.dumps({"fired": svc.runtime.fire_due_timers()}))
+    from workflows.scheduler import build_scheduler
+
+    config = _config()
+    config["SYNC_ON_START"] = False
+    from . import build_services
+
+    print(json.dumps(build_scheduler(build_services(config), config).run_once()))
     return 0
 
 
@@ -118,13 +161,20 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("sync", help="load bpmn/ and dmn/ into the process library").set_defaults(func=cmd_sync)
     sub.add_parser("demo", help="create the demo users and load the processes").set_defaults(func=cmd_demo)
-    sub.add_parser("fire-timers", help="fire every due timer once").set_defaults(func=cmd_timers)
+    sub.add_parser("fire-timers", help="fire every due timer and deliver due messages once, then stop"
+                   ).set_defaults(func=cmd_timers)
 
     serve = sub.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--no-scheduler", action="store_true", help="leave timers and messages to workers")
+    serve.add_argument("--poll", type=float, help="seconds between polls (default 1, or POLL_SECONDS)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run only the scheduler (timers, escalations, outbox)")
+    worker.add_argument("--poll", type=float, help="seconds between polls (default 1, or POLL_SECONDS)")
+    worker.set_defaults(func=cmd_worker)
 
     decide = sub.add_parser("decide", help="evaluate a DMN decision and print the result as JSON")
     decide.add_argument("file")

@@ -116,6 +116,7 @@ def openapi_document() -> dict[str, Any]:
             "/incidents/{incident_id}/resolve": {"post": _op(
                 "Mark an incident resolved without running anything (admin)", _json(_ref("Incident")),
                 params=[_path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
+            **_outbox_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -125,7 +126,7 @@ def openapi_document() -> dict[str, Any]:
                     ("NotFound", "Unknown id"), ("Conflict", "Already done, or changed by someone else meanwhile"),
                     ("ValidationFailed", "The data broke the form's rules: one message per field"))
             },
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_outbox_schemas()},
         },
     }
 
@@ -188,3 +189,26 @@ def _schemas() -> dict[str, Any]:
             "decisions": {"type": "array", "items": {"type": "object"}},
             "messages": {"type": "array", "items": {"type": "object"}}}},
     }
+
+
+def _outbox_paths() -> dict[str, Any]:
+    return {
+        "/outbox": {"get": _op("Outbox messages, newest first (admin, manager, process owner)", _json(
+            {"type": "object", "properties": {"messages": {"type": "array", "items": _ref("OutboxMessage")}}}),
+            params=[_query("state", description="pending, sending, sent, incident or all (default)"),
+                    _query("limit", "integer"), _query("offset", "integer")], extra=INVALID, tag="operations")},
+        "/outbox/{message_id}/retry": {"post": _op(
+            "Send a failed or waiting message again now, with a fresh count of attempts (admin)",
+            _json(_ref("OutboxMessage")), params=[_path_param("message_id", "integer")], extra=CONFLICT,
+            tag="operations")},
+    }
+
+
+def _outbox_schemas() -> dict[str, Any]:
+    text, when = {"type": ["string", "null"]}, {"type": ["string", "null"], "format": "date-time"}
+    return {"OutboxMessage": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "channel": {"type": "string", "enum": ["email", "notify", "webhook", "record"]},
+        "recipient": text, "template": {"type": "string"}, "payload": {"type": "object"},
+        "state": {"type": "string", "enum": ["pending", "sending", "sent", "incident"]},
+        "attempts": {"type": "integer"}, "idempotencyKey": {"type": "string"}, "createdAt": when,
+        "sentAt": when, "lastError": text}}}

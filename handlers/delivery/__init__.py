@@ -1,0 +1,80 @@
+"""Delivery channels for outbox messages: e-mail (SMTP), GOV.UK Notify, webhooks and ``record``.
+
+A channel sends one message and returns, or raises :class:`DeliveryError` saying whether trying
+again could help (``permanent=False``: the server was down or busy) or not (a refused address, a
+missing template). The outbox (``workflows/outbox.py``) owns retries, back-off and incidents.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol
+
+from ..templates import TemplateRegistry, default_templates
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox message as a channel sees it (no database row, no session)."""
+
+    id: int
+    channel: str
+    recipient: str | None
+    template: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempt: int
+    instance_id: str | None = None
+    recipients: tuple[str, ...] = field(default_factory=tuple)  # a group: resolved addresses
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Channel(Protocol):
+    def send(self, message: Delivery) -> str | None: ...
+
+
+class RecordChannel:
+    """Delivers nothing: marks the message sent (for demos and for messages kept as a record)."""
+
+    def send(self, message: Delivery) -> str | None:
+        return None
+
+
+SETTING_NAMES = ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS",
+                 "SMTP_TIMEOUT", "NOTIFY_API_KEY", "NOTIFY_BASE_URL", "NOTIFY_TEMPLATE_IDS", "WEBHOOK_SECRET",
+                 "WEBHOOK_TIMEOUT", "WEBHOOK_ALLOWED_PREFIXES")
+
+
+def delivery_settings(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Channel settings from the app config, else the environment (``SMTP_HOST`` or ``CAREFLOW_SMTP_HOST``)."""
+    config = config or {}
+    out: dict[str, Any] = {}
+    for name in SETTING_NAMES:
+        value = config.get(name)
+        if value in (None, ""):
+            value = os.environ.get(name) or os.environ.get(f"CAREFLOW_{name}")
+        if value not in (None, ""):
+            out[name] = value
+    return out
+
+
+def build_channels(config: Mapping[str, Any] | None = None,
+                   templates: TemplateRegistry | None = None) -> dict[str, Channel]:
+    """Every channel, configured; a channel missing its settings fails each message permanently."""
+    from .email import EmailChannel
+    from .notify import NotifyChannel
+    from .webhook import WebhookChannel
+
+    settings = delivery_settings(config)
+    templates = templates or default_templates()
+    return {
+        "email": EmailChannel(settings, templates),
+        "notify": NotifyChannel(settings, templates),
+        "webhook": WebhookChannel(settings),
+        "record": RecordChannel(),
+    }

@@ -1,0 +1,187 @@
+"""Delivering outbox rows after the step that wrote them committed (DESIGN.md decision 3).
+
+Each message goes through three short transactions, so no lock is held while a mail server or a
+web service is being talked to:
+
+1. *claim*: the next due row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's write lock) is
+   marked ``sending`` with a lease (``next_attempt_at`` = now + lease) and its attempt counted;
+2. *send*: the channel delivers it, carrying the idempotency key (Message-ID, Notify reference,
+   ``Idempotency-Key`` header);
+3. *finish*: ``sent``; or back to ``pending`` with an exponential back-off; or, when the error is
+   permanent or the attempts are used up, ``incident`` - listed by the API for an admin to retry.
+
+A worker that dies between 1 and 3 leaves the row ``sending``; when its lease runs out another
+worker takes it again. The only repeat possible is a message the server accepted just before the
+crash, and it carries the same idempotency key as the first.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.delivery import Channel, Delivery, DeliveryError
+
+from .db import Database
+from .errors import Conflict, NotFound, ValidationFailed
+from .models import AuditEvent, Group, OutboxMessage, User, utcnow
+
+log = logging.getLogger("careflow.outbox")
+
+STATES = ("pending", "sending", "sent", "incident")
+
+
+@dataclass
+class OutboxPolicy:
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0     # first retry after this, doubling each time
+    max_backoff_seconds: float = 3600.0
+    lease_seconds: float = 120.0      # a claimed message not finished by then is taken again
+
+    def backoff(self, attempts: int) -> timedelta:
+        base = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=base * random.uniform(0.9, 1.1))  # jitter: retries do not arrive in step
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OutboxPolicy:
+        def num(name: str, default: float) -> float:
+            try:
+                return float(config.get(name) or default)
+            except (TypeError, ValueError):
+                return default
+        return cls(max_attempts=int(num("OUTBOX_MAX_ATTEMPTS", 8)),
+                   backoff_seconds=num("OUTBOX_BACKOFF_SECONDS", 30.0),
+                   max_backoff_seconds=num("OUTBOX_MAX_BACKOFF_SECONDS", 3600.0),
+                   lease_seconds=num("OUTBOX_LEASE_SECONDS", 120.0))
+
+
+class OutboxDispatcher:
+    def __init__(self, db: Database, channels: Mapping[str, Channel], policy: OutboxPolicy | None = None) -> None:
+        self.db = db
+        self.channels = dict(channels)
+        self.policy = policy or OutboxPolicy()
+
+    def any_due(self, now: datetime | None = None) -> bool:
+        with self.db.reading() as session:
+            return session.scalars(self._due_query(now or utcnow())).first() is not None
+
+    def _due_query(self, now: datetime) -> Any:
+        return (select(OutboxMessage).where(OutboxMessage.state.in_(("pending", "sending")),
+                                            OutboxMessage.next_attempt_at <= now)
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1))
+
+    def claim(self, now: datetime | None = None) -> Delivery | None:
+        """Take the next due message under a lock and lease it to this worker (one transaction)."""
+        clock = now or utcnow()
+        with self.db.transaction() as session:
+            query = self._due_query(clock)
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = session.scalars(query).first()
+            if row is None:
+                return None
+            if row.state == "sending" and row.attempts >= self.policy.max_attempts:
+                # Leased again and again without finishing: stop rather than loop for ever.
+                self._to_incident(session, row, clock, row.last_error or "the worker stopped while sending")
+                return Delivery(row.id, row.channel, row.recipient, row.template, {}, row.idempotency_key,
+                                -1, row.instance_id)
+            row.state = "sending"
+            row.attempts += 1
+            row.next_attempt_at = clock + timedelta(seconds=self.policy.lease_seconds)
+            return Delivery(row.id, row.channel, row.recipient, row.template, dict(row.payload or {}),
+                            row.idempotency_key, row.attempts, row.instance_id,
+                            tuple(_resolve_group(session, row.recipient)))
+
+    def deliver_next(self, now: datetime | None = None) -> Delivery | None:
+        """Claim, send and record one message; None when nothing is due."""
+        delivery = self.claim(now)
+        if delivery is None or delivery.attempt < 0:
+            return delivery
+        error: DeliveryError | None = None
+        channel = self.channels.get(delivery.channel)
+        try:
+            if channel is None:
+                raise DeliveryError(f"no delivery channel '{delivery.channel}'", permanent=True)
+            channel.send(delivery)
+        except DeliveryError as exc:
+            error = exc
+        except Exception as exc:  # noqa: BLE001  a channel bug must not lose the message
+            log.exception("channel %s failed on message %s", delivery.channel, delivery.id)
+            error = DeliveryError(f"{type(exc).__name__}: {exc}")
+        self.finish(delivery, error)
+        return delivery
+
+    def finish(self, delivery: Delivery, error: DeliveryError | None) -> None:
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, delivery.id, with_for_update=True)
+            if row is None or row.state != "sending" or row.attempts != delivery.attempt:
+                return  # our lease ran out and another worker has it now
+            now = utcnow()
+            if error is None:
+                row.state, row.sent_at, row.last_error = "sent", now, None
+                self._audit(session, row, now, "message_sent", {"attempts": row.attempts})
+            elif error.permanent or row.attempts >= self.policy.max_attempts:
+                self._to_incident(session, row, now, str(error))
+            else:
+                row.state, row.last_error = "pending", str(error)[:4000]
+                row.next_attempt_at = now + self.policy.backoff(row.attempts)
+
+    def deliver_due(self, limit: int = 1000, should_stop: Any = None) -> int:
+        done = 0
+        while done < limit and not (should_stop and should_stop()):
+            if self.deliver_next() is None:
+                break
+            done += 1
+        return done
+
+    def _to_incident(self, session: Session, row: OutboxMessage, now: datetime, error: str) -> None:
+        row.state, row.last_error = "incident", error[:4000]
+        log.warning("message %s (%s to %s) became an incident: %s", row.id, row.channel, row.recipient, error)
+        self._audit(session, row, now, "message_failed", {"attempts": row.attempts, "error": row.last_error})
+
+    def _audit(self, session: Session, row: OutboxMessage, now: datetime, action: str, data: dict) -> None:
+        if row.instance_id:
+            session.add(AuditEvent(instance_id=row.instance_id, at=now, actor="outbox", action=action,
+                                   task_id=row.task_id, data={"message": row.id, "channel": row.channel,
+                                                              "template": row.template, **data}))
+
+    # ---- operator use cases ------------------------------------------------------------------
+    def retry(self, message_id: int, actor: str) -> OutboxMessage:
+        """Send a failed (or waiting) message again now, with a fresh count of attempts."""
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, message_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"No outbox message {message_id}")
+            if row.state not in ("incident", "pending"):
+                raise Conflict(f"Message {message_id} is {row.state}; only a failed or waiting message can be "
+                               f"retried", state=row.state)
+            now = utcnow()
+            row.state, row.attempts, row.next_attempt_at = "pending", 0, now
+            self._audit(session, row, now, "message_retried", {"by": actor})
+            return row
+
+
+def list_messages(session: Session, state: str | None, limit: int = 100, offset: int = 0) -> list[OutboxMessage]:
+    if state is not None and state not in STATES:
+        raise ValidationFailed("Unknown message state", [{"field": "state",
+                                                          "message": f"Use {', '.join(STATES)} or all"}])
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit).offset(offset)
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    return list(session.scalars(query))
+
+
+def _resolve_group(session: Session, recipient: str | None) -> list[str]:
+    """``group:team_managers`` means the e-mail addresses of that group's active members."""
+    if not recipient or not recipient.startswith("group:"):
+        return []
+    group = session.scalars(select(Group).where(Group.name == recipient[len("group:"):])).first()
+    if group is None:
+        return []
+    members = session.scalars(select(User).where(User.groups.any(Group.id == group.id), User.active.is_(True)))
+    return sorted(u.email for u in members if u.email)

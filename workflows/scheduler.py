@@ -1,0 +1,179 @@
+"""The clock: APScheduler polls the durable timer and outbox rows (DESIGN.md decision 3).
+
+APScheduler is the clock, not the store: its jobs live in memory and only say "look now". What is
+due lives in the ``timer`` and ``outbox_message`` tables, so any number of workers can poll one
+database, a worker can die at any moment, and timers that fell due while nothing ran fire once
+when the first worker starts (each job runs at once on start, then every ``poll_seconds``).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import DBAPIError
+
+from .errors import Conflict
+from .outbox import OutboxDispatcher, OutboxPolicy
+from .runtime import Runtime
+from .timers import TimerFailed, any_due, escalate_overdue_tasks, mark_failed
+
+log = logging.getLogger("careflow.scheduler")
+
+
+@dataclass
+class SchedulerStats:
+    timers_fired: int = 0
+    timers_failed: int = 0
+    messages_handled: int = 0
+    escalations: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    started_at: float = field(default_factory=time.time)
+
+
+class CareflowScheduler:
+    def __init__(self, runtime: Runtime, dispatcher: OutboxDispatcher | None, *, poll_seconds: float = 1.0,
+                 timers: bool = True, escalations: bool = True, escalation_channel: str = "email",
+                 manager_group: str = "team_managers") -> None:
+        self.runtime = runtime
+        self.dispatcher = dispatcher
+        self.poll_seconds = max(0.05, float(poll_seconds))
+        self.timers_enabled = timers
+        self.escalations_enabled = escalations
+        self.escalation_channel = escalation_channel
+        self.manager_group = manager_group
+        self.stats = SchedulerStats()
+        self._stop = threading.Event()
+        self._scheduler: BackgroundScheduler | None = None
+
+    # ---- one round of each job (also called directly by tests and `careflow fire-timers`) -------
+    def run_timers(self) -> int:
+        """Fire due timers until none is left (or we are stopping); returns how many fired."""
+        fired = 0
+        while not self._stop.is_set() and any_due(self.runtime):
+            try:
+                timer_id = self.runtime.fire_next_due_timer()
+            except TimerFailed as exc:
+                log.error("timer %s failed and becomes an incident: %s", exc.timer_id, exc.error)
+                self.stats.timers_failed += 1
+                self._guard(mark_failed, self.runtime, exc.timer_id, exc.error)
+                continue
+            except (DBAPIError, Conflict) as exc:
+                # Busy, deadlocked or changed meanwhile: the row is still waiting; the next poll takes it.
+                self._note(exc)
+                break
+            if timer_id is None:
+                break  # every due row is held by another worker right now
+            fired += 1
+            self.stats.timers_fired += 1
+        return fired
+
+    def run_outbox(self) -> int:
+        if self.dispatcher is None:
+            return 0
+        handled = 0
+        while not self._stop.is_set() and self.dispatcher.any_due():
+            try:
+                if self.dispatcher.deliver_next() is None:
+                    break
+            except DBAPIError as exc:
+                self._note(exc)
+                break
+            handled += 1
+            self.stats.messages_handled += 1
+        return handled
+
+    def run_escalations(self) -> int:
+        done = self._guard(escalate_overdue_tasks, self.runtime, channel=self.escalation_channel,
+                           default_manager_group=self.manager_group) or 0
+        self.stats.escalations += done
+        return done
+
+    def run_once(self) -> dict[str, int]:
+        return {"fired": self.run_timers() if self.timers_enabled else 0,
+                "escalated": self.run_escalations() if self.escalations_enabled else 0,
+                "messages": self.run_outbox()}
+
+    def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (DBAPIError, Conflict) as exc:
+            self._note(exc)
+            return None
+
+    def _note(self, exc: BaseException) -> None:
+        self.stats.errors += 1
+        self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        log.info("scheduler will try again on the next poll: %s", self.stats.last_error.splitlines()[0])
+
+    def _safely(self, job: Any) -> None:
+        try:
+            job()
+        except Exception:  # noqa: BLE001  a job must never kill the clock
+            self.stats.errors += 1
+            log.exception("scheduler job %s failed", getattr(job, "__name__", job))
+
+    # ---- the clock --------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the background jobs; each runs at once (catching up what fell due meanwhile)."""
+        if self._scheduler is not None:
+            return
+        self._stop.clear()
+        scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        now = datetime.now(timezone.utc)
+        if self.timers_enabled:
+            scheduler.add_job(self._safely, "interval", args=[self.run_timers], seconds=self.poll_seconds,
+                              next_run_time=now, id="careflow-timers", name="fire due timers")
+        if self.escalations_enabled:
+            scheduler.add_job(self._safely, "interval", args=[self.run_escalations],
+                              seconds=max(self.poll_seconds, 30.0), next_run_time=now, id="careflow-escalations",
+                              name="escalate overdue tasks")
+        if self.dispatcher is not None:
+            scheduler.add_job(self._safely, "interval", args=[self.run_outbox], seconds=self.poll_seconds,
+                              next_run_time=now, id="careflow-outbox", name="deliver outbox messages")
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("scheduler started: polling every %.2fs", self.poll_seconds)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=wait)
+            self._scheduler = None
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None
+
+
+def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **overrides: Any) -> CareflowScheduler:
+    """The scheduler for ``services`` (app.Services) with channels and policy from ``config``/environment."""
+    import os
+
+    from handlers.delivery import build_channels
+
+    config = dict(config or {})
+
+    def setting(name: str, default: Any) -> Any:
+        value = config.get(name)
+        if value in (None, ""):
+            value = os.environ.get(f"CAREFLOW_{name}") or os.environ.get(name)
+        return default if value in (None, "") else value
+
+    policy = OutboxPolicy.from_config({k: setting(k, None) for k in (
+        "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_MAX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS")})
+    dispatcher = OutboxDispatcher(services.db, build_channels(config), policy)
+    options: dict[str, Any] = {
+        "poll_seconds": float(setting("POLL_SECONDS", 1.0)),
+        "escalation_channel": setting("ESCALATION_CHANNEL", "email"),
+        "manager_group": setting("DEFAULT_MANAGER_GROUP", "team_managers"),
+    }
+    options.update(overrides)
+    return CareflowScheduler(services.runtime, dispatcher, **options)
