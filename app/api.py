@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -27,14 +28,31 @@ def authenticated(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorised("Send a bearer token in the Authorization header")
-            with services().db.reading() as session:
-                user = principal_for_token(session, token.strip())
+            user = _principal(token.strip())
             if roles and user.role not in roles:
                 raise Forbidden(f"This needs one of the roles: {', '.join(roles)}")
             g.user = user
             return view(*args, **kwargs)
         return inner
     return wrap
+
+
+_PRINCIPALS: dict[str, tuple[float, Principal]] = {}
+PRINCIPAL_TTL_SECONDS = 10.0  # a revoked token or changed role takes effect within this time
+
+
+def _principal(token: str) -> Principal:
+    """The token's user, remembered briefly so each request does not pay for the lookup."""
+    now = time.monotonic()
+    found = _PRINCIPALS.get(token)
+    if found is not None and now - found[0] < PRINCIPAL_TTL_SECONDS:
+        return found[1]
+    with services().db.reading() as session:
+        principal = principal_for_token(session, token)
+    if len(_PRINCIPALS) > 10_000:
+        _PRINCIPALS.clear()
+    _PRINCIPALS[token] = (now, principal)
+    return principal
 
 
 def body() -> dict[str, Any]:
@@ -89,11 +107,11 @@ def _datetime_arg(name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _instance_out(instance_id: str, *, with_data: bool = True) -> dict[str, Any]:
+def _instance_out(instance_id: str, *, with_data: bool = True, history: bool = True) -> dict[str, Any]:
     svc = services()
     with svc.db.reading() as session:
         row = queries.get_instance_row(session, instance_id)
-        out = queries.instance_dict(session, row)
+        out = queries.instance_dict(session, row, history=history)
     if with_data:
         out["data"] = svc.runtime.instance_data(instance_id)
     return out
@@ -242,7 +260,8 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
         raise ValidationFailed("expectedVersion must be a whole number",
                                [{"field": "expectedVersion", "message": "Must be a whole number"}])
     row = services().runtime.complete_task(task_id, object_field(data, "data"), user(), expected_version=expected)
-    return jsonify(_instance_out(row.id))
+    # Lean on purpose: the case's status, version, next tasks and incidents; history is one GET away.
+    return jsonify(_instance_out(row.id, with_data=False, history=False))
 
 
 # ---- messages, decisions, incidents ---------------------------------------------------------
@@ -287,28 +306,6 @@ def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]
 def resolve_incident(incident_id: int):  # type: ignore[no-untyped-def]
     incident = services().runtime.resolve_incident(incident_id, user().username)
     return jsonify(queries.incident_dict(incident))
-
-
-# ---- outbox (delivery of notifications and requests) ------------------------------------------
-@bp.get("/outbox")
-@authenticated("admin", "manager", "process_owner")
-def list_outbox():  # type: ignore[no-untyped-def]
-    from workflows.outbox import list_messages
-
-    state = request.args.get("state", "all")
-    with services().db.reading() as session:
-        rows = list_messages(session, None if state == "all" else state, limit=_int_arg("limit", 100, 1, 500),
-                             offset=_int_arg("offset", 0, 0, 10**9))
-        return jsonify({"messages": [queries.outbox_dict(m) for m in rows]})
-
-
-@bp.post("/outbox/<int:message_id>/retry")
-@authenticated("admin")
-def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
-    from workflows.outbox import OutboxDispatcher
-
-    row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)
-    return jsonify(queries.outbox_dict(row))
 
 
 # ---- outbox (delivery of notifications and requests) ------------------------------------------

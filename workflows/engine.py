@@ -185,15 +185,21 @@ class Projector:
                                            recipient=message.get("recipient"), template=message["template"],
                                            payload=message.get("payload") or {}, created_at=ctx.now,
                                            next_attempt_at=ctx.now))
-        self._tasks(wf, ctx)
-        self._timers(wf, ctx)
-        self._subscriptions(wf)
+        ready, waiting = [], []
+        for task in tasks_in(wf, TaskState.READY | TaskState.WAITING):
+            if task.state == TaskState.WAITING:
+                waiting.append(task)
+            elif task.task_spec.manual:
+                ready.append(task)
+        self._tasks(wf, ready, ctx)
+        self._timers(waiting)
+        self._subscriptions(waiting)
 
     def audit(self, ctx: StepContext, action: str, **fields: Any) -> None:
         self.session.add(AuditEvent(instance_id=self.row.id, at=ctx.now, actor=ctx.actor, action=action, **fields))
 
-    def _tasks(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
-        ready = {str(t.id): t for t in tasks_in(wf, TaskState.READY, manual=True)}
+    def _tasks(self, wf: BpmnWorkflow, ready_tasks: list[Any], ctx: StepContext) -> None:
+        ready = {str(t.id): t for t in ready_tasks}
         open_rows = {r.id: r for r in self.session.scalars(select(TaskRow).where(
             TaskRow.instance_id == self.row.id, TaskRow.state == "open"))}
         for task_id, row in open_rows.items():
@@ -223,17 +229,21 @@ class Projector:
             self.audit(ctx, "task_opened", task_id=task_id, element_id=spec.bpmn_id, element_name=title,
                        data={"group": group} if group else None)
 
-    def _timers(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
+    def _timers(self, waiting_tasks: list[Any]) -> None:
         waiting = {}
-        for task in tasks_in(wf, TaskState.WAITING):
+        for task in waiting_tasks:
             definition = getattr(task.task_spec, "event_definition", None)
             if isinstance(definition, TimerEventDefinition):
                 waiting[str(task.id)] = (task, definition)
+        if not waiting and not self.row.waiting_timer_count:
+            self.row.waiting_timer_count = 0
+            return  # nothing was waiting and nothing waits now: no query needed
         rows = {r.id: r for r in self.session.scalars(select(TimerRow).where(
             TimerRow.instance_id == self.row.id, TimerRow.state == "waiting"))}
         for timer_id, row in rows.items():
-            if timer_id not in waiting:
+            if timer_id not in waiting and row.state == "waiting":  # a timer fired in this step is "fired"
                 row.state = "cancelled"
+        count = 0
         for timer_id, (task, definition) in waiting.items():
             value = task.internal_data.get("event_value")
             if isinstance(value, dict):  # a cycle: the next occurrence
@@ -243,6 +253,7 @@ class Projector:
             due = datetime.fromisoformat(str(value))
             if due.tzinfo is None:
                 due = due.replace(tzinfo=timezone.utc)
+            count += 1
             row = rows.get(timer_id) or self.session.get(TimerRow, timer_id)
             if row is None:
                 self.session.add(TimerRow(id=timer_id, instance_id=self.row.id, element_id=task.task_spec.bpmn_id,
@@ -250,17 +261,24 @@ class Projector:
                                           state="waiting"))
             else:
                 row.due_at, row.state = due, "waiting"
+        self.row.waiting_timer_count = count
 
-    def _subscriptions(self, wf: BpmnWorkflow) -> None:
-        self.session.query(MessageSubscription).filter_by(instance_id=self.row.id).delete()
-        for task in tasks_in(wf, TaskState.WAITING):
+    def _subscriptions(self, waiting_tasks: list[Any]) -> None:
+        wanted = []
+        for task in waiting_tasks:
             definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, MessageEventDefinition):
-                continue
-            props = self.properties.get(task.task_spec.bpmn_id, {})
-            key = correlation_key_for(props.get("correlationKeys", ""), task.data)
-            self.session.add(MessageSubscription(instance_id=self.row.id, task_id=str(task.id),
-                                                 message_name=definition.name, correlation_key=key))
+            if isinstance(definition, MessageEventDefinition):
+                props = self.properties.get(task.task_spec.bpmn_id, {})
+                key = correlation_key_for(props.get("correlationKeys", ""), task.data)
+                wanted.append((str(task.id), definition.name, key))
+        if not wanted and not self.row.subscription_count:
+            self.row.subscription_count = 0
+            return
+        self.session.query(MessageSubscription).filter_by(instance_id=self.row.id).delete()
+        for task_id, name, key in wanted:
+            self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
+                                                 correlation_key=key))
+        self.row.subscription_count = len(wanted)
 
 
 def correlation_key_for(names: str, data: dict[str, Any]) -> str:

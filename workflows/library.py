@@ -79,6 +79,7 @@ class ProcessLibrary:
         self._lock = threading.Lock()
         self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # version content hash -> specs
         self._decision_models: dict[str, Any] = {}  # dmn file hash -> model
+        self._properties: dict[int, dict[str, dict[str, str]]] = {}  # version id -> element properties
         set_decision_model_resolver(self.decision_model)
 
     # ---- decisions -------------------------------------------------------------------------
@@ -228,6 +229,15 @@ class ProcessLibrary:
                 raise NotFound(f"Process version {version.process_id} v{version.version} cannot be rebuilt")
             with self._lock:
                 self._specs[version.content_hash] = found
+        return found
+
+    def element_properties(self, session: Session, version_id: int) -> dict[str, dict[str, str]]:
+        """A version's per-element settings (versions are immutable, so they are cached for good)."""
+        found = self._properties.get(version_id)
+        if found is None:
+            version = session.get(ProcessVersion, version_id)
+            found = (version.element_properties or {}) if version is not None else {}
+            self._properties[version_id] = found
         return found
 
     def processes_started_by(self, session: Session, message_name: str) -> list[ProcessVersion]:

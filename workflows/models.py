@@ -151,6 +151,9 @@ class Instance(Base):
     state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # How many timer and subscription rows the instance has: lets a step skip their queries.
+    waiting_timer_count: Mapped[int] = mapped_column(Integer, default=0)
+    subscription_count: Mapped[int] = mapped_column(Integer, default=0)
     started_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

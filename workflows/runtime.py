@@ -104,15 +104,20 @@ class Runtime:
             session.flush()
         if failure is not None:
             open_incident(session, row, failure, ctx)
-        properties = self.library_version(session, row)
-        title = _case_title(properties.get(row.process_id, {}).get("caseTitle"), _current_data(wf))
+        properties = self.library.element_properties(session, row.process_version_id)
+        title_expression = properties.get(row.process_id, {}).get("caseTitle")
+        title = _case_title(title_expression, _current_data(wf)) if title_expression else None
         if title and title != row.title:
             row.title = title
             session.query(TaskRow).filter_by(instance_id=row.id, state="open").update({"subject": title})
-        Projector(session, row, properties).project(wf, ctx)
-        session.flush()
-        open_incidents = session.scalar(select(func.count()).select_from(Incident).where(
-            Incident.instance_id == row.id, Incident.state == "open"))
+        with session.no_autoflush:  # one flush for the whole projection, not one per query
+            Projector(session, row, properties).project(wf, ctx)
+        if failure is not None or row.status == "incident":
+            session.flush()
+            open_incidents = session.scalar(select(func.count()).select_from(Incident).where(
+                Incident.instance_id == row.id, Incident.state == "open"))
+        else:
+            open_incidents = 0  # an instance without an incident gains one only through a failure
         if open_incidents:
             row.status = "incident"
         elif wf.is_completed():
@@ -126,12 +131,6 @@ class Runtime:
             self.cache.drop(row.id)
             raise Conflict("The case was changed by someone else meanwhile; reload and try again") from None
         session.info.setdefault("careflow_cache", []).append((row.id, wf))
-
-    def library_version(self, session: Session, row: Instance) -> dict[str, dict[str, str]]:
-        from .models import ProcessVersion
-
-        version = session.get(ProcessVersion, row.process_version_id)
-        return version.element_properties or {} if version else {}
 
     def _transaction(self) -> Any:
         return _CachingTransaction(self)
@@ -422,12 +421,8 @@ def _current_data(wf: BpmnWorkflow) -> dict[str, Any]:
     return dict(wf.data)
 
 
-def _case_title(expression: str | None, data: dict[str, Any]) -> str | None:
+def _case_title(expression: str, data: dict[str, Any]) -> str | None:
     """The case's title from the process's ``caseTitle`` expression (e.g. the person's name)."""
-    if isinstance(data.get("caseTitle"), str):
-        return data["caseTitle"][:300] or None
-    if not expression:
-        return None
     from .expressions import evaluate_expression
 
     try:

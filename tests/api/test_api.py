@@ -181,8 +181,11 @@ def test_complete_validates_then_completes_once(people):
     assert "surprise" in fields[""] or any("not on the form" in m for m in fields.values())
     assert casey.get(f"/instances/{started['id']}").json["version"] == started["version"]
     done = casey.post(f"/tasks/{task_id}/complete", json={"data": REFERRAL})
-    assert done.status_code == 200 and done.json["status"] == "completed"
-    assert done.json["decisions"][0]["matchedRules"][0]["ruleId"] == "rule_lives_alone"
+    assert done.status_code == 200 and done.json["status"] == "completed" and done.json["openTasks"] == []
+    case = casey.get(f"/instances/{started['id']}").json
+    assert case["decisions"][0]["matchedRules"][0]["ruleId"] == "rule_lives_alone"
+    assert [m["template"] for m in case["messages"]] == ["referral_acknowledged"]
+    assert case["data"]["priority"] == "PRIORITY" and case["title"] == "Alex Example"
     again = casey.post(f"/tasks/{task_id}/complete", json={"data": REFERRAL})
     assert again.status_code == 409
     assert casey.get(f"/instances/{started['id']}").json["version"] == done.json["version"]

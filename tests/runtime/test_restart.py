@@ -77,7 +77,8 @@ def test_kill_the_service_mid_process_then_finish_after_restart(tmp_path: Path):
         assert status == 200 and task["assignee"] == "casey.worker" and task["state"] == "open"
         status, done = call(port, "POST", f"/tasks/{task_id}/complete", token, {"data": REFERRAL})
         assert status == 200 and done["status"] == "completed"
-        assert [m["template"] for m in done["messages"]] == ["referral_acknowledged"]
+        status, case = call(port, "GET", f"/instances/{done['id']}", token)
+        assert [m["template"] for m in case["messages"]] == ["referral_acknowledged"]
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -101,6 +101,8 @@ def upgrade() -> None:
     sa.Column('state', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('waiting_timer_count', sa.Integer(), nullable=False),
+    sa.Column('subscription_count', sa.Integer(), nullable=False),
     sa.Column('started_by', sa.String(length=80), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
