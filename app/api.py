@@ -134,7 +134,9 @@ def me():  # type: ignore[no-untyped-def]
 @authenticated()
 def list_processes():  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
-        return jsonify({"processes": queries.list_processes(session)})
+        processes = queries.list_processes(session)
+    # Files in bpmn/ or dmn/ that could not be loaded, so a process owner sees why a process is missing.
+    return jsonify({"processes": processes, "loadErrors": services().library.load_errors})
 
 
 @bp.get("/processes/<process_id>")

@@ -54,8 +54,10 @@ def openapi_document() -> dict[str, Any]:
             "/openapi.json": {"get": {**_op("This document", _json({"type": "object"}), tag="meta"),
                                       "security": []}},
             "/me": {"get": _op("The signed-in user", _json(_ref("User")), tag="meta")},
-            "/processes": {"get": _op("Deployed processes", _json({"type": "object", "properties": {
-                "processes": {"type": "array", "items": _ref("Process")}}}))},
+            "/processes": {"get": _op("Deployed processes, and the files that could not be loaded",
+                                      _json({"type": "object", "properties": {
+                                          "processes": {"type": "array", "items": _ref("Process")},
+                                          "loadErrors": {"type": "array", "items": _ref("Error")}}}))},
             "/processes/{process_id}": {"get": _op("One deployed process", _json(_ref("Process")),
                                                    params=[_path_param("process_id")])},
             "/processes/{process_id}/instances": {"post": _op(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from .spiff_bridge import CareflowParser, DecisionTaskEngine, set_decision_model
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+log = logging.getLogger("careflow.library")
 
 
 def hardened_xml_parser() -> etree.XMLParser:
@@ -80,6 +82,7 @@ class ProcessLibrary:
         self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # version content hash -> specs
         self._decision_models: dict[str, Any] = {}  # dmn file hash -> model
         self._properties: dict[int, dict[str, dict[str, str]]] = {}  # version id -> element properties
+        self.load_errors: list[dict[str, Any]] = []  # files the last sync from disk could not load
         set_decision_model_resolver(self.decision_model)
 
     # ---- decisions -------------------------------------------------------------------------
@@ -108,8 +111,31 @@ class ProcessLibrary:
         """Store every process in ``bpmn/`` (with the decisions in ``dmn/``) as a version if new."""
         bpmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.bpmn_dir.glob("*.bpmn"))}
         dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.dmn_dir.glob("*.dmn"))}
-        with self.db.transaction() as session:
-            return self.store(session, bpmn, dmn, actor=actor)
+        self.load_errors = []
+        try:
+            with self.db.transaction() as session:
+                return self.store(session, bpmn, dmn, actor=actor)
+        except ProcessDefinitionError:
+            pass  # one bad file must not keep the good ones (or the service) from starting
+        good_dmn = {}
+        for name, text in dmn.items():
+            try:
+                self.build({}, {name: text})
+                good_dmn[name] = text
+            except ProcessDefinitionError as exc:
+                self._record_load_error(exc)
+        versions: list[ProcessVersion] = []
+        for name, text in bpmn.items():
+            try:
+                with self.db.transaction() as session:
+                    versions.extend(self.store(session, {name: text}, good_dmn, actor=actor))
+            except ProcessDefinitionError as exc:
+                self._record_load_error(exc)
+        return versions
+
+    def _record_load_error(self, exc: ProcessDefinitionError) -> None:
+        log.warning("not loaded: %s", exc.message)
+        self.load_errors.append(exc.to_dict())
 
     def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> tuple[list[BuiltProcess], dict]:
         """Parse and validate; returns the processes and the stored-file records to write."""

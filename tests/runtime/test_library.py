@@ -118,3 +118,16 @@ def test_miwg_reference_diagrams_load_or_are_refused_clearly(services, name):
         assert err.file == name and err.message and "Traceback" not in err.message
     else:
         assert all(p.spec is not None for p in built)
+
+
+def test_a_broken_file_on_disk_does_not_stop_the_good_ones_loading(tmp_path):
+    from tests.conftest import lab_app
+
+    app = lab_app(tmp_path, "script_error.bpmn")
+    (tmp_path / "bpmn" / "broken.bpmn").write_text("<bpmn:definitions")
+    svc = app.extensions["careflow"]
+    versions = svc.library.sync_from_disk()
+    assert {"demo_referral", "script_error"} <= {v.process_id for v in versions}
+    [error] = svc.library.load_errors
+    assert error["file"] == "broken.bpmn" and error["line"] == 1
+    svc.db.dispose()
