@@ -39,8 +39,9 @@ MANAGER_ROLES = frozenset({"manager", "admin"})
 
 def build_script_engine() -> Any:
     from .expressions import make_script_engine
+    from .timeutil import TIME_FUNCTIONS
 
-    engine = make_script_engine()
+    engine = make_script_engine(functions=TIME_FUNCTIONS)  # working days and timer dates in diagrams
     engine.call_service = functools.partial(call_service, engine)
     return engine
 

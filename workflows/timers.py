@@ -9,14 +9,15 @@ still waiting and fires, once, when a worker next polls.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from .engine import force_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
 
@@ -89,11 +90,29 @@ def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetim
                                                            "lag_seconds": timer.lag_seconds}})
 
     def act() -> None:
-        force_timer(task, clock)
-        wf.refresh_timers()
+        _force(task, timer.due_at, wf)
 
     runtime._step(session, row, wf, ctx, act)
     return True
+
+
+def _force(task: Any, due: datetime, wf: Any) -> None:
+    """Make SpiffWorkflow fire the timer now, whatever its own clock says (ours may be moved by tests).
+
+    A cycle keeps its schedule: the next occurrence is the one that fell due plus the interval, not
+    "now plus the interval" (nor, as forcing by a date in the past would give, every cycle at once).
+    """
+    definition = task.task_spec.event_definition
+    value = task.internal_data.get("event_value")
+    if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
+        value["next"] = (utcnow() - timedelta(seconds=1)).isoformat()
+        wf.refresh_timers()
+        after = task.internal_data.get("event_value")
+        if isinstance(after, dict) and after.get("cycles", 0) != 0:
+            after["next"] = (due + timedelta(seconds=float(after["duration"]))).isoformat()
+        return
+    task.internal_data["event_fired"] = True
+    wf.refresh_timers()
 
 
 def _transient(exc: BaseException) -> bool:
