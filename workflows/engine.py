@@ -254,13 +254,13 @@ class Projector:
             if due.tzinfo is None:
                 due = due.replace(tzinfo=timezone.utc)
             count += 1
-            row = rows.get(timer_id) or self.session.get(TimerRow, timer_id)
-            if row is None:
+            found = rows.get(timer_id) or self.session.get(TimerRow, timer_id)
+            if found is None:
                 self.session.add(TimerRow(id=timer_id, instance_id=self.row.id, element_id=task.task_spec.bpmn_id,
                                           name=task.task_spec.bpmn_name, kind=timer_kind(definition), due_at=due,
                                           state="waiting"))
             else:
-                row.due_at, row.state = due, "waiting"
+                found.due_at, found.state = due, "waiting"
         self.row.waiting_timer_count = count
 
     def _subscriptions(self, waiting_tasks: list[Any]) -> None:

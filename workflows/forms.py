@@ -161,5 +161,5 @@ def _type_words(value: Any) -> str:
     words = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "yes or no",
              "array": "a list", "object": "a group of answers", "null": "empty"}
     if isinstance(value, list):
-        return " or ".join(words.get(v, v) for v in value)
+        return " or ".join(words.get(str(v), str(v)) for v in value)
     return words.get(value, str(value))

@@ -239,14 +239,13 @@ class ProcessLibrary:
         """The parsed spec of a version (cached; rebuilt from its stored files after a restart)."""
         found = self._specs.get(version.content_hash)
         if found is None:
-            bpmn = {}
+            bpmn, dmn = {}, {}
             for digest in version.bpmn_hashes:
-                row = session.get(DefinitionFile, digest)
-                bpmn[row.filename] = row.content
-            dmn = {}
+                stored = _stored_file(session, digest)
+                bpmn[stored.filename] = stored.content
             for digest in set(version.dmn_hashes.values()):
-                row = session.get(DefinitionFile, digest)
-                dmn[row.filename] = row.content
+                stored = _stored_file(session, digest)
+                dmn[stored.filename] = stored.content
             built, _ = self.build(bpmn, dmn)
             for proc in built:
                 if proc.process_id == version.process_id:
@@ -307,6 +306,13 @@ def element_properties(root: etree._Element) -> dict[str, dict[str, str]]:
                     props[prop.get("name")] = prop.get("value", "")
         if props:
             found[el.get("id")] = props
+    return found
+
+
+def _stored_file(session: Session, digest: str) -> DefinitionFile:
+    found = session.get(DefinitionFile, digest)
+    if found is None:
+        raise NotFound(f"The stored file {digest[:12]} of this process version is missing")
     return found
 
 

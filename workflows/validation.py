@@ -55,8 +55,9 @@ def _check_expressions(root: etree._Element, filename: str) -> None:
             check_expression(el.text, mode=mode)
         except ExpressionError as exc:
             line = el.sourceline
-            if getattr(exc, "line_number", None):
-                line = (el.sourceline or 0) + exc.line_number - 1
+            offset = getattr(exc, "line_number", None)
+            if offset:
+                line = (el.sourceline or 0) + offset - 1
             raise ProcessDefinitionError(f"{local} cannot be run: {getattr(exc, 'reason', exc)}", file=filename,
                                          element=owner.get("id") if owner is not None else None,
                                          line=line) from None
