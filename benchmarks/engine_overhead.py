@@ -126,11 +126,11 @@ def main() -> None:
                                                   headers=headers)))
         for _ in range(TASKS):
             starts.append(timed(lambda: svc.runtime.start("twenty_steps", data)))
-    with svc.db.reading() as s:
-        size = len(s.scalars(select(TaskRow)).first().instance_id) and len(
-            svc.runtime.cache._items and next(iter(svc.runtime.cache._items)) or "")
     med = statistics.median
-    state_kb = len(serializer().serialize_json(svc.runtime.cache._items[next(iter(svc.runtime.cache._items))][1])) / 1024
+    with svc.db.reading() as s:
+        from workflows.models import Instance
+
+        state_kb = len(s.scalars(select(Instance.state).limit(1)).one()) / 1024
     print(f"process: {TASKS} user tasks, case data {len(str(data)) / 1024:.1f} KB, state {state_kb:.1f} KB; "
           f"{ROUNDS} rounds x {TASKS} steps")
     print(f"(a) raw SpiffWorkflow step        median {med(raw):6.2f} ms  p90 {sorted(raw)[int(len(raw) * .9)]:6.2f} ms")
@@ -138,9 +138,8 @@ def main() -> None:
     print(f"    careflow runtime step, cold   median {med(runtime_cold):6.2f} ms  (deserialize every step)")
     print(f"(c) HTTP API step (test client)   median {med(http):6.2f} ms")
     print(f"start to first user task (runtime) median {med(starts):6.2f} ms  (target < 10 ms)")
-    print(f"overhead runtime/raw={med(runtime) / med(raw):.2f} http/raw={med(http) / med(raw):.2f} "
-          f"runtime_cold/raw={med(runtime_cold) / med(raw):.2f}")
-    del size
+    print(f"cold runtime/raw={med(runtime_cold) / med(raw):.2f} (without the workflow cache)")
+    print(f"overhead runtime/raw={med(runtime) / med(raw):.2f} http/raw={med(http) / med(raw):.2f}")
 
 
 if __name__ == "__main__":
