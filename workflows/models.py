@@ -148,7 +148,7 @@ class Instance(Base):
     business_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     title: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20))  # running | waiting | completed | incident | terminated
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only when the workflow is not cached
     version: Mapped[int] = mapped_column(Integer, default=1)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # How many timer and subscription rows the instance has: lets a step skip their queries.
