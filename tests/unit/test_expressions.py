@@ -627,3 +627,20 @@ def test_total_built_data_is_bounded(text, mode):
             evaluate_expression(text)
         else:
             SandboxedEnvironment().execute(text, {})
+
+
+def test_strftime_and_strptime_work_although_they_import_inside_c_code():
+    from workflows.expressions import evaluate_expression
+
+    assert evaluate_expression("date(2026, 3, 1).strftime('%d %B %Y')") == "01 March 2026"
+    assert evaluate_expression("datetime.strptime('2026-01-02', '%Y-%m-%d').day") == 2
+
+
+def test_the_runtime_import_hook_imports_nothing_but_time_modules():
+    import pytest
+
+    from workflows.expressions import ExpressionError
+    from workflows.sandbox.runtime import SAFE_BUILTINS
+
+    with pytest.raises(ExpressionError):
+        SAFE_BUILTINS["__import__"]("os")

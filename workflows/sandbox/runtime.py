@@ -331,7 +331,20 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**parts)
 
 
+_IMPORTABLE_BY_THE_RUNTIME = frozenset({"time", "_strptime"})
+
+
+def runtime_import(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Only for C code inside allowed methods: ``date.strftime`` and ``datetime.strptime`` import
+    ``time``/``_strptime`` through the frame's builtins. Expressions cannot name this (a leading
+    underscore is refused), and nothing else can be imported through it."""
+    if name not in _IMPORTABLE_BY_THE_RUNTIME:
+        raise ExpressionError("imports are not allowed")
+    return __import__(name, *args, **kwargs)
+
+
 SAFE_BUILTINS: dict[str, Any] = {
+    "__import__": runtime_import,
     "True": True, "False": False, "None": None,
     "abs": abs, "all": all, "any": any, "bool": bool, "chr": chr, "dict": dict,
     "divmod": divmod, "enumerate": enumerate, "filter": filter, "float": float,
