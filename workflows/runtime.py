@@ -42,7 +42,7 @@ def build_script_engine() -> Any:
     from .timeutil import TIME_FUNCTIONS
 
     engine = make_script_engine(functions=TIME_FUNCTIONS)  # working days and timer dates in diagrams
-    engine.call_service = functools.partial(call_service, engine)
+    engine.call_service = functools.partial(call_service, engine)  # type: ignore[method-assign]
     return engine
 
 
@@ -357,8 +357,10 @@ class Runtime:
                 raise Conflict(f"Incident {incident_id} is already {incident.state}")
             incident.state, incident.resolved_at, incident.resolved_by = "resolved", utcnow(), actor
             row = session.get(Instance, incident.instance_id)
+            if row is None:
+                raise NotFound(f"No instance {incident.instance_id}")
             session.flush()
-            still_open = session.scalar(select(func.count()).select_from(Incident).where(
+            still_open = session.scalar(select(func.count(Incident.id)).where(
                 Incident.instance_id == row.id, Incident.state == "open"))
             if not still_open and row.status == "incident":
                 row.status = "running"
@@ -398,10 +400,13 @@ class _CachingTransaction:
         return self.session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        stepped = self.session.info.pop("careflow_cache", []) if self.session else []
-        versions = {}
-        if exc_type is None:
-            versions = {row_id: self.session.get(Instance, row_id).version for row_id, _ in stepped}
+        session = self.session
+        stepped = session.info.pop("careflow_cache", []) if session is not None else []
+        versions: dict[str, int] = {}
+        if exc_type is None and session is not None:
+            for row_id, _ in stepped:
+                row = session.get(Instance, row_id)
+                versions[row_id] = row.version if row is not None else -1
         result = self._cm.__exit__(exc_type, exc, tb)
         for row_id, wf in stepped:
             if exc_type is None:
