@@ -107,6 +107,17 @@ def openapi_document() -> dict[str, Any]:
                 _json(_ref("DecisionResult")), params=[_path_param("decision_id")],
                 body={"type": "object", "properties": {"inputs": {"type": "object"}}}, extra=INVALID,
                 tag="decisions")},
+            "/definitions/validate": {"post": _op(
+                "Validate BPMN and DMN files without storing them (decisions not sent come from what is deployed)",
+                _json({"type": "object"}), body=_ref("Definitions"), extra=INVALID, tag="modeller")},
+            "/definitions/deploy": {"post": _op(
+                "Store and deploy new versions (process owners); processes calling a changed decision get a "
+                "new version too", _json({"type": "object"}, "Deployed"), body=_ref("Definitions"),
+                extra=INVALID, tag="modeller", ok_code="201")},
+            "/processes/{process_id}/versions/{version}/diagram": {"get": {
+                **_op("The BPMN XML of one version", {"description": "BPMN XML",
+                                                       "content": {"application/xml": {"schema": {"type": "string"}}}},
+                      params=[_path_param("process_id"), _path_param("version", "integer")], tag="modeller")}},
             "/incidents": {"get": _op("Incidents (admin, manager, process owner)", _json({"type": "object",
                                       "properties": {"incidents": {"type": "array", "items": _ref("Incident")}}}),
                                       params=[_query("state", description="open (default), resolved or all")],
@@ -119,6 +130,7 @@ def openapi_document() -> dict[str, Any]:
                 "Mark an incident resolved without running anything (admin)", _json(_ref("Incident")),
                 params=[_path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
             **_outbox_paths(),
+            **_provider_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -128,7 +140,7 @@ def openapi_document() -> dict[str, Any]:
                     ("NotFound", "Unknown id"), ("Conflict", "Already done, or changed by someone else meanwhile"),
                     ("ValidationFailed", "The data broke the form's rules: one message per field"))
             },
-            "schemas": {**_schemas(), **_outbox_schemas()},
+            "schemas": {**_schemas(), **_outbox_schemas(), **_provider_schemas()},
         },
     }
 
@@ -149,6 +161,11 @@ def _schemas() -> dict[str, Any]:
             "messageStarts": {"type": "array", "items": {"type": "string"}},
             "decisions": {"type": "array", "items": {"type": "string"}},
             "versions": {"type": "array", "items": {"type": "integer"}}}},
+        "Definitions": {"type": "object", "properties": {
+            "bpmn": {"type": "object", "additionalProperties": {"type": "string"},
+                     "description": "file name (ending .bpmn) to XML text"},
+            "dmn": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "file name (ending .dmn) to XML text"}}},
         "StartInstance": {"type": "object", "properties": {
             "data": {"type": "object"}, "caseReference": {"type": "string"}, "title": {"type": "string"},
             "businessKey": {"type": "string", "description": "starting twice with the same key starts once"}}},
@@ -214,3 +231,61 @@ def _outbox_schemas() -> dict[str, Any]:
         "state": {"type": "string", "enum": ["pending", "sending", "sent", "incident"]},
         "attempts": {"type": "integer"}, "idempotencyKey": {"type": "string"}, "createdAt": when,
         "sentAt": when, "lastError": text}}}
+
+
+def _provider_paths() -> dict[str, Any]:
+    providers = {"type": "object", "properties": {"providers": {"type": "array", "items": _ref("Provider")}}}
+    return {
+        "/providers": {"get": _op("The provider register with vacancies", _json(providers),
+                                  params=[_query("serviceType", description="care_home, nursing_home or homecare"),
+                                          _query("area", description="local authority"),
+                                          _query("limit", "integer"), _query("offset", "integer")],
+                                  tag="commissioning")},
+        "/providers/match": {"get": _op(
+            "Alternative providers with room now, best first", _json({"type": "object", "properties": {
+                "alternatives": {"type": "array", "items": _ref("Provider")}}}),
+            params=[_query("serviceType", description="care_home, nursing_home or homecare"),
+                    _query("nursing", "boolean"), _query("area"),
+                    _query("exclude", description="CQC location ids, comma separated"),
+                    _query("hoursNeeded", "integer"), _query("limit", "integer")], extra=INVALID,
+            tag="commissioning")},
+        "/providers/import": {"post": {**_op(
+            "Import a CQC care directory CSV (admin, quality lead)", _json({"type": "object", "properties": {
+                "added": {"type": "integer"}, "updated": {"type": "integer"}, "skipped": {"type": "integer"}}}),
+            extra=INVALID, tag="commissioning"),
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}},
+        "/providers/{location_id}/vacancies": {"put": _op(
+            "Set a provider's vacancies (and e-mail, framework, rating) (admin, quality lead)",
+            _json({"type": "object"}), params=[_path_param("location_id")], body={"type": "object", "properties": {
+                "residential": {"type": "integer"}, "nursing": {"type": "integer"},
+                "homecare_hours": {"type": "integer"}, "email": {"type": "string"}, "framework": {"type": "boolean"},
+                "rating": {"type": "string"}}}, extra=INVALID, tag="commissioning")},
+        "/commissioning": {"get": _op("Commissioning requests, newest first", _json({"type": "object", "properties": {
+            "requests": {"type": "array", "items": _ref("CommissioningRequest")}}}),
+            params=[_query("state", description="raised, acknowledged, placed, declined, cancelled or all"),
+                    _query("limit", "integer")], extra=INVALID, tag="commissioning")},
+        "/commissioning/{request_id}/state": {"post": _op(
+            "Record the provider's answer: raised -> acknowledged -> placed or declined",
+            _json(_ref("CommissioningRequest")), params=[_path_param("request_id", "integer")],
+            body={"type": "object", "required": ["state"], "properties": {"state": {"type": "string"},
+                                                                           "note": {"type": "string"}}},
+            extra={**CONFLICT, **INVALID}, tag="commissioning")},
+    }
+
+
+def _provider_schemas() -> dict[str, Any]:
+    text = {"type": ["string", "null"]}
+    return {
+        "Provider": {"type": "object", "properties": {
+            "locationId": {"type": "string"}, "name": {"type": "string"}, "providerName": text,
+            "serviceType": {"type": "string"}, "nursing": {"type": "boolean"}, "framework": {"type": "boolean"},
+            "area": text, "region": text, "postcode": text, "phone": text, "email": text, "rating": text,
+            "specialisms": {"type": "array", "items": {"type": "string"}},
+            "vacancies": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+        "CommissioningRequest": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "reference": {"type": "string"}, "instanceId": text, "caseReference": text,
+            "personReference": text, "personName": text, "providerId": {"type": ["integer", "null"]},
+            "serviceType": {"type": "string"}, "nursing": {"type": "boolean"}, "area": text,
+            "state": {"type": "string"}, "history": {"type": "array", "items": {"type": "object"}},
+            "createdAt": text, "updatedAt": text}},
+    }
