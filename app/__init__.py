@@ -54,10 +54,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, errors, pages
+    from . import api, api_definitions, errors, pages
 
     errors.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_definitions.bp)
     app.register_blueprint(pages.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app
