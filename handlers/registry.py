@@ -70,4 +70,4 @@ def handler_names() -> list[str]:
 
 
 def load_builtin_handlers() -> None:
-    from . import notify  # noqa: F401  (registers on import)
+    from . import commission, notify, providers  # noqa: F401  (registers on import)

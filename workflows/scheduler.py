@@ -169,7 +169,13 @@ def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **ov
 
     policy = OutboxPolicy.from_config({k: setting(k, None) for k in (
         "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_MAX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS")})
-    dispatcher = OutboxDispatcher(services.db, build_channels(config), policy)
+    from handlers.commission import CommissioningChannel
+    from handlers.providers import ProviderRegister, use_register
+
+    use_register(ProviderRegister(services.db))
+    channels = build_channels(config)
+    channels["commissioning"] = CommissioningChannel(services.db)
+    dispatcher = OutboxDispatcher(services.db, channels, policy)
     options: dict[str, Any] = {
         "poll_seconds": float(setting("POLL_SECONDS", 1.0)),
         "escalation_channel": setting("ESCALATION_CHANNEL", "email"),
