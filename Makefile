@@ -14,7 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Front-end assets: GOV.UK Frontend and bpmn-js from npm, compiled into app/static/dist/.
+NPM_STAMP := node_modules/.installed
+ASSETS := app/static/dist/.built
+
+$(NPM_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
+$(ASSETS): $(NPM_STAMP) scripts/build-assets.mjs app/static/src/careflow.scss
+	node scripts/build-assets.mjs
+
+install: $(STAMP) $(NPM_STAMP) $(ASSETS)
 
 # Debian packages the tests need (PostgreSQL server, Chromium); skipped when already there.
 system-deps:
@@ -41,4 +52,4 @@ lint: install
 	$(BIN)/python -m ruff check workflows handlers app tests benchmarks
 
 clean:
-	rm -rf $(VENV) instance tests/output
+	rm -rf $(VENV) instance tests/output node_modules app/static/dist

@@ -1,4 +1,4 @@
-"""The landing page (the inbox takes its place later)."""
+"""Pages outside the caseworker's work: about the service (with the API's OpenAPI link)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -10,8 +10,8 @@ from . import services
 bp = Blueprint("pages", __name__)
 
 
-@bp.get("/")
-def landing():  # type: ignore[no-untyped-def]
+@bp.get("/about")
+def about():  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         processes = list_processes(session)
-    return render_template("landing.html", processes=processes)
+    return render_template("about.html", processes=processes)

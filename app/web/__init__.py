@@ -1,0 +1,118 @@
+"""The caseworker's web pages: sign-in, inbox, task forms, cases and the provider-failure dashboard.
+
+Server-rendered with GOV.UK Frontend (``govuk-frontend-jinja`` macros). Views stay thin: they call
+the runtime's use cases and the read models in :mod:`workflows.queries`.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from .session_user import load_user
+
+LONDON = ZoneInfo("Europe/London")
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def init_app(app: Flask) -> None:
+    """Sessions, CSRF, the GOV.UK templates and the web blueprints."""
+    secure = not (app.debug or app.testing)
+    for key, value in (("SESSION_COOKIE_HTTPONLY", True), ("SESSION_COOKIE_SAMESITE", "Lax"),
+                       ("SESSION_COOKIE_SECURE", secure), ("REMEMBER_COOKIE_HTTPONLY", True),
+                       ("REMEMBER_COOKIE_SAMESITE", "Lax"), ("REMEMBER_COOKIE_SECURE", secure),
+                       ("SESSION_COOKIE_NAME", "careflow_session"),
+                       # A resident list for a large home closure is a few MB of CSV.
+                       ("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+                       ("WTF_CSRF_TIME_LIMIT", 8 * 3600)):
+        app.config.setdefault(key, value)
+
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader,  # type: ignore[list-item]
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["london_time"] = london_time
+    app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["humanise"] = humanise
+    app.jinja_env.globals["error_list"] = error_list
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+
+    from . import auth, cases, dashboard, inbox, tasks
+
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp):
+        app.register_blueprint(blueprint)
+    auth.init_oidc(app)
+
+
+def exempt_from_csrf(blueprint: Any) -> None:
+    """The API authenticates every call with a bearer token, so it has no CSRF token to send."""
+    csrf.exempt(blueprint)
+
+
+def error_list(errors: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``[{field, message}]`` as the GOV.UK error summary's links."""
+    return [{"text": e["message"], "href": f"#{e['field']}"} for e in errors]
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def london_time(value: datetime | str | None) -> str:
+    """``3 March 2026, 2:05pm`` in Europe/London: how GOV.UK writes a time."""
+    moment = _aware(value)
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    hour, half = local.hour % 12 or 12, "am" if local.hour < 12 else "pm"
+    return f"{local.day} {local:%B} {local.year}, {hour}:{local:%M}{half}"
+
+
+def london_date(value: datetime | str | None) -> str:
+    moment = _aware(value)
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y}"
+
+
+def humanise(value: Any) -> str:
+    """``FAMILY_OR_CARER`` -> ``Family or carer``; ``riskToLife`` -> ``Risk to life``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    text = str(value)
+    if text.isupper() or "_" in text:
+        words = text.replace("_", " ").lower()
+    else:
+        chars: list[str] = []
+        for i, ch in enumerate(text):
+            if ch.isupper() and i and not text[i - 1].isupper():
+                chars.append(" ")
+            chars.append(ch.lower() if ch.isupper() and not (i + 1 < len(text) and text[i + 1].isupper()) else ch)
+        words = "".join(chars)
+    words = words.strip()
+    return words[:1].upper() + words[1:]

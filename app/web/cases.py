@@ -1,0 +1,83 @@
+"""The case page: summary, open tasks, timeline, decisions, documents and the process diagram."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+from flask_login import login_required
+
+from workflows import queries
+
+from .. import services
+from .access import case_for_me
+
+bp = Blueprint("cases", __name__)
+
+# History actions as a caseworker would say them.
+ACTIONS = {
+    "instance_started": "Case started",
+    "task_created": "Task created",
+    "task_opened": "Task opened",
+    "task_escalated": "Task escalated to a manager",
+    "incident_raised": "Problem recorded",
+    "message_sent": "Message sent",
+    "message_failed": "Message could not be sent",
+    "task_completed": "Task completed",
+    "task_claimed": "Task claimed",
+    "task_released": "Task released to the team",
+    "task_reassigned": "Task reassigned",
+    "task_cancelled": "Task cancelled",
+    "decision": "Decision made",
+    "decision_evaluated": "Decision made",
+    "service_called": "Automatic step",
+    "service_task": "Automatic step",
+    "message_received": "Message received",
+    "timer_fired": "Timer fired",
+    "incident_opened": "Problem recorded",
+    "incident_retried": "Problem retried",
+    "incident_resolved": "Problem resolved",
+    "instance_completed": "Case closed",
+}
+COMPLETED_ACTIONS = ("task_completed", "decision", "decision_evaluated", "service_called", "service_task",
+                     "timer_fired", "message_received", "script_run", "element_completed")
+
+
+def diagram_markers(case: dict[str, Any]) -> dict[str, list[str]]:
+    """BPMN element ids to mark: done (from the history), current (open tasks), waiting (timers)."""
+    current = list(dict.fromkeys(t["name"] for t in case["openTasks"]))
+    waiting = list(dict.fromkeys(t["elementId"] for t in case["waitingTimers"]))
+    done = [e["elementId"] for e in case.get("history", []) if e.get("elementId") and (
+        e["action"] in COMPLETED_ACTIONS or e["action"].endswith("_completed"))]
+    completed = [e for e in dict.fromkeys(done) if e not in current and e not in waiting]
+    return {"completed": completed, "current": current, "waiting": waiting}
+
+
+def scalar_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The case data worth a summary row: plain values, and lists shown by their length."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if key.startswith("_") or value in (None, "", [], {}):
+            continue
+        if isinstance(value, (list, tuple)):
+            rows.append((key, f"{len(value)} entries"))
+        elif not isinstance(value, dict):
+            rows.append((key, value))
+    return rows[:40]
+
+
+@bp.get("/cases/<instance_id>")
+@login_required
+def case(instance_id: str):  # type: ignore[no-untyped-def]
+    found = case_for_me(instance_id)
+    data = services().runtime.instance_data(instance_id)
+    return render_template("cases/case.html", case=found, data_rows=scalar_data(data), actions=ACTIONS,
+                           markers=diagram_markers(found))
+
+
+@bp.get("/cases/<instance_id>/diagram.bpmn")
+@login_required
+def diagram(instance_id: str):  # type: ignore[no-untyped-def]
+    case_for_me(instance_id, history=False)
+    with services().db.reading() as session:
+        xml = queries.bpmn_of_instance(session, instance_id)
+    return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600"})

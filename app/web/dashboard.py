@@ -1,0 +1,183 @@
+"""The provider-failure dashboard: an incident's affected people by status, urgency, action and end
+reason, days left to closure, people still without arrangements, and progress over time.
+
+Built against any case whose linked cases carry its case reference as ``parent_case_reference``;
+per-person facts come from each person case's ``summary`` (whatever keys the process writes).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from workflows import queries
+from workflows.models import utcnow
+
+from .. import services
+from . import LONDON, humanise
+from .access import require_oversight
+
+bp = Blueprint("dashboard", __name__)
+
+# The breakdowns every incident shows, each read from the first summary key present.
+BREAKDOWNS = [
+    ("Status", ("status", "personStatus", "caseStatus")),
+    ("Urgency", ("urgency",)),
+    ("Action", ("primaryAction", "action")),
+    ("End reason", ("endReason", "closureReason", "outcome")),
+]
+ARRANGED_KEYS = ("arrangementsConfirmed", "arrangementConfirmed", "newArrangementConfirmed",
+                 "arrangementsInPlace", "hasArrangements")
+CLOSED_STATUSES = ("completed", "terminated", "CLOSED", "ENDED")
+
+
+@bp.get("/incidents")
+@login_required
+def incidents():  # type: ignore[no-untyped-def]
+    require_oversight()
+    with services().db.reading() as session:
+        rows = queries.incident_cases(session)
+    return render_template("dashboard/incidents.html", incidents=rows)
+
+
+@bp.get("/incidents/<case_reference>")
+@login_required
+def dashboard(case_reference: str):  # type: ignore[no-untyped-def]
+    require_oversight()
+    with services().db.reading() as session:
+        incident = queries.incident_of(session, case_reference)
+        incident_row = {"id": incident.id, "caseReference": incident.case_reference, "title": incident.title,
+                        "status": incident.status, "processId": incident.process_id,
+                        "summary": incident.summary if isinstance(incident.summary, dict) else {}}
+        people = queries.person_cases(session, case_reference)
+    data = services().runtime.instance_data(incident_row["id"])
+    today = utcnow().astimezone(LONDON).date()
+    closure = closure_date(incident_row["summary"], data)
+    return render_template(
+        "dashboard/dashboard.html", incident=incident_row, people=people, total=len(people),
+        breakdowns=breakdowns(people), without=without_arrangements(people),
+        closure=closure, days_left=(closure - today).days if closure else None,
+        chart=progress_chart(people, today))
+
+
+def _first(summary: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if summary.get(key) not in (None, ""):
+            return summary[key]
+    return None
+
+
+def closure_date(summary: dict[str, Any], data: dict[str, Any]) -> date | None:
+    for source in (summary, data):
+        raw = source.get("closureDate") or source.get("expectedCessationDate")
+        if isinstance(raw, str) and raw:
+            try:
+                return date.fromisoformat(raw[:10])
+            except ValueError:
+                continue
+    return None
+
+
+def breakdowns(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Counts per value for the standard breakdowns, then any other short summary key."""
+    used: set[str] = set()
+    out = []
+    for title, keys in BREAKDOWNS:
+        counts: Counter[str] = Counter()
+        for p in people:
+            value = _first(p["summary"], keys)
+            if value is None and title == "Status":
+                value = p["status"]
+            if value is None and title == "End reason" and not is_closed(p):
+                value = "Case still open"
+            counts[humanise(value) if value is not None else "Not recorded"] += 1
+        used.update(keys)
+        out.append({"title": title, "counts": counts.most_common()})
+    others: dict[str, Counter[str]] = {}
+    for p in people:
+        for key, value in p["summary"].items():
+            if key in used or key in ARRANGED_KEYS or not isinstance(value, (str, bool, int)):
+                continue
+            others.setdefault(key, Counter())[humanise(value)] += 1
+    for key, counts in sorted(others.items()):
+        if len(counts) <= 12:  # a name or a date per person is not a breakdown
+            out.append({"title": humanise(key), "counts": counts.most_common()})
+    return out
+
+
+def is_closed(person: dict[str, Any]) -> bool:
+    return person["status"] in CLOSED_STATUSES or bool(_first(person["summary"], ("endReason", "closureReason")))
+
+
+def without_arrangements(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [p for p in people if not is_closed(p) and not any(p["summary"].get(k) for k in ARRANGED_KEYS)]
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    left: int
+    bottom: int
+    lines: list[dict[str, Any]]
+    x_labels: list[tuple[float, str]]
+    y_labels: list[tuple[float, str]]
+    rows: list[tuple[str, int, int]]   # the same figures as a table, for screen readers
+
+
+def progress_chart(people: list[dict[str, Any]], today: date, width: int = 720, height: int = 300) -> Chart | None:
+    """Cumulative people identified and cases closed per day, as SVG coordinates."""
+    if not people:
+        return None
+    opened = [_local_day(p["createdAt"]) for p in people]
+    closed = [_local_day(p["completedAt"]) for p in people if p["completedAt"] is not None]
+    start = min(opened) - timedelta(days=1)  # from zero the day before the first person was found
+    end = max([today, *opened, *closed])
+    days = (end - start).days + 1
+    if days > 120:  # keep the chart readable: a point per week over a long incident
+        step = 7
+    else:
+        step = 1
+    points = [start + timedelta(days=i) for i in range(0, days, step)]
+    if points[-1] != end:
+        points.append(end)
+    opened_by = Counter(opened)
+    closed_by = Counter(closed)
+    series_opened, series_closed, rows = [], [], []
+    total_o = total_c = 0
+    cursor = start
+    for day in points:
+        while cursor <= day:
+            total_o += opened_by.get(cursor, 0)
+            total_c += closed_by.get(cursor, 0)
+            cursor += timedelta(days=1)
+        series_opened.append(total_o)
+        series_closed.append(total_c)
+        rows.append((f"{day.day} {day:%B %Y}", total_o, total_c))
+    left, right, top, bottom = 56, 16, 16, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = max(1, max(series_opened))
+    span = max(1, len(points) - 1)
+
+    def xy(i: int, v: int) -> str:
+        return f"{left + plot_w * i / span:.1f},{top + plot_h * (1 - v / top_value):.1f}"
+
+    lines = [
+        {"label": "People identified", "colour": "#1d70b8", "dash": "",
+         "points": " ".join(xy(i, v) for i, v in enumerate(series_opened))},
+        {"label": "Cases closed", "colour": "#00703c", "dash": "6 4",
+         "points": " ".join(xy(i, v) for i, v in enumerate(series_closed))},
+    ]
+    ticks = sorted({0, len(points) - 1, (len(points) - 1) // 2})
+    x_labels = [(left + plot_w * i / span, f"{points[i].day} {points[i]:%b}") for i in ticks]
+    marks = {0, top_value} | ({round(top_value / 2)} if top_value >= 4 else set())
+    y_labels = [(top + plot_h * (1 - v / top_value), str(v)) for v in sorted(marks)]
+    return Chart(width, height, left, height - bottom, lines, x_labels, y_labels, rows)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()

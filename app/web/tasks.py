@@ -1,0 +1,88 @@
+"""The task page: its form from the JSON Schema, saved as a draft or completed through the runtime."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from workflows import queries
+from workflows.errors import ValidationFailed
+
+from .. import services
+from . import forms_render
+from .access import task_for_me
+from .session_user import me
+
+bp = Blueprint("tasks", __name__)
+
+
+def _form_of(task: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    key = task.get("formKey")
+    if not key:
+        return {"type": "object", "properties": {}}, {}
+    forms = services().forms
+    return forms.schema(key), forms.ui(key)
+
+
+def _initial_values(task: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A saved draft, else what the case already knows for these questions."""
+    if task.get("draft"):
+        return dict(task["draft"])
+    if task["state"] != "open":
+        return {}
+    data = services().runtime.task_data(task["id"])
+    return {k: v for k, v in data.items() if k in (schema.get("properties") or {}) and v is not None}
+
+
+def _render(task: dict[str, Any], schema: dict[str, Any], ui: dict[str, Any], values: dict[str, Any],
+            errors: list[dict[str, str]] | None = None, status: int = 200) -> Any:
+    view = forms_render.build(schema, ui, values, errors)
+    people: list[dict[str, str]] = []
+    if me().role in ("manager", "admin") and task["state"] == "open":
+        with services().db.reading() as session:
+            people = queries.group_members(session, task.get("candidateGroup"))
+    return render_template("tasks/task.html", task=task, form=view, schema=schema, people=people), status
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task(task_id: str):  # type: ignore[no-untyped-def]
+    found = task_for_me(task_id)
+    schema, ui = _form_of(found)
+    return _render(found, schema, ui, _initial_values(found, schema))
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def submit(task_id: str):  # type: ignore[no-untyped-def]
+    found = task_for_me(task_id)
+    schema, ui = _form_of(found)
+    action = forms_render.FormAction(request.form.get("action"))
+    data, problems = forms_render.parse(schema, ui, request.form, request.files, action)
+    runtime = services().runtime
+    if action.verb in ("add", "remove"):
+        return _render(found, schema, ui, data)
+    if action.verb == "save":
+        runtime.save_draft(task_id, data, me())
+        flash("Your answers are saved as a draft. Nothing is sent until you complete the task.", "success")
+        return redirect(url_for("tasks.task", task_id=task_id))
+    errors = list(problems)
+    try:
+        services().forms.validate(found.get("formKey"), data)
+    except ValidationFailed as exc:
+        errors += [e for e in exc.errors if e["field"] not in {p["field"] for p in problems}]
+    if errors:
+        return _render(found, schema, ui, data, errors, status=422)
+    try:
+        instance = runtime.complete_task(task_id, data, me())
+    except ValidationFailed as exc:  # the schema changed between the check above and now
+        return _render(found, schema, ui, data, exc.errors, status=422)
+    flash(f"‘{found['title']}’ is complete for {found.get('subject') or found['caseReference']}", "success")
+    with services().db.reading() as session:
+        following, _ = queries.list_tasks(session, me(), queries.TaskFilter(
+            instance_id=instance.id, mine=True, my_groups=True, limit=1))
+    if following:
+        # The banner offers the case's next step straight away (the inbox lists it too).
+        flash(following[0]["id"] + "|" + following[0]["title"], "next")
+    return redirect(url_for("inbox.inbox"))
