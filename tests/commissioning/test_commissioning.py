@@ -16,8 +16,8 @@ CSV = (FIXTURES / "cqc_directory_sample.csv").read_text()
 
 
 @pytest.fixture
-def svc(tmp_path):
-    app = fixture_app(tmp_path, "commission_alternatives.bpmn")
+def svc(tmp_path, database_url):
+    app = fixture_app(tmp_path, "commission_alternatives.bpmn", database_url=database_url)
     services = app.extensions["careflow"]
     services.app = app
     yield services

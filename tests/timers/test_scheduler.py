@@ -13,8 +13,8 @@ from workflows.scheduler import CareflowScheduler, build_scheduler
 
 
 @pytest.fixture
-def svc(tmp_path):
-    app = fixture_app(tmp_path, "timers_notify.bpmn")
+def svc(tmp_path, database_url):
+    app = fixture_app(tmp_path, "timers_notify.bpmn", database_url=database_url)
     services = app.extensions["careflow"]
     yield services
     services.db.dispose()

@@ -15,8 +15,9 @@ UTC = timezone.utc
 
 
 @pytest.fixture
-def svc(tmp_path):
-    app = fixture_app(tmp_path, "timers_duration.bpmn", "timers_closure.bpmn", "timers_boundaries.bpmn")
+def svc(tmp_path, database_url):
+    app = fixture_app(tmp_path, "timers_duration.bpmn", "timers_closure.bpmn", "timers_boundaries.bpmn",
+                      database_url=database_url)
     services = app.extensions["careflow"]
     yield services
     services.db.dispose()
