@@ -131,6 +131,7 @@ def openapi_document() -> dict[str, Any]:
                 params=[_path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
             **_outbox_paths(),
             **_provider_paths(),
+            **_provider_failure_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -288,4 +289,33 @@ def _provider_schemas() -> dict[str, Any]:
             "serviceType": {"type": "string"}, "nursing": {"type": "boolean"}, "area": text,
             "state": {"type": "string"}, "history": {"type": "array", "items": {"type": "object"}},
             "createdAt": text, "updatedAt": text}},
+    }
+
+
+def _provider_failure_paths() -> dict[str, Any]:
+    """The affected people of a provider-failure incident (app/api_provider_failure.py)."""
+    person = {"type": "object", "required": ["personRef", "personName", "role", "fundingCategory", "serviceType"],
+              "properties": {"personRef": {"type": "string"}, "personName": {"type": "string"},
+                             "role": {"type": "string", "enum": ["ADULT", "CARER"]},
+                             "fundingCategory": {"type": "string"}, "serviceType": {"type": "string"}}}
+    counts = {"type": "object", "properties": {k: {"type": "integer"} for k in ("total", "open", "closed")}}
+    instance = [_path_param("instance_id")]
+    return {
+        "/instances/{instance_id}/affected-people": {"post": {
+            **_op("Add the affected people of an incident (JSON list or CSV file); one person case each. "
+                  "All or nothing unless partial=true; a retry opens nothing twice",
+                  _json({"type": "object", "properties": {"created": {"type": "integer"},
+                                                          "alreadyOpen": {"type": "integer"},
+                                                          "rejected": {"type": "array"}, "counts": counts}}),
+                  params=instance + [_query("partial", "boolean", "open the valid rows, return the bad ones")],
+                  extra={**CONFLICT, **INVALID}, tag="provider failure", ok_code="201"),
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "people": {"type": "array", "items": person}}}},
+                "text/csv": {"schema": {"type": "string"}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "file": {"type": "string", "format": "binary"}}}}}}}},
+        "/instances/{instance_id}/person-cases": {"get": _op(
+            "Open and closed person cases of an incident, by end reason, urgency, action and charge",
+            _json(counts), params=instance, tag="provider failure")},
     }

@@ -32,6 +32,7 @@ from .forms import FormLibrary
 from .library import ProcessLibrary
 from .identity import Principal
 from .models import AuditEvent, Incident, Instance, MessageSubscription, TaskRow, TimerRow, User, utcnow
+from . import provider_failure_hooks as case_hooks
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer
 
 MANAGER_ROLES = frozenset({"manager", "admin"})
@@ -94,6 +95,7 @@ class Runtime:
         finally:
             current_step.reset(token)
         self._save(session, row, wf, ctx, failure)
+        case_hooks.after_step(self, session, row, wf)  # continue a case; close a parent
         return row
 
     def _save(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
@@ -111,6 +113,7 @@ class Runtime:
         if title and title != row.title:
             row.title = title
             session.query(TaskRow).filter_by(instance_id=row.id, state="open").update({"subject": title})
+        case_hooks.summarise(row, properties.get(row.process_id, {}), wf)
         with session.no_autoflush:  # one flush for the whole projection, not one per query
             Projector(session, row, properties).project(wf, ctx)
         if failure is not None or row.status == "incident":
@@ -159,6 +162,7 @@ class Runtime:
                   start_message: str | None = None) -> Instance:
         version = self.library.latest(session, process_id)
         spec, subprocess_specs = self.library.specs(session, version)
+        case_hooks.apply_config_defaults(self.library, version, clean)
         instance_id = str(uuid.uuid4())
         case_reference = case_reference or self._next_case_reference(session)
         clean.setdefault("caseReference", case_reference)
@@ -175,6 +179,7 @@ class Runtime:
 
         def act() -> None:
             if start_message:
+                case_hooks.prepare_message_start(wf)
                 wf.do_engine_steps()
                 deliver_message(wf, start_message, clean)
 
