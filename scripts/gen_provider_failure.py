@@ -98,54 +98,52 @@ legalRef = triggerClassification['legalRef'] if triggerClassification else None
     # PF-05a: the service continues; monitor every 7 days, continue in a fresh instance every few rounds.
     d.script("pf_monitoring", "Monitor and cooperate (PF-05a)", Q, 15, 1, script="incidentStatus = 'MONITORING'")
     d.gateway("pf_mon_join", "", Q, 16, 1)
-    d.gateway("pf_mon_wait", "", Q, 17, 1, kind="eventBased")
-    d.timer("pf_mon_timer", "Monitoring cycle (PF-T2)", Q, 18, 1, duration="monitorCycle")
-    d.script("pf_mon_check", "Record the check-in", Q, 19, 1, script="monitorRounds = (monitorRounds or 0) + 1")
-    d.gateway("pf_mon_fresh", "Fresh instance due?", Q, 20, 1, default="flow_pf_mon_fresh_to_pf_mon_join")
-    d.script("pf_mon_continue", "Carry the case over", Q, 21, 1, script="""
+    d.receive("pf_mon_wait", "Monitor and cooperate until the service ceases", Q, 17, 1,
+              message="provider_service_ceasing", correlation="providerRef")
+    d.timer("pf_mon_timer", "Monitoring cycle (PF-T2)", Q, 17, 0, duration="monitorCycle", attached_to="pf_mon_wait")
+    d.script("pf_mon_check", "Record the check-in", Q, 18, 2, script="monitorRounds = (monitorRounds or 0) + 1")
+    d.gateway("pf_mon_fresh", "Fresh instance due?", Q, 19, 2, default="flow_pf_mon_fresh_to_pf_mon_join")
+    d.script("pf_mon_continue", "Carry the case over", Q, 20, 2, script="""
 resumeAt = 'MONITORING'
 continueCase = True
 """)
-    d.end("pf_mon_continued", "Continued in a fresh instance", Q, 22, 1, terminate=True)
-    d.message("pf_ceasing", "Service ceasing", Q, 18, 2, message="provider_service_ceasing",
-              correlation="providerRef")
-    d.script("pf_ceasing_record", "Record the notice of ceasing", Q, 19, 2, script="""
+    d.end("pf_mon_continued", "Continued in a fresh instance", Q, 21, 2, terminate=True)
+    d.script("pf_ceasing_record", "Record the notice of ceasing", Q, 18, 1, script="""
 unableToCarryOn = True
 serviceStatus = serviceStatus if serviceStatus in ('CEASING', 'CEASED') else 'CEASING'
 dutyStartedAt = now().isoformat()
 triggerEvents = triggerEvents + [{'type': eventType, 'date': dutyStartedAt, 'source': 'service ceasing'}]
 """)
-    d.message("pf_stabilised", "Business sold or stabilised", Q, 18, 3, message="provider_business_stabilised",
-              correlation="providerRef")
-    d.script("pf_stable_close", "Close: no duty", Q, 19, 3, script="""
+    d.message("pf_stabilised", "Business sold or stabilised", Q, 17, 1, message="provider_business_stabilised",
+              correlation="providerRef", attached_to="pf_mon_wait")
+    d.script("pf_stable_close", "Close: no duty", Q, 18, 3, script="""
 incidentStatus = 'CLOSED'
 dutyEndedAt = now().isoformat()
 """)
-    d.end("pf_end_stable", "PF_End_Closed (service continued)", Q, 20, 3, terminate=True)
+    d.end("pf_end_stable", "PF_End_Closed (service continued)", Q, 19, 3, terminate=True)
     d.flow("pf_duty_gw", "pf_monitoring", "NO_DUTY_SERVICE_CONTINUES", "dutyBasis == 'NO_DUTY_SERVICE_CONTINUES'")
     d.flow("pf_resume", "pf_mon_join", "Resume monitoring", "resuming == True")
     d.chain("pf_monitoring", "pf_mon_join", "pf_mon_wait")
-    d.chain("pf_mon_wait", "pf_mon_timer", "pf_mon_check", "pf_mon_fresh")
+    d.chain("pf_mon_timer", "pf_mon_check", "pf_mon_fresh")
     d.flow("pf_mon_fresh", "pf_mon_continue", "Every few rounds", "monitorRounds % monitorRoundsPerInstance == 0")
     d.flow("pf_mon_continue", "pf_mon_continued")
     d.flow("pf_mon_fresh", "pf_mon_join", id="flow_pf_mon_fresh_to_pf_mon_join")
-    d.chain("pf_mon_wait", "pf_ceasing", "pf_ceasing_record")
+    d.chain("pf_mon_wait", "pf_ceasing_record")
     d.flow("pf_ceasing_record", "pf_decide_join")
-    d.chain("pf_mon_wait", "pf_stabilised", "pf_stable_close", "pf_end_stable")
+    d.chain("pf_stabilised", "pf_stable_close", "pf_end_stable")
     # PF-05b: contingency
     d.script("pf_contingency_open", "Contingency (PF-05b)", S, 15, 0, script="incidentStatus = 'CONTINGENCY'")
     d.user("pf_contingency", "Contingency preparation (PF-05b)", S, 16, 0, form="pf_contingency")
-    d.gateway("pf_cont_wait", "", S, 17, 0, kind="eventBased")
-    d.message("pf_cont_failed", "Provider failed", S, 18, 0, message="provider_service_ceasing",
+    d.receive("pf_cont_wait", "Await the event", S, 17, 0, message="provider_service_ceasing",
               correlation="providerRef")
-    d.message("pf_cont_withdrawn", "Risk withdrawn", S, 18, 1, message="provider_business_stabilised",
-              correlation="providerRef")
-    d.script("pf_cont_close", "Close: risk withdrawn", S, 19, 1, script="incidentStatus = 'CLOSED'")
-    d.end("pf_end_withdrawn", "Risk withdrawn", S, 20, 1, terminate=True)
+    d.message("pf_cont_withdrawn", "Risk withdrawn", S, 17, 1, message="provider_business_stabilised",
+              correlation="providerRef", attached_to="pf_cont_wait")
+    d.script("pf_cont_close", "Close: risk withdrawn", S, 18, 1, script="incidentStatus = 'CLOSED'")
+    d.end("pf_end_withdrawn", "Risk withdrawn", S, 19, 1, terminate=True)
     d.flow("pf_duty_gw", "pf_contingency_open", "PREPARE_CONTINGENCY", "dutyBasis == 'PREPARE_CONTINGENCY'")
-    d.chain("pf_contingency_open", "pf_contingency", "pf_cont_wait", "pf_cont_failed")
-    d.flow("pf_cont_failed", "pf_ceasing_record")
-    d.chain("pf_cont_wait", "pf_cont_withdrawn", "pf_cont_close", "pf_end_withdrawn")
+    d.chain("pf_contingency_open", "pf_contingency", "pf_cont_wait")
+    d.flow("pf_cont_wait", "pf_ceasing_record")
+    d.chain("pf_cont_withdrawn", "pf_cont_close", "pf_end_withdrawn")
     # PF-05c: no intervention
     d.user("pf_no_intervention", "Record decision; give information and advice (PF-05c)", Q, 15, 4,
            form="pf_no_intervention")
@@ -499,9 +497,9 @@ def dispute() -> Diagram:
     d.start("pd_start", "Dispute raised", W, 0, message="placing_authority_dispute")
     d.script("pd_open", "Record the dispute", W, 1, script="""
 disputeArisenOn = disputeArisenOn or today().isoformat()
-arose = parse_date(disputeArisenOn)
-months = arose.month - 1 + disputeReferralMonths
-referralDueAt = date(arose.year + months // 12, months % 12 + 1, min(arose.day, 28)).isoformat() + 'T09:00:00+00:00'
+months = parse_date(disputeArisenOn).month - 1 + disputeReferralMonths
+referralDueAt = (date(parse_date(disputeArisenOn).year + months // 12, months % 12 + 1,
+                      min(parse_date(disputeArisenOn).day, 28)).isoformat() + 'T09:00:00+00:00')
 disputeStatus = 'NEGOTIATING'
 """)
     d.user("pd_negotiate", "Negotiate with the other authority (B.8)", W, 2, form="pf_dispute_negotiation")

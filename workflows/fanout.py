@@ -6,15 +6,21 @@ parsed spec; the incident keeps no list of them: it counts them by ``parent_case
 """
 from __future__ import annotations
 
+import json
+import uuid
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
+from .engine import Projector, open_incident, run_engine
 from .errors import Conflict, NotFound, ValidationFailed
-from .models import Instance
+from .models import Instance, utcnow
+from .provider_failure_hooks import apply_config_defaults, summarise
 from .provider_failure_people import validate_people
+from .spiff_bridge import StepContext, current_step, serializer
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -60,23 +66,72 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
         case = incident.case_reference
         existing = dict(session.execute(select(Instance.business_key, Instance.id).where(
             Instance.parent_case_reference == case, Instance.process_id == PERSON)).all())
-        created, already = [], []
-        number = len(existing)
+        already = [p["personRef"] for p in people if f"{case}:{p['personRef']}" in existing]
+        new = [p for p in people if f"{case}:{p['personRef']}" not in existing]
         shared = {k: summary.get(k) for k in FROM_INCIDENT}
-        for person in people:
-            key = f"{case}:{person['personRef']}"
-            if key in existing:
-                already.append(person["personRef"])
-                continue
-            number += 1
-            data = {**shared, **person, "incidentCaseReference": case, "incidentInstanceId": incident.id}
-            row = runtime._start_in(session, PERSON, data, actor=actor, case_reference=f"{case}-P{number:05d}",
-                                    parent_case_reference=case, business_key=key, title=person["personName"])
-            existing[key] = row.id
-            created.append(person["personRef"])
+        start_person_cases(runtime, session, incident, new, shared, first_number=len(existing) + 1, actor=actor)
+        created = [p["personRef"] for p in new]
         return {"incidentId": incident.id, "caseReference": case, "created": len(created),
                 "alreadyOpen": len(already), "alreadyOpenRefs": already[:100], "rejected": problems,
                 "counts": person_case_counts(session, case)}
+
+
+def start_person_cases(runtime: Runtime, session: Session, incident: Instance, people: list[dict[str, Any]],
+                       shared: dict[str, Any], *, first_number: int, actor: str | None) -> None:
+    """Start many person cases in this transaction: one spec, one config copy, one flush per batch.
+
+    Each case is stepped exactly as ``Runtime._start_in`` would (engine steps to its first task, state,
+    projections, summary), but new rows are flushed together rather than one instance at a time.
+    """
+    case = incident.case_reference
+    version = runtime.library.latest(session, PERSON)
+    spec, subprocess_specs = runtime.library.specs(session, version)
+    properties = runtime.library.element_properties(session, version.id)
+    defaults: dict[str, Any] = {}
+    apply_config_defaults(runtime.library, version, defaults)
+    template = json.dumps(defaults)
+    numbered = list(enumerate(people, start=first_number))
+    for chunk in range(0, len(numbered), 500):
+        stepped = []
+        for number, person in numbered[chunk:chunk + 500]:
+            stepped.append(_step_new_case(runtime, spec, subprocess_specs, version, template, number, person,
+                                          shared, incident, actor))
+            session.add(stepped[-1][0])
+        session.flush()  # the instances first: the projections refer to them
+        for row, wf, ctx, failure in stepped:
+            if failure is not None:
+                open_incident(session, row, failure, ctx)
+            summarise(row, properties.get(PERSON, {}), wf)
+            with session.no_autoflush:
+                Projector(session, row, properties).project(wf, ctx)
+            row.status = "incident" if failure is not None else ("completed" if wf.is_completed() else "running")
+        session.flush()
+
+
+def _step_new_case(runtime: Runtime, spec: Any, subprocess_specs: Any, version: Any, template: str, number: int,
+                   person: dict[str, Any], shared: dict[str, Any], incident: Instance,
+                   actor: str | None) -> tuple[Instance, BpmnWorkflow, StepContext, Any]:
+    case = incident.case_reference
+    reference = f"{case}-P{number:05d}"
+    data = {**json.loads(template), **shared, **person, "incidentCaseReference": case,
+            "incidentInstanceId": incident.id, "caseReference": reference}
+    wf = BpmnWorkflow(spec, subprocess_specs, script_engine=runtime.script_engine)
+    wf.task_tree.set_data(**data)
+    now = utcnow()
+    row = Instance(id=str(uuid.uuid4()), process_id=PERSON, process_version_id=version.id,
+                   case_reference=reference, parent_case_reference=case,
+                   business_key=f"{case}:{person['personRef']}", title=person["personName"], status="running",
+                   state="", started_by=actor, created_at=now, updated_at=now, version=1)
+    ctx = StepContext(row.id, reference, actor, now=now)
+    ctx.audit.append({"action": "instance_started", "data": {"process": PERSON, "version": version.version,
+                                                             "data": person}})
+    token = current_step.set(ctx)
+    try:
+        failure = run_engine(wf)
+    finally:
+        current_step.reset(token)
+    row.state = serializer().serialize_json(wf)
+    return row, wf, ctx, failure
 
 
 def person_case_counts(session: Session, case_reference: str) -> dict[str, Any]:
