@@ -170,6 +170,9 @@ class TaskRow(Base):
         Index("ix_task_state_group", "state", "candidate_group"),
         Index("ix_task_state_assignee", "state", "assignee"),
         Index("ix_task_state_due", "state", "due_at"),
+        # Covers the inbox: counts, filters and the page's ids come from this index without the table.
+        Index("ix_task_inbox", "state", "assignee", "candidate_group", "due_at", "created_at", "id", "process_id",
+              "subject"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -70,19 +70,10 @@ class TaskFilter:
     offset: int = 0
 
 
-def task_conditions(user: Any, f: TaskFilter) -> list[Any]:
-    """The WHERE terms of :func:`list_tasks`, for reuse by counts."""
+def _common_terms(f: TaskFilter) -> list[Any]:
     terms: list[Any] = []
     if f.state:
         terms.append(TaskRow.state == f.state)
-    groups = list(user.group_names)
-    if f.mine and f.my_groups:
-        terms.append(or_(TaskRow.assignee == user.username,
-                         (TaskRow.assignee.is_(None)) & TaskRow.candidate_group.in_(groups)))
-    elif f.mine:
-        terms.append(TaskRow.assignee == user.username)
-    elif f.my_groups:
-        terms.append(TaskRow.candidate_group.in_(groups))
     if f.unassigned:
         terms.append(TaskRow.assignee.is_(None))
     if f.process_id:
@@ -94,19 +85,82 @@ def task_conditions(user: Any, f: TaskFilter) -> list[Any]:
     if f.subject:
         terms.append(TaskRow.subject.ilike(f"%{f.subject}%"))
     if f.due_before:
-        terms.append(TaskRow.due_at <= f.due_before)
+        # Through coalesce on purpose: a bare range on due_at tempts SQLite into the (state, due_at)
+        # index and a table read per row; this way the inbox index answers it (no due date: excluded).
+        never = bindparam("not_due", f.due_before + timedelta(days=1), type_=TaskRow.due_at.type)
+        terms.append(func.coalesce(TaskRow.due_at, never) <= f.due_before)
     return terms
 
 
-def list_tasks(session: Session, user: Any, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
-    """Tasks visible to ``user`` under the filter, due first, then oldest; with the total count."""
-    terms = task_conditions(user, f)
-    # Counted straight off the table (no subquery), so the database can answer from its indexes.
-    total = session.scalar(select(func.count()).select_from(TaskRow).where(*terms)) or 0
-    rows = session.scalars(select(TaskRow).where(*terms)
-                           .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at)
-                           .limit(f.limit).offset(f.offset)).all() if total > f.offset else []
-    return [task_dict(r) for r in rows], total
+def task_branches(user: Any, f: TaskFilter) -> list[list[Any]]:
+    """The filter as disjoint sets of WHERE terms whose union is the answer.
+
+    "Mine and my groups' claimable" is an OR that no single index answers; as two branches
+    (assigned to me | unassigned in my groups) each is a range of the covering ``ix_task_inbox``
+    index, so counting never reads the table itself.
+    """
+    common = _common_terms(f)
+    groups = list(user.group_names)
+    if f.mine and f.my_groups:
+        return [[*common, TaskRow.assignee == user.username],
+                [*common, TaskRow.assignee.is_(None), TaskRow.candidate_group.in_(groups)]]
+    if f.mine:
+        return [[*common, TaskRow.assignee == user.username]]
+    if f.my_groups:
+        return [[*common, TaskRow.candidate_group.in_(groups)]]
+    return [common]
+
+
+def _page_parts(user: Any, f: TaskFilter) -> list[tuple[list[Any], bool]]:
+    """Disjoint parts for paging, each with whether ``ix_task_inbox`` returns it in due order.
+
+    A group's tasks (unassigned ones, or all of them) are one index range per group, already in
+    due-date order; one person's tasks are few and are sorted.
+    """
+    common = _common_terms(f)
+    groups = list(user.group_names)
+    mine = ([*common, TaskRow.assignee == user.username], False)
+    if f.mine and f.my_groups:
+        return [mine] + [([*common, TaskRow.assignee.is_(None), TaskRow.candidate_group == g], True)
+                         for g in groups]
+    if f.mine:
+        return [mine]
+    if f.my_groups:
+        # Unassigned only: a range per group. Otherwise assignees sit between group and due date.
+        return [([*common, TaskRow.candidate_group == g], f.unassigned) for g in groups]
+    return [(common, False)]
+
+
+def list_tasks(session: Session, user: Any, f: TaskFilter,
+               known_total: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Tasks visible to ``user`` under the filter, due first, then oldest; with the total count
+    (``known_total`` when the caller has just counted the same thing)."""
+    total = known_total if known_total is not None else sum(
+        session.scalar(select(func.count()).select_from(TaskRow).where(*terms)) or 0
+        for terms in task_branches(user, f))
+    if total <= f.offset or f.limit <= 0:
+        return [], total
+    # The page's ids first, from the index alone: each part gives its own first offset+limit, then
+    # those few are merged and the page's rows read by id.
+    enough = f.offset + f.limit
+    order = (TaskRow.due_at, TaskRow.created_at, TaskRow.id)
+    parts = []
+    for terms, in_due_order in _page_parts(user, f):
+        if in_due_order:  # dated, then undated: each one ordered range of the index
+            pieces = [select(TaskRow.id, TaskRow.due_at, TaskRow.created_at)
+                      .where(*terms, TaskRow.due_at.is_not(None)).order_by(*order).limit(enough),
+                      select(TaskRow.id, TaskRow.due_at, TaskRow.created_at)
+                      .where(*terms, TaskRow.due_at.is_(None)).order_by(*order).limit(enough)]
+        else:
+            pieces = [select(TaskRow.id, TaskRow.due_at, TaskRow.created_at).where(*terms)
+                      .order_by(TaskRow.due_at.is_(None), *order).limit(enough)]
+        parts += [select(piece.subquery()) for piece in pieces]
+    keys = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    ids = session.scalars(select(keys.c.id)
+                          .order_by(keys.c.due_at.is_(None), keys.c.due_at, keys.c.created_at, keys.c.id)
+                          .limit(f.limit).offset(f.offset)).all()
+    rows = {r.id: r for r in session.scalars(select(TaskRow).where(TaskRow.id.in_(ids)))}
+    return [task_dict(rows[i]) for i in ids if i in rows], total
 
 
 def get_task_row(session: Session, task_id: str) -> TaskRow:
@@ -206,13 +260,15 @@ def list_incidents(session: Session, state: str | None = "open", limit: int = 10
 # ---- the web inbox, case page and provider-failure dashboard ---------------------------------
 def task_counts(session: Session, user: Any, now: datetime) -> dict[str, int]:
     """Open tasks assigned to ``user``, unassigned ones offered to their groups, and how many of
-    either are overdue: one pass over the same rows the inbox lists."""
-    terms = task_conditions(user, TaskFilter(mine=True, my_groups=True))
-    mine = func.sum(case((TaskRow.assignee == user.username, 1), else_=0))
-    claimable = func.sum(case((TaskRow.assignee.is_(None), 1), else_=0))
+    either are overdue: each counted from the inbox index alone."""
+    mine, claimable = task_branches(user, TaskFilter(mine=True, my_groups=True))
     overdue = func.sum(case((TaskRow.due_at < now, 1), else_=0))
-    row = session.execute(select(mine, claimable, overdue).where(*terms)).one()
-    return {"mine": int(row[0] or 0), "claimable": int(row[1] or 0), "overdue": int(row[2] or 0)}
+    out = {}
+    for name, terms in (("mine", mine), ("claimable", claimable)):
+        count, late = session.execute(select(func.count(), overdue).where(*terms)).one()
+        out[name], out[f"{name}_overdue"] = int(count or 0), int(late or 0)
+    out["overdue"] = out.pop("mine_overdue") + out.pop("claimable_overdue")
+    return out
 
 
 def bpmn_of_instance(session: Session, instance_id: str) -> str:

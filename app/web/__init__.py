@@ -31,7 +31,9 @@ def init_app(app: Flask) -> None:
                        # A resident list for a large home closure is a few MB of CSV.
                        ("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
                        ("WTF_CSRF_TIME_LIMIT", 8 * 3600)):
-        app.config.setdefault(key, value)
+        # Ours unless the deployment or a test set its own (anything but Flask's default).
+        if key not in app.config or app.config[key] == app.default_config.get(key):
+            app.config[key] = value
 
     app.jinja_loader = ChoiceLoader([
         app.jinja_loader,  # type: ignore[list-item]

@@ -25,14 +25,16 @@ bp = Blueprint("dashboard", __name__)
 
 # The breakdowns every incident shows, each read from the first summary key present.
 BREAKDOWNS = [
-    ("Status", ("status", "personStatus", "caseStatus")),
+    ("Status", ("personCaseStatus", "status", "personStatus", "caseStatus")),
     ("Urgency", ("urgency",)),
     ("Action", ("primaryAction", "action")),
     ("End reason", ("endReason", "closureReason", "outcome")),
 ]
+# Any of these true in a person's summary means their new arrangements are in place.
 ARRANGED_KEYS = ("arrangementsConfirmed", "arrangementConfirmed", "newArrangementConfirmed",
-                 "arrangementsInPlace", "hasArrangements")
+                 "arrangementsInPlace", "hasArrangements", "madeOwnArrangements", "arrangementSatisfied")
 CLOSED_STATUSES = ("completed", "terminated", "CLOSED", "ENDED")
+ENDED_KEYS = ("endReason", "closureReason", "personDutyEndedAt")
 
 
 @bp.get("/incidents")
@@ -53,7 +55,7 @@ def dashboard(case_reference: str):  # type: ignore[no-untyped-def]
         incident_row = {"id": incident.id, "caseReference": incident.case_reference, "title": incident.title,
                         "status": incident.status, "processId": incident.process_id,
                         "summary": incident.summary if isinstance(incident.summary, dict) else {}}
-        people = queries.person_cases(session, case_reference)
+        people = people_of(queries.person_cases(session, case_reference))
     data = services().runtime.instance_data(incident_row["id"])
     today = utcnow().astimezone(LONDON).date()
     closure = closure_date(incident_row["summary"], data)
@@ -109,8 +111,16 @@ def breakdowns(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def people_of(linked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The person cases among an incident's linked cases (a dispute case may be linked too)."""
+    person = [c for c in linked if c["processId"].endswith("_person")]
+    return person or linked
+
+
 def is_closed(person: dict[str, Any]) -> bool:
-    return person["status"] in CLOSED_STATUSES or bool(_first(person["summary"], ("endReason", "closureReason")))
+    summary = person["summary"]
+    return (person["status"] in CLOSED_STATUSES or summary.get("personCaseStatus") in CLOSED_STATUSES
+            or summary.get("status") in CLOSED_STATUSES or bool(_first(summary, ENDED_KEYS)))
 
 
 def without_arrangements(people: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -49,9 +49,13 @@ def inbox():  # type: ignore[no-untyped-def]
                            case_reference=filters["case"] or None, subject=filters["person"] or None,
                            due_before=_due_before(filters["due"], now),
                            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    unfiltered = not any(filters.values())
     with services().db.reading() as session:
-        tasks, total = queries.list_tasks(session, user, f)
         counts = queries.task_counts(session, user, now)
+        # Without filters the counts above already are the totals of each view.
+        known = {"all": counts["mine"] + counts["claimable"], "mine": counts["mine"],
+                 "team": None}.get(view) if unfiltered else None
+        tasks, total = queries.list_tasks(session, user, f, known_total=known)
         processes = queries.list_processes(session)
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("inbox/inbox.html", tasks=tasks, total=total, counts=counts, view=view,

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from workflows import queries
-from workflows.errors import ValidationFailed
+from workflows.errors import Conflict, ValidationFailed
 
 from .. import services
 from . import forms_render
@@ -57,6 +57,8 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def submit(task_id: str):  # type: ignore[no-untyped-def]
     found = task_for_me(task_id)
+    if found["state"] != "open":
+        raise Conflict(f"This task is already {found['state']}")
     schema, ui = _form_of(found)
     action = forms_render.FormAction(request.form.get("action"))
     data, problems = forms_render.parse(schema, ui, request.form, request.files, action)
