@@ -55,7 +55,9 @@ class CareflowScheduler:
     def run_timers(self) -> int:
         """Fire due timers until none is left (or we are stopping); returns how many fired."""
         fired = 0
-        while not self._stop.is_set() and any_due(self.runtime):
+        if not any_due(self.runtime):  # a lock-free look first: an idle poll takes no write lock
+            return 0
+        while not self._stop.is_set():
             try:
                 timer_id = self.runtime.fire_next_due_timer()
             except TimerFailed as exc:
