@@ -47,6 +47,7 @@ test-fast: install
 bench: install
 	$(BIN)/python benchmarks/engine_overhead.py
 	$(BIN)/python benchmarks/decisions.py
+	$(BIN)/python benchmarks/inbox.py
 
 lint: install
 	$(BIN)/python -m ruff check workflows handlers app tests benchmarks

@@ -134,7 +134,7 @@ class Chart:
     left: int
     bottom: int
     lines: list[dict[str, Any]]
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]   # x, text, text-anchor
     y_labels: list[tuple[float, str]]
     rows: list[tuple[str, int, int]]   # the same figures as a table, for screen readers
 
@@ -183,7 +183,9 @@ def progress_chart(people: list[dict[str, Any]], today: date, width: int = 720, 
          "points": " ".join(xy(i, v) for i, v in enumerate(series_closed))},
     ]
     ticks = sorted({0, len(points) - 1, (len(points) - 1) // 2})
-    x_labels = [(left + plot_w * i / span, f"{points[i].day} {points[i]:%b}") for i in ticks]
+    anchors = {0: "start", len(points) - 1: "end"}
+    x_labels = [(left + plot_w * i / span, f"{points[i].day} {points[i]:%b}", anchors.get(i, "middle"))
+                for i in ticks]
     marks = {0, top_value} | ({round(top_value / 2)} if top_value >= 4 else set())
     y_labels = [(top + plot_h * (1 - v / top_value), str(v)) for v in sorted(marks)]
     return Chart(width, height, left, height - bottom, lines, x_labels, y_labels, rows)

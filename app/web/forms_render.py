@@ -256,7 +256,9 @@ def _date_parts(value: Any) -> dict[str, str]:
     if len(parts) != 3:
         return {"day": "", "month": "", "year": value}
     year, month, day = parts
-    return {"day": day, "month": month, "year": year}
+    # Shown as people type them: 3, not 03.
+    return {"day": str(int(day)) if day.isdigit() else day,
+            "month": str(int(month)) if month.isdigit() else month, "year": year}
 
 
 # ---- post -> data ---------------------------------------------------------------------------

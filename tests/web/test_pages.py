@@ -286,3 +286,34 @@ def test_dashboard_counts_people_from_their_summaries(web_services: Any, client_
     assert "Critical 2" in text and "E1 1" in text and "Case still open 2" in text
     listing = _text(client_as("morgan.manager").get("/incidents").text)
     assert "PF-TEST-2" in listing
+
+
+# ---- OIDC (wired only when configured) ----------------------------------------------------------
+def test_oidc_is_offered_only_when_configured(web_app: Any, tmp_path: Any) -> None:
+    from .support import make_web_app
+
+    client = web_app.test_client()
+    assert "council account" not in client.get("/sign-in").text
+    assert client.get("/sign-in/oidc").status_code == 404
+    configured = make_web_app(tmp_path / "oidc", OIDC_DISCOVERY_URL="https://idp.example/.well-known/openid-configuration",
+                              OIDC_CLIENT_ID="careflow", OIDC_CLIENT_SECRET="not-a-real-secret")
+    try:
+        page = configured.test_client().get("/sign-in").text
+        assert 'href="/sign-in/oidc"' in page and "Sign in with your council account" in page
+        assert "council" in configured.extensions["careflow_oidc"]._registry
+    finally:
+        configured.extensions["careflow"].db.dispose()
+
+
+def test_progress_chart_goes_weekly_over_a_long_incident() -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    from app.web.dashboard import progress_chart
+
+    start = datetime(2026, 1, 5, 10, tzinfo=UTC)
+    people = [{"createdAt": start + timedelta(days=i), "completedAt": start + timedelta(days=i + 30)}
+              for i in range(0, 200, 10)]
+    chart = progress_chart(people, date(2026, 9, 1))
+    assert chart is not None and len(chart.rows) < 60
+    assert chart.rows[0][1:] == (0, 0) and chart.rows[-1][1:] == (20, 20)
+    assert progress_chart([], date(2026, 9, 1)) is None
