@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["humanise"] = humanise
+    app.jinja_env.filters["display"] = display_value
     app.jinja_env.globals["error_list"] = error_list
 
     csrf.init_app(app)
@@ -118,3 +119,28 @@ def humanise(value: Any) -> str:
         words = "".join(chars)
     words = words.strip()
     return words[:1].upper() + words[1:]
+
+
+def display_value(value: Any) -> str:
+    """A stored value as a caseworker reads it: Yes/No, UK dates, words for codes."""
+    import json
+    import re
+
+    if value is None or value == "":
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, tuple)):
+        if len(value) <= 10 and all(not isinstance(v, (list, tuple, dict)) for v in value):
+            return ", ".join(display_value(v) for v in value) or "None"
+        return f"{len(value)} {'entry' if len(value) == 1 else 'entries'}"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return london_date(value + "T12:00:00+00:00")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}.*", value) and _aware(value):
+            return london_time(value)
+        if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+|[A-Z]{4,}", value):
+            return humanise(value)
+    return str(value)

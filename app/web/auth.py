@@ -1,4 +1,16 @@
-"""Signing in and out: a password form (the API's users, werkzeug hashes) and optional OIDC."""
+"""Signing in and out: a password form (the API's users, werkzeug hashes) and optional OIDC.
+
+OIDC is wired when these are set (``CAREFLOW_`` environment variables, read by ``create_app``):
+``CAREFLOW_OIDC_DISCOVERY_URL`` (the IdP's ``.well-known/openid-configuration``),
+``CAREFLOW_OIDC_CLIENT_ID``, ``CAREFLOW_OIDC_CLIENT_SECRET``, and optionally
+``CAREFLOW_OIDC_SCOPE`` and ``CAREFLOW_OIDC_USERNAME_CLAIM`` (default ``preferred_username``).
+The identity provider proves who someone is; careflow's user table still decides their role and
+teams, so an IdP account without a careflow user is refused.
+
+Session cookies are HttpOnly, SameSite=Lax and Secure outside debug and testing; browsers accept
+Secure cookies from http://127.0.0.1 and localhost. Serving over plain HTTP to another host
+needs ``CAREFLOW_SESSION_COOKIE_SECURE=false`` (better: put TLS in front).
+"""
 from __future__ import annotations
 
 from typing import Any

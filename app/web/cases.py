@@ -58,9 +58,7 @@ def scalar_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
     for key, value in data.items():
         if key.startswith("_") or value in (None, "", [], {}):
             continue
-        if isinstance(value, (list, tuple)):
-            rows.append((key, f"{len(value)} entries"))
-        elif not isinstance(value, dict):
+        if not isinstance(value, dict):
             rows.append((key, value))
     return rows[:40]
 

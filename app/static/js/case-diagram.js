@@ -33,7 +33,6 @@
     .then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      canvas.zoom("fit-viewport", "auto");
       ["completed", "waiting", "current"].forEach(function (kind) {
         ids(kind).forEach(function (id) {
           if (registry.get(id)) {
@@ -41,6 +40,45 @@
           }
         });
       });
+      var focus = ids("current").concat(ids("waiting")).map(function (id) {
+        return registry.get(id);
+      }).filter(Boolean)[0];
+      var toggle = document.getElementById("diagram-toggle");
+      var showingAll = true;
+      function showAll() {
+        canvas.zoom("fit-viewport", "auto");
+        showingAll = true;
+      }
+      function showFocus() {
+        // A large process fitted to the box is too small to read: centre the open step at a readable scale.
+        var outer = canvas.viewbox().outer;
+        var scale = 0.9;
+        var width = outer.width / scale;
+        var height = outer.height / scale;
+        canvas.viewbox({
+          x: focus.x + focus.width / 2 - width / 2,
+          y: focus.y + focus.height / 2 - height / 2,
+          width: width,
+          height: height
+        });
+        showingAll = false;
+      }
+      showAll();
+      if (focus && canvas.zoom() < 0.6) {
+        showFocus();
+      }
+      if (focus && toggle) {
+        toggle.hidden = false;
+        toggle.textContent = showingAll ? "Show the open step" : "Show the whole process";
+        toggle.addEventListener("click", function () {
+          if (showingAll) {
+            showFocus();
+          } else {
+            showAll();
+          }
+          toggle.textContent = showingAll ? "Show the open step" : "Show the whole process";
+        });
+      }
       holder.setAttribute("data-rendered", "true");
     })
     .catch(failed);
