@@ -20,7 +20,7 @@ from .errors import Conflict, NotFound, ValidationFailed
 from .models import Instance, utcnow
 from .provider_failure_hooks import apply_config_defaults, summarise
 from .provider_failure_people import validate_people
-from .spiff_bridge import StepContext, current_step, serializer
+from .spiff_bridge import StepContext, current_step, serializer, spec_ref
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -116,6 +116,7 @@ def _step_new_case(runtime: Runtime, spec: Any, subprocess_specs: Any, version: 
     data = {**json.loads(template), **shared, **person, "incidentCaseReference": case,
             "incidentInstanceId": incident.id, "caseReference": reference}
     wf = BpmnWorkflow(spec, subprocess_specs, script_engine=runtime.script_engine)
+    wf.careflow_spec_ref = spec_ref(PERSON, version.content_hash)  # the state names its version
     wf.task_tree.set_data(**data)
     now = utcnow()
     row = Instance(id=str(uuid.uuid4()), process_id=PERSON, process_version_id=version.id,

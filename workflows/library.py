@@ -26,7 +26,13 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from .db import Database
 from .errors import NotFound, ProcessDefinitionError
 from .models import DefinitionFile, ProcessVersion
-from .spiff_bridge import CareflowParser, DecisionTaskEngine, set_decision_model_resolver
+from .spiff_bridge import (
+    CareflowParser,
+    DecisionTaskEngine,
+    set_decision_model_resolver,
+    set_spec_resolver,
+    spec_ref,
+)
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -79,11 +85,12 @@ class ProcessLibrary:
         self.bpmn_dir = Path(bpmn_dir)
         self.dmn_dir = Path(dmn_dir)
         self._lock = threading.Lock()
-        self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # version content hash -> specs
+        self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # spec_ref(process, content hash) -> specs
         self._decision_models: dict[str, Any] = {}  # dmn file hash -> model
         self._properties: dict[int, dict[str, dict[str, str]]] = {}  # version id -> element properties
         self.load_errors: list[dict[str, Any]] = []  # files the last sync from disk could not load
         set_decision_model_resolver(self.decision_model)
+        set_spec_resolver(self.specs_by_ref)
 
     # ---- decisions -------------------------------------------------------------------------
     def decision_model(self, dmn_hash: str) -> Any:
@@ -222,7 +229,7 @@ class ProcessLibrary:
                 session.add(found)
                 session.flush()
             with self._lock:
-                self._specs[proc.content_hash] = (proc.spec, proc.subprocess_specs)
+                self._specs[spec_ref(proc.process_id, proc.content_hash)] = (proc.spec, proc.subprocess_specs)
             versions.append(found)
         return versions
 
@@ -237,7 +244,8 @@ class ProcessLibrary:
 
     def specs(self, session: Session, version: ProcessVersion) -> tuple[Any, dict[str, Any]]:
         """The parsed spec of a version (cached; rebuilt from its stored files after a restart)."""
-        found = self._specs.get(version.content_hash)
+        ref = spec_ref(version.process_id, version.content_hash)
+        found = self._specs.get(ref)
         if found is None:
             bpmn, dmn = {}, {}
             for digest in version.bpmn_hashes:
@@ -253,8 +261,21 @@ class ProcessLibrary:
             if found is None:
                 raise NotFound(f"Process version {version.process_id} v{version.version} cannot be rebuilt")
             with self._lock:
-                self._specs[version.content_hash] = found
+                self._specs[ref] = found
         return found
+
+    def specs_by_ref(self, ref: str) -> tuple[Any, dict[str, Any]]:
+        """The specs a stored workflow state names (``process@content-hash``), for deserializing."""
+        found = self._specs.get(ref)
+        if found is not None:
+            return found
+        process_id, _, digest = ref.rpartition("@")
+        with self.db.reading() as session:
+            version = session.scalars(select(ProcessVersion).where(
+                ProcessVersion.process_id == process_id, ProcessVersion.content_hash == digest)).first()
+            if version is None:
+                raise NotFound(f"The process version {ref} of this instance is not stored")
+            return self.specs(session, version)
 
     def element_properties(self, session: Session, version_id: int) -> dict[str, dict[str, str]]:
         """A version's per-element settings (versions are immutable, so they are cached for good)."""

@@ -33,7 +33,7 @@ from .library import ProcessLibrary
 from .identity import Principal
 from .models import AuditEvent, Incident, Instance, MessageSubscription, TaskRow, TimerRow, User, utcnow
 from . import provider_failure_hooks as case_hooks
-from .spiff_bridge import StepContext, current_step, deliver_message, serializer
+from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
 
 MANAGER_ROLES = frozenset({"manager", "admin"})
 
@@ -167,6 +167,7 @@ class Runtime:
         case_reference = case_reference or self._next_case_reference(session)
         clean.setdefault("caseReference", case_reference)
         wf = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        wf.careflow_spec_ref = spec_ref(version.process_id, version.content_hash)  # state names its version
         wf.task_tree.set_data(**clean)
         now = utcnow()
         row = Instance(id=instance_id, process_id=process_id, process_version_id=version.id,

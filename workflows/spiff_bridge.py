@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
@@ -126,8 +130,55 @@ class BusinessRuleTaskConverter(SpiffBpmnTaskConverter):
         return self.task_spec_from_dict(dct)
 
 
+SpecResolver = Callable[[str], tuple[Any, dict[str, Any]]]
+_spec_resolver: dict[str, SpecResolver] = {}
+
+
+def set_spec_resolver(resolver: SpecResolver) -> None:
+    _spec_resolver["resolve"] = resolver
+
+
+def spec_ref(process_id: str, content_hash: str) -> str:
+    return f"{process_id}@{content_hash}"
+
+
+class WorkflowStateConverter(BpmnWorkflowConverter):
+    """Stores a workflow's spec by reference to its immutable, content-addressed process version.
+
+    SpiffWorkflow would copy the whole spec into every instance's state (tens of KB for a large
+    process, converted on every step). careflow keeps each version's files forever, so the
+    reference pins the instance to its version just as firmly, at a fraction of the cost.
+    A state without a reference (a workflow not started by careflow) is stored whole, as before.
+    """
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        ref = getattr(workflow, "careflow_spec_ref", None)
+        if ref is None:
+            return super().to_dict(workflow)
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["spec_ref"] = ref
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        ref = dct.pop("spec_ref", None)
+        if ref is None:
+            return super().from_dict(dct)
+        spec, subprocess_specs = _spec_resolver["resolve"](ref)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        workflow.careflow_spec_ref = ref
+        return workflow
+
+
 _CONFIG = dict(SPIFF_CONFIG)
 _CONFIG[BusinessRuleTask] = BusinessRuleTaskConverter
+_CONFIG[BpmnWorkflow] = WorkflowStateConverter
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 
 

@@ -205,8 +205,18 @@ def test_starting_twice_with_the_same_business_key_starts_once(lab):
         assert len(s.scalars(select(Instance)).all()) == 1
 
 
-def test_state_is_plain_json_with_the_spec_embedded(lab):
+def test_state_is_plain_json_naming_its_immutable_version(lab, tmp_path):
+    from workflows.library import ProcessLibrary
+    from workflows.models import ProcessVersion
+
     row = lab.runtime.start("demo_referral", {})
-    stored_row, _ = stored(lab, row.id)
-    state = json.loads(stored_row.state)
-    assert "spec" in state and state["spec"]["name"] == "demo_referral"
+    with lab.db.reading() as s:
+        state = json.loads(s.get(Instance, row.id).state)
+        version = s.get(ProcessVersion, row.process_version_id)
+    assert state["spec_ref"] == f"demo_referral@{version.content_hash}" and "spec" not in state
+    # After a restart (an empty spec cache) the state is restored from the stored version's files.
+    fresh = ProcessLibrary(lab.db, tmp_path / "nothing", tmp_path / "nothing")
+    spec, _ = fresh.specs_by_ref(state["spec_ref"])
+    assert spec.name == "demo_referral"
+    lab.runtime.cache.size = 0
+    assert lab.runtime.instance_data(row.id)["caseReference"] == row.case_reference
