@@ -147,24 +147,32 @@ def timer_kind(definition: Any) -> str:
     return "duration"
 
 
-def force_timer(task: Any, now: datetime) -> None:
-    """Make a waiting timer fire on the runtime's clock rather than SpiffWorkflow's own."""
-    definition = task.task_spec.event_definition
-    if isinstance(definition, CycleTimerEventDefinition):
-        value = task.internal_data.get("event_value")
-        if isinstance(value, dict):
-            value["next"] = now.replace(year=now.year - 1).isoformat()
-    else:
-        task.internal_data["event_fired"] = True
+def timer_of(definition: Any) -> Any:
+    """The timer a waiting task waits for: its own, or one of an event-based gateway's events."""
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    for child in getattr(definition, "event_definitions", None) or []:
+        if isinstance(child, TimerEventDefinition):
+            return child
+    return None
+
+
+def messages_of(definition: Any) -> list[Any]:
+    """The messages a waiting task waits for (an event-based gateway may wait for several)."""
+    if isinstance(definition, MessageEventDefinition):
+        return [definition]
+    return [c for c in getattr(definition, "event_definitions", None) or [] if isinstance(c, MessageEventDefinition)]
 
 
 class Projector:
     """Writes the rows that are queried instead of the workflow (DESIGN.md decision 1)."""
 
-    def __init__(self, session: Session, row: Instance, properties: dict[str, dict[str, str]]) -> None:
+    def __init__(self, session: Session, row: Instance, properties: dict[str, dict[str, str]], *,
+                 new_instance: bool = False) -> None:
         self.session = session
         self.row = row
         self.properties = properties
+        self.new_instance = new_instance  # nothing projected yet: no rows to look up
 
     def project(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
         # What happened during the step first (in the order it happened), then what it left open.
@@ -200,7 +208,7 @@ class Projector:
 
     def _tasks(self, wf: BpmnWorkflow, ready_tasks: list[Any], ctx: StepContext) -> None:
         ready = {str(t.id): t for t in ready_tasks}
-        open_rows = {r.id: r for r in self.session.scalars(select(TaskRow).where(
+        open_rows = {} if self.new_instance else {r.id: r for r in self.session.scalars(select(TaskRow).where(
             TaskRow.instance_id == self.row.id, TaskRow.state == "open"))}
         for task_id, row in open_rows.items():
             if task_id not in ready:
@@ -232,13 +240,13 @@ class Projector:
     def _timers(self, waiting_tasks: list[Any]) -> None:
         waiting = {}
         for task in waiting_tasks:
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, TimerEventDefinition):
+            definition = timer_of(getattr(task.task_spec, "event_definition", None))
+            if definition is not None:
                 waiting[str(task.id)] = (task, definition)
         if not waiting and not self.row.waiting_timer_count:
             self.row.waiting_timer_count = 0
             return  # nothing was waiting and nothing waits now: no query needed
-        rows = {r.id: r for r in self.session.scalars(select(TimerRow).where(
+        rows = {} if self.new_instance else {r.id: r for r in self.session.scalars(select(TimerRow).where(
             TimerRow.instance_id == self.row.id, TimerRow.state == "waiting"))}
         for timer_id, row in rows.items():
             if timer_id not in waiting and row.state == "waiting":  # a timer fired in this step is "fired"
@@ -254,7 +262,7 @@ class Projector:
             if due.tzinfo is None:
                 due = due.replace(tzinfo=timezone.utc)
             count += 1
-            found = rows.get(timer_id) or self.session.get(TimerRow, timer_id)
+            found = rows.get(timer_id) or (None if self.new_instance else self.session.get(TimerRow, timer_id))
             if found is None:
                 self.session.add(TimerRow(id=timer_id, instance_id=self.row.id, element_id=task.task_spec.bpmn_id,
                                           name=task.task_spec.bpmn_name, kind=timer_kind(definition), due_at=due,
@@ -263,18 +271,33 @@ class Projector:
                 found.due_at, found.state = due, "waiting"
         self.row.waiting_timer_count = count
 
+    def _message_properties(self, spec: Any, message_name: str) -> dict[str, str]:
+        """Correlation settings of the element waiting for ``message_name``. Behind an event-based
+        gateway (SpiffWorkflow moves the events onto the gateway) they are read from the gateway, or
+        from the catch events after it when those agree."""
+        own = self.properties.get(spec.bpmn_id, {})
+        if "correlationKeys" in own:
+            return own
+        following = {self.properties.get(o.bpmn_id, {}).get("correlationKeys")
+                     for o in getattr(spec, "outputs", [])} - {None}
+        if len(following) == 1:
+            return {"correlationKeys": following.pop()}
+        return own
+
     def _subscriptions(self, waiting_tasks: list[Any]) -> None:
         wanted = []
         for task in waiting_tasks:
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, MessageEventDefinition):
-                props = self.properties.get(task.task_spec.bpmn_id, {})
+            for definition in messages_of(getattr(task.task_spec, "event_definition", None)):
+                props = self._message_properties(task.task_spec, definition.name)
                 key = correlation_key_for(props.get("correlationKeys", ""), task.data)
                 wanted.append((str(task.id), definition.name, key))
         if not wanted and not self.row.subscription_count:
             self.row.subscription_count = 0
             return
-        self.session.query(MessageSubscription).filter_by(instance_id=self.row.id).delete()
+        if not self.new_instance:
+            # "fetch" syncs only the rows deleted; the default would scan everything the session holds.
+            self.session.query(MessageSubscription).filter_by(instance_id=self.row.id).delete(
+                synchronize_session="fetch")
         for task_id, name, key in wanted:
             self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
                                                  correlation_key=key))

@@ -103,7 +103,7 @@ def start_person_cases(runtime: Runtime, session: Session, incident: Instance, p
                 open_incident(session, row, failure, ctx)
             summarise(row, properties.get(PERSON, {}), wf)
             with session.no_autoflush:
-                Projector(session, row, properties).project(wf, ctx)
+                Projector(session, row, properties, new_instance=True).project(wf, ctx)
             row.status = "incident" if failure is not None else ("completed" if wf.is_completed() else "running")
         session.flush()
 

@@ -102,7 +102,8 @@ class Runtime:
               failure: StepFailed | None = None) -> None:
         row.state = serializer().serialize_json(wf)
         row.updated_at = ctx.now
-        if row not in session:  # a new instance: inserted once, with its first state
+        new_instance = row not in session
+        if new_instance:  # inserted once, with its first state
             session.add(row)
             session.flush()
         if failure is not None:
@@ -112,10 +113,11 @@ class Runtime:
         title = _case_title(title_expression, _current_data(wf)) if title_expression else None
         if title and title != row.title:
             row.title = title
-            session.query(TaskRow).filter_by(instance_id=row.id, state="open").update({"subject": title})
+            session.query(TaskRow).filter_by(instance_id=row.id, state="open").update(
+                {"subject": title}, synchronize_session="fetch")
         case_hooks.summarise(row, properties.get(row.process_id, {}), wf)
         with session.no_autoflush:  # one flush for the whole projection, not one per query
-            Projector(session, row, properties).project(wf, ctx)
+            Projector(session, row, properties, new_instance=new_instance).project(wf, ctx)
         if failure is not None or row.status == "incident":
             session.flush()
             open_incidents = session.scalar(select(func.count()).select_from(Incident).where(

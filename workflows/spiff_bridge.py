@@ -220,11 +220,13 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
     definition = None
     for each in [wf, *wf.subprocesses.values()]:
         for task in each.get_tasks(state=TaskState.WAITING, max_depth=100000):
-            found = getattr(task.task_spec, "event_definition", None)
-            if isinstance(found, MessageEventDefinition) and found.name == name:
-                definition = found  # SpiffWorkflow matches events by class as well as name
-                if getattr(found, "message_var", None) is None:
-                    task.set_data(**payload)
+            waits_for = getattr(task.task_spec, "event_definition", None)
+            # An event-based gateway waits for several events at once.
+            for found in [waits_for, *(getattr(waits_for, "event_definitions", None) or [])]:
+                if isinstance(found, MessageEventDefinition) and found.name == name:
+                    definition = found  # SpiffWorkflow matches events by class as well as name
+                    if getattr(found, "message_var", None) is None:
+                        task.set_data(**payload)
     wf.send_event(BpmnEvent(definition or MessageEventDefinition(name), payload=payload))
 
 

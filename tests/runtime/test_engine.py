@@ -220,3 +220,31 @@ def test_state_is_plain_json_naming_its_immutable_version(lab, tmp_path):
     assert spec.name == "demo_referral"
     lab.runtime.cache.size = 0
     assert lab.runtime.instance_data(row.id)["caseReference"] == row.case_reference
+
+
+@pytest.fixture
+def race(tmp_path):
+    app = lab_app(tmp_path, "event_race.bpmn")
+    svc = app.extensions["careflow"]
+    svc.runtime.cache.size = 0
+    yield svc
+    svc.db.dispose()
+
+
+def test_an_event_based_gateway_waits_for_its_message_and_its_timer(race):
+    first = race.runtime.start("event_race", {"providerRef": "PRV-7"})
+    second = race.runtime.start("event_race", {"providerRef": "PRV-8"})
+    with race.db.reading() as s:
+        timers = s.scalars(select(TimerRow).where(TimerRow.state == "waiting")).all()
+    assert {t.instance_id for t in timers} == {first.id, second.id}
+    assert all(t.element_id == "race" for t in timers)
+    # The message wins for the first case ...
+    delivered = race.runtime.correlate_message("notice_arrived", {"providerRef": "PRV-7"}, {"noticeDays": 28})
+    assert delivered["correlated"] == [first.id]
+    [task] = open_tasks(race, first.id)
+    assert task.name == "review_notice" and race.runtime.task_data(task.id)["noticeDays"] == 28
+    # ... the timer for the second, and the first's timer no longer fires.
+    assert race.runtime.fire_due_timers(now=utcnow() + timedelta(days=8)) == 1
+    [chase] = open_tasks(race, second.id)
+    assert chase.name == "chase"
+    assert [t.name for t in open_tasks(race, first.id)] == ["review_notice"]
