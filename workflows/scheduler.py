@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from .errors import Conflict
 from .outbox import OutboxDispatcher, OutboxPolicy
 from .runtime import Runtime
-from .timers import TimerFailed, any_due, escalate_overdue_tasks, mark_failed
+from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed
 
 log = logging.getLogger("careflow.scheduler")
 
@@ -42,6 +42,7 @@ class CareflowScheduler:
                  manager_group: str = "team_managers") -> None:
         self.runtime = runtime
         self.dispatcher = dispatcher
+        self.batch_size = 25  # timers fired per transaction when many fall due together
         self.poll_seconds = max(0.05, float(poll_seconds))
         self.timers_enabled = timers
         self.escalations_enabled = escalations
@@ -59,20 +60,19 @@ class CareflowScheduler:
             return 0
         while not self._stop.is_set():
             try:
-                timer_id = self.runtime.fire_next_due_timer()
-            except TimerFailed as exc:
-                log.error("timer %s failed and becomes an incident: %s", exc.timer_id, exc.error)
-                self.stats.timers_failed += 1
-                self._guard(mark_failed, self.runtime, exc.timer_id, exc.error)
-                continue
+                ids, failures = fire_batch(self.runtime, self.batch_size)
             except (DBAPIError, Conflict) as exc:
-                # Busy, deadlocked or changed meanwhile: the row is still waiting; the next poll takes it.
+                # Busy, deadlocked or changed meanwhile: the rows are still waiting; the next poll takes them.
                 self._note(exc)
                 break
-            if timer_id is None:
-                break  # every due row is held by another worker right now
-            fired += 1
-            self.stats.timers_fired += 1
+            for failure in failures:
+                log.error("timer %s failed and becomes an incident: %s", failure.timer_id, failure.error)
+                self.stats.timers_failed += 1
+                self._guard(mark_failed, self.runtime, failure.timer_id, failure.error)
+            if not ids and not failures:
+                break  # nothing due, or every due row is held by another worker right now
+            fired += len(ids)
+            self.stats.timers_fired += len(ids)
         return fired
 
     def run_outbox(self) -> int:
