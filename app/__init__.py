@@ -27,6 +27,23 @@ class Services:
     runtime: Runtime
 
 
+PLACEHOLDER_SECRET = "dev-only-change-me"
+
+
+def _instance_secret(folder: Path) -> str:
+    """A random session key kept in instance/, so sessions survive restarts without a known default."""
+    import secrets
+
+    path = folder / "secret_key"
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
 def default_config() -> dict[str, Any]:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'careflow.db'}",
@@ -36,7 +53,7 @@ def default_config() -> dict[str, Any]:
         "COUNCIL_CONFIG": str(ROOT / "dmn" / "council_config.json"),
         "CREATE_SCHEMA": False,   # tests: create tables directly instead of migrating
         "SYNC_ON_START": True,    # load bpmn/ and dmn/ into the library at start-up
-        "SECRET_KEY": os.environ.get("CAREFLOW_SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": os.environ.get("CAREFLOW_SECRET_KEY", PLACEHOLDER_SECRET),
         "JSON_SORT_KEYS": False,
     }
 
@@ -48,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_prefixed_env("CAREFLOW")
     else:
         app.config.update(test_config)
+    if app.config["SECRET_KEY"] == PLACEHOLDER_SECRET and not app.config.get("TESTING"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
