@@ -28,7 +28,7 @@ def incident() -> Diagram:
                 "monitoring, the closure project and one person case per affected person (DESIGN.md decision 2).",
                 {**CONFIG, "caseTitle": "providerName", "summaryFields":
                  "providerRef,providerName,serviceType,dutyBasis,incidentStatus,closureDate,eventType,eventClass,"
-                 "dutyStartedAt,dutyEndedAt,monitorRounds"})
+                 "dutyStartedAt,dutyEndedAt,monitorRounds,dutyRationale"})
     C, Q, S, F = d.lanes
     d.start("pf_start_inbox", "Quality lead opens a case", C, 0, 0)
     d.start("pf_start_message", "Provider failure notified (T1-T9)", C, 0, 1, message="provider_failure_notified")
@@ -94,7 +94,18 @@ legalRef = triggerClassification['legalRef'] if triggerClassification else None
     d.flow("pf_legal_gw", "pf_legal_check", "Legal review", "eventClass == 'LEGAL_REVIEW'")
     d.flow("pf_legal_gw", "pf_legal_join", id="flow_pf_legal_gw_to_pf_legal_join")
     d.flow("pf_legal_check", "pf_legal_join")
-    d.chain("pf_legal_join", "pf_duty", "pf_duty_gw")
+    # PF-04: the reasons are recorded in words, so the case says which power is used and why (B.1, DMN-01 notes).
+    d.script("pf_duty_reason", "Record the decision and its reasons", Q, 13, 1, script="""
+if dutyBasis == 'S48_TEMPORARY_DUTY':
+    dutyRationale = 'Care Act s.48 temporary duty: business failure (' + str(legalRef) + '). ' + nextStep
+elif dutyBasis == 'S19_POWER_URGENT_NEEDS':
+    dutyRationale = ('Care Act s.19(3) power to meet urgent needs; not the s.48 temporary duty, as the '
+                     'interruption is not a business failure under SI 2015/301 (' + str(eventClass) + ', '
+                     + str(eventType) + '). ' + nextStep)
+else:
+    dutyRationale = str(dutyBasis) + ': ' + nextStep
+""")
+    d.chain("pf_legal_join", "pf_duty", "pf_duty_reason", "pf_duty_gw")
     # PF-05a: the service continues; monitor every 7 days, continue in a fresh instance every few rounds.
     d.script("pf_monitoring", "Monitor and cooperate (PF-05a)", Q, 15, 1, script="incidentStatus = 'MONITORING'")
     d.gateway("pf_mon_join", "", Q, 16, 1)
@@ -159,7 +170,15 @@ dutyEndedAt = now().isoformat()
            "dutyBasis == 'NO_INTERVENTION_PROVIDER_RESPONSIBLE'")
     d.chain("pf_no_intervention", "pf_no_int_close", "pf_no_int_record", "pf_end_no_intervention")
     # PF-05d..PF-15: the closure project
-    d.script("pf_act", "Act under the duty or power (PF-05d)", S, 15, 2, script="incidentStatus = 'ACTIVE_CLOSURE'")
+    # T4 quality collapse or CQC enforcement: Contracts suspend new business and issue a Contract Default
+    # Notice (DOC-PF 2.1.4); a business failure needs neither.
+    d.script("pf_act", "Act under the duty or power (PF-05d)", S, 15, 2, script="""
+incidentStatus = 'ACTIVE_CLOSURE'
+contractActions = [{'template': t, 'data': {'caseReference': caseReference, 'providerName': providerName,
+                                            'eventType': eventType}}
+                   for t in ('contract_default_notice', 'suspend_new_business')
+                   if eventType in ('CQC_DEREGISTRATION_OR_ENFORCEMENT', 'QUALITY_FAILURE')]
+""")
     d.flow("pf_duty_gw", "pf_act", id="flow_pf_duty_gw_to_pf_act")
     d.user("pf_meeting", "Convene multi-agency planning meeting (PF-06)", S, 16, 2, form="pf_planning_meeting",
            due="P1D")
@@ -172,6 +191,9 @@ dutyEndedAt = now().isoformat()
     d.notify("pf_notify_neighbours", "Alert neighbouring councils (PF-07, M4)", S, 19, 2,
              template="'M4_NeighbourAuthorityAlert'", recipient="council", each="neighbouringCouncils",
              item="council", data="{'caseReference': caseReference, 'providerName': providerName}")
+    d.notify("pf_contracts", "Contracts: suspend new business; Contract Default Notice", S, 20, 2,
+             template="contractAction['template']", recipient="'contracts_and_commissioning'",
+             channel="'record'", each="contractActions", item="contractAction", data="contractAction['data']")
     d.user("pf_notice", "Agree notice period (PF-08)", Q, 20, 2, form="pf_notice_period")
     d.user("pf_provision", "Decide additional provision during closure (PF-09)", S, 21, 2,
            form="pf_additional_provision")
@@ -189,7 +211,8 @@ closureAt = closing.isoformat()
 incidentStatus = 'ACTIVE_CLOSURE'
 """)
     d.gateway("pf_closure_split", "", S, 26, 2, kind="parallel")
-    d.chain("pf_act", "pf_meeting", "pf_alert_icb", "pf_notify_cqc", "pf_notify_neighbours", "pf_notice",
+    d.chain("pf_act", "pf_meeting", "pf_alert_icb", "pf_notify_cqc", "pf_notify_neighbours", "pf_contracts",
+            "pf_notice",
             "pf_provision", "pf_inhouse_gw")
     d.flow("pf_inhouse_gw", "pf_inhouse_item", "In-house support", "extraProvisionBy == 'COUNCIL_IN_HOUSE'")
     d.chain("pf_inhouse_item", "pf_inhouse_charge", "pf_inhouse_join")
@@ -251,6 +274,9 @@ if providerCharge and providerCharge['chargeTo'] == 'FAILING_PROVIDER':
              data="action['data']")
     d.end("pf_end_closed", "PF_End_Closed (PF-15)", F, 31, 0, terminate=True)
     d.chain("pf_person_cases", "pf_confirm_end", "pf_close", "pf_reconcile", "pf_end_closed")
+    for node in d.nodes.values():  # make room for the Contracts step after PF-07
+        if node.col >= 20 and node.id != "pf_contracts":
+            node.col += 1
     return d
 
 
@@ -261,7 +287,7 @@ def person() -> Diagram:
                 "advocacy, the action and allocation, the arrangements, the end of the duty and charging.",
                 {**CONFIG, "caseTitle": "personName", "summaryFields":
                  "personRef,role,fundingCategory,placingAuthorityName,urgency,primaryAction,allocatedRole,"
-                 "advocateRequired,endReason,personDutyEndedAt,chargeTo,personCaseStatus"})
+                 "advocateRequired,endReason,personDutyEndedAt,chargeTo,personCaseStatus,personLegalBasis"})
     Q, W, S, N, F = d.lanes
     d.start("pp_start", "Person case opened (PF-10)", Q, 0)
     d.script("pp_open", "Open the person case", Q, 1, script="""
