@@ -280,6 +280,14 @@ if providerCharge and providerCharge['chargeTo'] == 'FAILING_PROVIDER':
     return d
 
 
+# PP-01 yes/no facts the tables read, which the provider's list may already hold.
+RECORD_FACTS = ("riskToLife", "immediateSignificantHealthRisk", "safeguardingRisk", "terminallyIll",
+                "significantWellbeingImpact", "providerArrangementSatisfactory", "personArrangesOwn",
+                "placingAuthorityCanArrangeBeforeCessation", "lacksCapacity", "complexNeeds",
+                "receivesCommunityNursing", "nursingHomeOrFNC", "s117", "s117ResponsibleAuthorityIsThisCouncil",
+                "hasCarerOrRepresentative")
+
+
 def person() -> Diagram:
     d = Diagram("provider_failure_person", "Provider failure: person case",
                 ["QISS", "Allocated worker", "SQIP", "Care Navigation", "Finance"],
@@ -293,6 +301,7 @@ def person() -> Diagram:
     d.script("pp_open", "Open the person case", Q, 1, script="""
 personCaseStatus = 'OPEN'
 daysUntilCareStops = max(0, (parse_date(closureDate) - today()).days) if closureDate else 0
+listedFacts = {""" + ", ".join(f"'{f}': {f}" for f in RECORD_FACTS) + """}
 """)
     d.gateway("pp_split", "", Q, 2, kind="parallel")
     d.chain("pp_start", "pp_open", "pp_split")
@@ -321,16 +330,32 @@ daysUntilCareStops = max(0, (parse_date(closureDate) - today()).days) if closure
     d.rule("pp_allocate", "Allocate a worker (DMN-09b)", S, 8, 0, decision="AllocateWorker")
     d.gateway("pp_is_chc", "NHS CHC?", S, 9, 0, default="flow_pp_is_chc_to_pp_involve")
     d.flow("pp_split", "pp_record")
-    d.chain("pp_record", "pp_urgency_join", "pp_urgency", "pp_action_join", "pp_action", "pp_allocate", "pp_is_chc")
+    # An optional yes/no left empty on the form arrives as None (and would hide the provider's answer from
+    # the tables, which match no rule on None): keep the provider's list value, else no.
+    d.script("pp_record_facts", "Complete the record's facts", Q, 4, script="\n".join(
+        f"{f} = {f} if {f} is not None else listedFacts.get('{f}') == True" for f in RECORD_FACTS))
+    d.chain("pp_record", "pp_record_facts", "pp_urgency_join", "pp_urgency", "pp_action_join", "pp_action",
+            "pp_allocate", "pp_is_chc")
     d.script("pp_chc_defaults", "ICB arranges: no involvement step", S, 10, 2, script="""
 advocateRequired = False
 considerIMCA = False
 moving = False
 """)
     d.user("pp_involve", "Identify who to involve; capacity (PP-06)", W, 10, form="pf_involvement")
+    # Unanswered (None) questions: no, except capacity, consent and best interests, which are presumed
+    # (MCA 2005 s.1(2)) until the worker records otherwise. DMN-05a/05 match no rule on None.
     d.script("pp_candidate", "Candidate facts", W, 11, script="""
 process = 'PROVIDER_FAILURE_ARRANGEMENTS'
-candidateAbleAndAvailable = candidateAbleAndAvailable if hasAppropriateCandidate else False
+candidateAbleAndAvailable = hasAppropriateCandidate == True and candidateAbleAndAvailable == True
+candidatePaidOrProfessionalCarer = candidatePaidOrProfessionalCarer == True
+candidateImplicatedInSafeguarding = candidateImplicatedInSafeguarding == True
+personHasCapacityToChoose = personHasCapacityToChoose != False
+personConsentsToCandidate = personConsentsToCandidate != False
+bestInterestsToUseCandidate = bestInterestsToUseCandidate != False
+nhsPlacementLikely = nhsPlacementLikely == True
+materialDisagreementBothAgreeAdvocate = materialDisagreementBothAgreeAdvocate == True
+lacksCapacityForAccommodationDecision = lacksCapacityForAccommodationDecision == True
+onlyPaidCarersToConsult = onlyPaidCarersToConsult == True
 """)
     d.rule("pp_appropriate", "Appropriate individual (DMN-05a)", W, 12, decision="AppropriateIndividualTest",
            result="appropriateIndividual")
@@ -509,6 +534,9 @@ changeLevel = 'NONE'
     d.chain("pp_review_event", "pp_reviews", "pp_reviews_join")
     d.flow("pp_reviews_gw", "pp_reviews_join", id="flow_pp_reviews_gw_to_pp_reviews_join")
     d.chain("pp_reviews_join", "pp_handover", "pp_end")
+    for node in d.nodes.values():  # make room for completing the record's facts after PP-01
+        if node.col >= 4 and node.id != "pp_record_facts":
+            node.col += 1
     return d
 
 
