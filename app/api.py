@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
@@ -87,7 +88,8 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationFailed(f"'{name}' must be a whole number", [{"field": name, "message": "Must be a whole number"}]) from None
+        raise ValidationFailed(f"'{name}' must be a whole number",
+                               [{"field": name, "message": "Must be a whole number"}]) from None
     return max(lo, min(hi, value))
 
 

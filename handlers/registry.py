@@ -8,9 +8,10 @@ transaction as the step (DESIGN.md decision 3).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 
 class HandlerError(Exception):

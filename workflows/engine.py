@@ -12,8 +12,6 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -22,6 +20,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerContext, HandlerError, get_handler
 
@@ -37,7 +37,7 @@ from .models import (
     TimerRow,
     utcnow,
 )
-from .spiff_bridge import StepContext, current_step, serializer, service_result
+from .spiff_bridge import StepContext, current_step, service_result
 from .timeutil import parse_due
 
 

@@ -195,8 +195,8 @@ def instance_dict(session: Session, row: Instance, *, history: bool = True) -> d
     if not history:
         task_query = task_query.where(TaskRow.state == "open")
     tasks = session.scalars(task_query).all()
-    timers = session.scalars(select(TimerRow).where(TimerRow.instance_id == row.id,
-                                                    TimerRow.state == "waiting")).all() if row.waiting_timer_count else []
+    timers = (session.scalars(select(TimerRow).where(TimerRow.instance_id == row.id, TimerRow.state == "waiting"))
+              .all() if row.waiting_timer_count else [])
     incidents = session.scalars(select(Incident).where(Incident.instance_id == row.id)
                                 .order_by(Incident.created_at)).all() if history or row.status == "incident" else []
     out: dict[str, Any] = {

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 
+from . import provider_failure_hooks as case_hooks
 from .data import normalise
 from .db import Database
 from .engine import (
@@ -29,10 +31,9 @@ from .engine import (
 )
 from .errors import CareflowError, Conflict, Forbidden, NotFound
 from .forms import FormLibrary
-from .library import ProcessLibrary
 from .identity import Principal
+from .library import ProcessLibrary
 from .models import AuditEvent, Incident, Instance, MessageSubscription, TaskRow, TimerRow, User, utcnow
-from . import provider_failure_hooks as case_hooks
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
 
 MANAGER_ROLES = frozenset({"manager", "admin"})

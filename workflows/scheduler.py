@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import DBAPIError
@@ -20,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from .errors import Conflict
 from .outbox import OutboxDispatcher, OutboxPolicy
 from .runtime import Runtime
-from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed
+from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed, next_due
 
 log = logging.getLogger("careflow.scheduler")
 
@@ -54,11 +55,22 @@ class CareflowScheduler:
 
     # ---- one round of each job (also called directly by tests and `careflow fire-timers`) -------
     def run_timers(self) -> int:
-        """Fire due timers until none is left (or we are stopping); returns how many fired."""
+        """Fire due timers until none is left (or we are stopping); returns how many fired.
+
+        A timer falling due before the next poll is waited for here rather than left to that poll,
+        so lag stays well under the poll interval when deadlines come thick and fast.
+        """
         fired = 0
-        if not any_due(self.runtime):  # a lock-free look first: an idle poll takes no write lock
-            return 0
         while not self._stop.is_set():
+            if not any_due(self.runtime):  # a lock-free look first: an idle poll takes no write lock
+                upcoming = next_due(self.runtime)
+                if upcoming is None:
+                    break
+                wait = (upcoming - datetime.now(timezone.utc)).total_seconds()
+                if wait >= self.poll_seconds:
+                    break  # the next poll takes it
+                self._stop.wait(max(0.0, wait))
+                continue
             try:
                 ids, failures = fire_batch(self.runtime, self.batch_size)
             except (DBAPIError, Conflict) as exc:
@@ -70,7 +82,7 @@ class CareflowScheduler:
                 self.stats.timers_failed += 1
                 self._guard(mark_failed, self.runtime, failure.timer_id, failure.error)
             if not ids and not failures:
-                break  # nothing due, or every due row is held by another worker right now
+                break  # every due row is held by another worker right now
             fired += len(ids)
             self.stats.timers_fired += len(ids)
         return fired

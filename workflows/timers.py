@@ -12,11 +12,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
-
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
@@ -52,6 +51,14 @@ def any_due(runtime: Runtime, now: datetime | None = None) -> bool:
     with runtime.db.reading() as session:
         return session.scalar(select(exists().where(TimerRow.state == "waiting",
                                                     TimerRow.due_at <= (now or utcnow())))) or False
+
+
+def next_due(runtime: Runtime) -> datetime | None:
+    """When the next waiting timer falls due (lock-free)."""
+    from sqlalchemy import func
+
+    with runtime.db.reading() as session:
+        return session.scalar(select(func.min(TimerRow.due_at)).where(TimerRow.state == "waiting"))
 
 
 def fire(runtime: Runtime, timer_id: str | None = None, now: datetime | None = None) -> str | None:

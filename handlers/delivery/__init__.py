@@ -7,8 +7,9 @@ missing template). The outbox (``workflows/outbox.py``) owns retries, back-off a
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 from ..templates import TemplateRegistry, default_templates
 

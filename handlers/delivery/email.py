@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-import socket
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -64,7 +63,7 @@ class EmailChannel:
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
                                 permanent=500 <= exc.smtp_code < 600) from None
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP server unavailable: {exc}") from None
         if refused:
             raise DeliveryError(f"some recipients refused: {refused}", permanent=True)

@@ -5,8 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import REFERRAL, lab_app
-from tests.conftest import Users
+from tests.conftest import REFERRAL, Users, lab_app
 
 
 @pytest.fixture
@@ -189,7 +188,7 @@ def test_complete_validates_then_completes_once(people):
     again = casey.post(f"/tasks/{task_id}/complete", json={"data": REFERRAL})
     assert again.status_code == 409
     assert casey.get(f"/instances/{started['id']}").json["version"] == done.json["version"]
-    assert casey.get(f"/tasks?state=completed").json["tasks"][0]["completedBy"] == "casey.worker"
+    assert casey.get("/tasks?state=completed").json["tasks"][0]["completedBy"] == "casey.worker"
 
 
 def test_drafts_are_kept_on_the_task(people):

@@ -1,7 +1,7 @@
 """DMN TCK conformance: one pytest case per (testCase, resultNode) of the shared TCK material."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ ALL = list(cases())
 XFAIL: dict[str, str] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model(path: Path) -> DecisionModel:
     return load_decisions(path)
 

@@ -44,7 +44,7 @@ def test_kill_9_mid_work_then_restart_fires_each_timer_once_and_mails_each_messa
     try:
         for share in (n // 4, n // 2):  # kill twice, each time with work half done
             worker = Worker(database_url, log, smtp_port=smtp.port).start()
-            wait_for(lambda: fired(svc.db) >= share, 60, f"{share} timers fired")
+            wait_for(lambda share=share: fired(svc.db) >= share, 60, f"{share} timers fired")
             worker.kill9()
             kills += 1
             assert fired(svc.db) < n or sent(svc.db) < n, "the kill came too late to prove anything"

@@ -8,17 +8,22 @@ from workflows.models import DecisionLog, Incident
 
 URGENCY = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="https://careflow.example.org/t">
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d"
+  targetNamespace="https://careflow.example.org/t">
   <bpmn:process id="urgency_check" name="Urgency check" isExecutable="true">
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:businessRuleTask id="decide_urgency" name="Decide urgency">
       <bpmn:extensionElements>
         <spiffworkflow:calledDecisionId>UrgencyOfNeeds</spiffworkflow:calledDecisionId>
-        <spiffworkflow:properties><spiffworkflow:property name="resultVariable" value="urgencyDecision"/></spiffworkflow:properties>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="resultVariable" value="urgencyDecision"/>
+        </spiffworkflow:properties>
       </bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:businessRuleTask>
-    <bpmn:userTask id="act" name="Act on the urgency"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="act" name="Act on the urgency">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="decide_urgency"/>
     <bpmn:sequenceFlow id="f2" sourceRef="decide_urgency" targetRef="act"/>

@@ -46,7 +46,7 @@ def serve(env: dict, port: int) -> subprocess.Popen:
                 return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("careflow serve exited")
+                raise RuntimeError("careflow serve exited") from None
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("careflow serve did not start")

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Callable
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 def free_port() -> int:

@@ -119,7 +119,8 @@ def _upload(text: str | bytes, name: str = "residents.csv") -> MultiDict:
 
 
 def test_a_resident_csv_becomes_rows_typed_by_the_schema() -> None:
-    csv = "\ufeffName,Room,Date of birth,Funded,Key worker\nAlex Example,12,03/11/1941,yes,Sam\n,,,,\nBo Sample,x,,no,\n"
+    csv = ("\ufeffName,Room,Date of birth,Funded,Key worker\n"
+           "Alex Example,12,03/11/1941,yes,Sam\n,,,,\nBo Sample,x,,no,\n")
     data, problems = forms_render.parse(SCHEMA, {}, MultiDict(), _upload(csv))
     assert problems == []
     assert data["residents"] == [

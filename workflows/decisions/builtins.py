@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from typing import Any, Callable
+from typing import Any
 
 from .values import (
-    DECIMAL_CONTEXT, YearsMonths, compare, equal, parse_date, parse_date_time,
-    parse_duration, parse_time, to_json, type_name,
+    DECIMAL_CONTEXT,
+    YearsMonths,
+    compare,
+    equal,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+    to_json,
+    type_name,
 )
 
 

@@ -11,8 +11,18 @@ from .errors import DecisionError, FeelError
 from .feel import FeelFunction
 from .model import Decision, DecisionTable, InputData, Rule, load_parts, read_source
 from .values import (
-    DECIMAL_CONTEXT, compare, equal, from_python, number_or_none, parse_date, parse_date_time,
-    parse_duration, parse_time, to_json, to_python, type_name,
+    DECIMAL_CONTEXT,
+    compare,
+    equal,
+    from_python,
+    number_or_none,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+    to_json,
+    to_python,
+    type_name,
 )
 
 

@@ -6,8 +6,9 @@ a context dict (name -> FEEL value). No user text is ever handed to Python's eva
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .builtins import BUILTINS
 from .errors import FeelError

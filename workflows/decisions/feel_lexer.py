@@ -6,8 +6,9 @@ the lexer alone, so the parser asks NameTable whether the next words spell a kno
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import FeelError
 

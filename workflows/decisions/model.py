@@ -6,9 +6,10 @@ no DTD) because process owners upload these files through the browser.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lxml import etree
 

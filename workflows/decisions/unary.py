@@ -5,8 +5,9 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from .errors import FeelError
 from .feel import Ctx, compile_ast

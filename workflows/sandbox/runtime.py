@@ -7,8 +7,9 @@ import builtins
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .errors import ExpressionError
 
@@ -151,7 +152,7 @@ def guarded_mod(a: Any, b: Any) -> Any:
         text = a.decode("latin-1") if isinstance(a, bytes) else a
         specs = _PERCENT_SPEC.findall(text)
         biggest_arg = 0
-        for flags, width, precision, _conv in specs:
+        for _flags, width, precision, _conv in specs:
             for number in (width, precision):
                 if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
                     raise ExpressionError("'%' format widths above 1000 are not allowed")
