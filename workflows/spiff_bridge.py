@@ -211,13 +211,18 @@ class CareflowParser(SpiffBpmnParser):
 
 
 def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
-    """Deliver a message to the workflow: its payload joins the data of the events waiting for it
-    (SpiffWorkflow's spiff dialect would drop it without a message variable), then they catch it."""
+    """Deliver a message to the workflow; its payload joins the data of the events that catch it.
+
+    SpiffWorkflow's spiff dialect would drop a payload without a message variable, and a catching
+    task takes its parent's data again as it becomes ready, so the payload is applied after the
+    catch: values in the message win over older values of the same name.
+    """
     from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
     from SpiffWorkflow.bpmn.util import BpmnEvent
     from SpiffWorkflow.util.task import TaskState
 
     definition = None
+    catching = []
     for each in [wf, *wf.subprocesses.values()]:
         for task in each.get_tasks(state=TaskState.WAITING, max_depth=100000):
             waits_for = getattr(task.task_spec, "event_definition", None)
@@ -226,8 +231,11 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
                 if isinstance(found, MessageEventDefinition) and found.name == name:
                     definition = found  # SpiffWorkflow matches events by class as well as name
                     if getattr(found, "message_var", None) is None:
-                        task.set_data(**payload)
+                        catching.append(task)
     wf.send_event(BpmnEvent(definition or MessageEventDefinition(name), payload=payload))
+    for task in catching:
+        if task.state != TaskState.WAITING:  # it caught the message (a boundary sibling may not have)
+            task.set_data(**payload)
 
 
 def service_result(outputs: Any) -> str:

@@ -146,7 +146,7 @@ def test_a_script_error_becomes_an_incident_with_its_line_and_can_be_retried(lab
 
 
 def test_messages_start_and_correlate_by_key(lab, casey):
-    result = lab.runtime.correlate_message("open_provider_case", None, {"providerRef": "PRV-1"})
+    result = lab.runtime.correlate_message("open_provider_case", None, {"providerRef": "PRV-1", "noticeDays": 7})
     [instance_id] = result["started"]
     assert open_tasks(lab, instance_id) == []
     with pytest.raises(NotFound):
@@ -156,7 +156,7 @@ def test_messages_start_and_correlate_by_key(lab, casey):
     assert delivered == {"correlated": [instance_id], "started": []}
     [task] = open_tasks(lab, instance_id)
     assert task.name == "review_notice"
-    assert lab.runtime.task_data(task.id)["noticeDays"] == 28
+    assert lab.runtime.task_data(task.id)["noticeDays"] == 28  # the message's value wins over the older one
 
 
 def test_timers_fire_on_the_runtime_clock_and_interrupt_the_task(lab, casey):
@@ -232,7 +232,7 @@ def race(tmp_path):
 
 
 def test_an_event_based_gateway_waits_for_its_message_and_its_timer(race):
-    first = race.runtime.start("event_race", {"providerRef": "PRV-7"})
+    first = race.runtime.start("event_race", {"providerRef": "PRV-7", "noticeDays": 1})
     second = race.runtime.start("event_race", {"providerRef": "PRV-8"})
     with race.db.reading() as s:
         timers = s.scalars(select(TimerRow).where(TimerRow.state == "waiting")).all()
