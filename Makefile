@@ -50,7 +50,7 @@ bench: install
 	$(BIN)/python benchmarks/inbox.py
 
 lint: install
-	$(BIN)/python -m ruff check workflows handlers app tests benchmarks
+	$(BIN)/python -m ruff check workflows handlers app tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) instance tests/output node_modules app/static/dist

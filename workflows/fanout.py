@@ -11,9 +11,9 @@ import uuid
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from .engine import Projector, open_incident, run_engine
 from .errors import Conflict, NotFound, ValidationFailed
@@ -83,7 +83,6 @@ def start_person_cases(runtime: Runtime, session: Session, incident: Instance, p
     Each case is stepped exactly as ``Runtime._start_in`` would (engine steps to its first task, state,
     projections, summary), but new rows are flushed together rather than one instance at a time.
     """
-    case = incident.case_reference
     version = runtime.library.latest(session, PERSON)
     spec, subprocess_specs = runtime.library.specs(session, version)
     properties = runtime.library.element_properties(session, version.id)

@@ -120,10 +120,12 @@ def numbered(people: Any) -> list[tuple[int, Any]]:
 def validate_people(rows: list[tuple[int, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split rows into valid people and problems (``line``, ``personRef``, ``field``, ``message``)."""
     if not rows:
-        raise ValidationFailed("The list has no people", [{"line": 0, "field": "people", "message": "Add at least one person"}])
+        raise ValidationFailed("The list has no people",
+                               [{"line": 0, "field": "people", "message": "Add at least one person"}])
     if len(rows) > MAX_PEOPLE:
         raise ValidationFailed(f"At most {MAX_PEOPLE} people per upload",
-                               [{"line": 0, "field": "people", "message": f"Split the list into parts of {MAX_PEOPLE}"}])
+                               [{"line": 0, "field": "people",
+                                 "message": f"Split the list into parts of {MAX_PEOPLE}"}])
     valid: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     seen: dict[str, int] = {}

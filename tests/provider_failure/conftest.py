@@ -173,8 +173,10 @@ class PF:
             self.runtime.fire_due_timers(now=at_day(clock))
         from workflows.models import TimerRow
         with self.services.db.reading() as s:
-            timers = [(t.element_id, t.due_at, t.state) for t in s.scalars(select(TimerRow).where(TimerRow.instance_id == instance_id))]
-        raise AssertionError(f"person case {instance_id} did not end: {timers} {self.data(instance_id).get('primaryAction')} {self.tasks(instance_id)}")
+            rows = s.scalars(select(TimerRow).where(TimerRow.instance_id == instance_id))
+            timers = [(t.element_id, t.due_at, t.state) for t in rows]
+        action = self.data(instance_id).get("primaryAction")
+        raise AssertionError(f"person case {instance_id} did not end: {timers} {action} {self.tasks(instance_id)}")
 
 
 @pytest.fixture

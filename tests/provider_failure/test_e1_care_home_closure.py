@@ -20,7 +20,8 @@ def record(p: dict, **extra: object) -> dict:
              "providerArrangementSatisfactory", "personArrangesOwn", "placingAuthorityCanArrangeBeforeCessation",
              "lacksCapacity", "complexNeeds")
     basis = {"NHS_CHC": "NHS", "LCC_ARRANGED": "S18_EXISTING", "WALES_LA": "PLACING_AUTHORITY_LEAD"}
-    out = {**base, **{f: bool(p.get(f, False)) for f in flags}, "personLegalBasis": basis.get(p["fundingCategory"], "S48")}
+    out = {**base, **{f: bool(p.get(f, False)) for f in flags},
+           "personLegalBasis": basis.get(p["fundingCategory"], "S48")}
     if p.get("placingAuthorityName"):
         out["placingAuthorityName"] = p["placingAuthorityName"]
     return {**out, **extra}

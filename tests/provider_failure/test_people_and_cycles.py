@@ -57,7 +57,8 @@ def test_csv_upload_retry_creates_no_duplicates_and_counts(pf: PF) -> None:
     assert again.status_code == 201 and again.json["created"] == 1 and again.json["alreadyOpen"] == 2
     broken = post("personRef,personName,role,fundingCategory,serviceType,shoeSize\nC9,X,ADULT,UNKNOWN,OTHER,9\n")
     assert broken.status_code == 422 and broken.json["errors"][0]["field"] == "shoeSize"
-    bad_row = post("personRef,personName,role,fundingCategory,serviceType\nC9,X,ADULT,UNKNOWN,OTHER\nC10,,ADULT,,OTHER\n")
+    bad_row = post("personRef,personName,role,fundingCategory,serviceType\n"
+                   "C9,X,ADULT,UNKNOWN,OTHER\nC10,,ADULT,,OTHER\n")
     assert bad_row.status_code == 422
     assert {(e["line"], e["field"]) for e in bad_row.json["errors"]} == {(3, "personName"), (3, "fundingCategory")}
     upload = pf.api.client.post(f"/api/v1/instances/{incident}/affected-people",
