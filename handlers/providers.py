@@ -13,6 +13,7 @@ area and vacancy. It reads the register; it writes nothing.
 """
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def read_cqc_directory(text: str) -> list[dict[str, str]]:
                if c not in fields]
     if missing:
         raise RegisterError(f"The CQC directory header lacks: {', '.join(missing)}")
-    rows = []
+    rows: list[dict[str, str]] = []
     for number, row in enumerate(reader, start=start + 2):
         if len(rows) >= MAX_IMPORT_ROWS:
             raise RegisterError(f"More than {MAX_IMPORT_ROWS} rows; split the file")
@@ -172,7 +173,7 @@ class ProviderRegister:
             providers = list(session.scalars(query))
             return [provider_dict(p, self._vacancies(session, [p.id]).get(p.id, {})) for p in providers]
 
-    def _vacancies(self, session: Any, ids: list[int]) -> dict[int, dict[str, int]]:
+    def _vacancies(self, session: Any, ids: builtins.list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {}
         if ids:
             for v in session.scalars(select(ProviderVacancy).where(ProviderVacancy.provider_id.in_(ids))):
@@ -180,10 +181,13 @@ class ProviderRegister:
         return out
 
     def match(self, service_type: str, *, nursing: bool = False, area: str | None = None,
-              exclude: list[str] | None = None, hours_needed: int = 1, limit: int = 5) -> list[dict[str, Any]]:
+              exclude: builtins.list[str] | None = None, hours_needed: int = 1,
+              limit: int = 5) -> builtins.list[dict[str, Any]]:
         """Providers that could take the person now, best first (rating, then most room, then name)."""
         if service_type not in SERVICE_TYPES:
             raise RegisterError(f"serviceType must be one of {', '.join(SERVICE_TYPES)}")
+        kinds: tuple[str, ...]
+        types: tuple[str, ...]
         if service_type == "homecare":
             kinds, need, types = ("homecare_hours",), max(1, hours_needed), ("homecare",)
         else:

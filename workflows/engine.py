@@ -278,8 +278,8 @@ class Projector:
         own = self.properties.get(spec.bpmn_id, {})
         if "correlationKeys" in own:
             return own
-        following = {self.properties.get(o.bpmn_id, {}).get("correlationKeys")
-                     for o in getattr(spec, "outputs", [])} - {None}
+        following = {keys for o in getattr(spec, "outputs", [])
+                     if (keys := self.properties.get(o.bpmn_id, {}).get("correlationKeys")) is not None}
         if len(following) == 1:
             return {"correlationKeys": following.pop()}
         return own

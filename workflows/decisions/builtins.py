@@ -29,7 +29,7 @@ def _num(*values: Any) -> bool:
     return all(isinstance(v, Decimal) for v in values)
 
 
-def _items(args: tuple) -> list | None:
+def _items(args: tuple) -> list:
     # min(1, 2) and min([1, 2]) are both allowed
     if len(args) == 1 and isinstance(args[0], list):
         return args[0]

@@ -150,8 +150,9 @@ class _Loader:
         var = _child(el, "variable")
         ref = el.get("typeRef") or (var.get("typeRef") if var is not None else None)
         item = self.items.get(ref or "")
-        if item is not None and _child(item, "typeRef") is not None:
-            return (_child(item, "typeRef").text or "").strip() or ref
+        item_type = _child(item, "typeRef") if item is not None else None
+        if item_type is not None:
+            return (item_type.text or "").strip() or ref
         return ref
 
     def table(self, el: Any, owner: str, default_name: str) -> DecisionTable:
@@ -221,11 +222,11 @@ class _Loader:
             if test is not None:
                 tests.append((ci, test))
         outs = []
-        for cell, col in zip(results, outputs):
+        for cell, out_col in zip(results, outputs):
             text = _text(cell)
             if text is not None and not text.strip():
                 text = "null"  # an empty output cell is null
-            outs.append(self.feel(text, cell, decision_id=owner, rule_index=index, column=col.name,
+            outs.append(self.feel(text, cell, decision_id=owner, rule_index=index, column=out_col.name,
                                   column_kind="output"))
         notes = [(_text(a) or "").strip() for a in _children(el, "annotationEntry")]
         desc = _child(el, "description")

@@ -18,7 +18,10 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), immediate=False)
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic config has no sqlalchemy.url (careflow sets it from the database URL)")
+    engine = make_engine(url, immediate=False)
     with engine.connect() as connection:
         # SQLite alters tables by copying them (batch mode); PostgreSQL alters in place.
         context.configure(connection=connection, target_metadata=target_metadata,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from functools import lru_cache
+from types import CodeType
 from typing import NamedTuple
 
 from .errors import ExpressionError
@@ -71,7 +72,7 @@ if hasattr(ast, "TryStar"):
 
 
 class CompiledExpression(NamedTuple):
-    code: object          # a code object, compiled with filename '<string>'
+    code: CodeType        # compiled with filename '<string>'
     needs_tick: bool      # True when the code contains loops, comprehensions or functions
     source: str
 
@@ -259,6 +260,8 @@ def sandbox_tree(tree: ast.AST, source: str) -> tuple[ast.AST, bool]:
 def compile_sandboxed(source: str, mode: str) -> CompiledExpression:
     """Parse, check, instrument and compile ``source`` (cached by source text and mode)."""
     tree, needs_tick = sandbox_tree(_parse(source, mode), source)
+    if not isinstance(tree, (ast.Module, ast.Expression)):  # _parse only allows 'eval' and 'exec'
+        raise TypeError(f"expected a module or expression tree, got {type(tree).__name__}")
     try:
         code = compile(tree, "<string>", mode, dont_inherit=True)
     except SyntaxError as err:  # e.g. 'return' outside function, 'break' outside loop

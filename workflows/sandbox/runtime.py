@@ -92,7 +92,8 @@ def guarded_add(a: Any, b: Any) -> Any:
     if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
         if len(a) + len(b) > _limit_for(a):
             raise _too_big("concatenation")
-        return _built(a + b, "concatenation")
+        # a and b are script values of any mix of these kinds; a mismatch raises TypeError as unguarded
+        return _built(a + b, "concatenation")  # type: ignore[operator]
     return a + b
 
 
@@ -100,7 +101,7 @@ def guarded_iadd(a: Any, b: Any) -> Any:
     if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
         if len(a) + len(b) > _limit_for(a):
             raise _too_big("concatenation")
-        a += b
+        a += b  # type: ignore[operator]  # any mix of kinds, as in guarded_add
         return _built(a, "concatenation")
     a += b
     return a
