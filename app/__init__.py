@@ -92,8 +92,8 @@ def build_services(config: dict[str, Any]) -> Services:
     db = Database(config["DATABASE_URL"])
     if config.get("CREATE_SCHEMA"):
         db.create_schema()
-    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]))
     forms = FormLibrary(Path(config["FORMS_DIR"]))
+    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms)
     council = Path(config.get("COUNCIL_CONFIG") or "")
     if council.is_file():
         set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .errors import NotFound, ProcessDefinitionError
+from .forms import FormLibrary
 from .models import DefinitionFile, ProcessVersion
 from .spiff_bridge import (
     CareflowParser,
@@ -80,8 +81,9 @@ class BuiltProcess:
 
 
 class ProcessLibrary:
-    def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path) -> None:
+    def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path, forms: FormLibrary | None = None) -> None:
         self.db = db
+        self.forms = forms  # when given, every user task's form must exist before a diagram is accepted
         self.bpmn_dir = Path(bpmn_dir)
         self.dmn_dir = Path(dmn_dir)
         self._lock = threading.Lock()
@@ -166,6 +168,7 @@ class ProcessLibrary:
             digest = content_hash(text)
             files[digest] = DefinitionFile(content_hash=digest, kind="bpmn", filename=filename, content=text)
             properties[digest] = element_properties(root)
+            self._check_forms(properties[digest], root, filename)
             try:
                 parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
             except ValidationException as exc:
@@ -178,6 +181,17 @@ class ProcessLibrary:
         for pid, digest in process_files.items():
             built.append(self._build_one(parser, pid, digest, process_files, files[digest].filename, properties))
         return built, files
+
+    def _check_forms(self, properties: dict[str, dict[str, str]], root: etree._Element, filename: str) -> None:
+        if self.forms is None:
+            return
+        for element_id, props in properties.items():
+            key = props.get("formKey")
+            if key and not self.forms.exists(key):
+                found = root.xpath("//*[@id=$id]", id=element_id)
+                raise ProcessDefinitionError(
+                    f"The task's form '{key}' does not exist (expected {key}.schema.json among the forms)",
+                    file=filename, element=element_id, line=found[0].sourceline if found else None)
 
     def _build_one(self, parser: CareflowParser, pid: str, digest: str, process_files: dict[str, str],
                    filename: str, properties: dict[str, dict[str, dict[str, str]]]) -> BuiltProcess:

@@ -131,3 +131,11 @@ def test_a_broken_file_on_disk_does_not_stop_the_good_ones_loading(tmp_path):
     [error] = svc.library.load_errors
     assert error["file"] == "broken.bpmn" and error["line"] == 1
     svc.db.dispose()
+
+
+def test_a_user_task_whose_form_does_not_exist_is_refused_at_load(services):
+    missing = GOOD.replace('value="referral_details"', 'value="referral_detials"')
+    with pytest.raises(ProcessDefinitionError) as err:
+        build(services, {"demo.bpmn": missing})
+    assert err.value.element == "record_referral" and "referral_detials" in err.value.message
+    assert 'id="record_referral"' in missing.splitlines()[err.value.line - 1]
