@@ -26,6 +26,7 @@ class Node:
     attrs: dict[str, str] = field(default_factory=dict)
     shape: str = "task"
     attached_to: str | None = None
+    data: str = ""     # data input/output associations (to process-level data objects)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Diagram:
         self.nodes: dict[str, Node] = {}
         self.flows: list[Flow] = []
         self.messages: dict[str, str] = {}
+        self.data_objects: dict[str, str] = {}
 
     # ---- elements ------------------------------------------------------------------------
     def _add(self, node: Node) -> str:
@@ -117,9 +119,14 @@ class Diagram:
         return self._add(Node(id, f"{kind}Gateway", name, lane, col, row, "", attrs, shape="gateway"))
 
     def timer(self, id: str, name: str, lane: str, col: float, row: int = 0, *, duration: str | None = None,
-              date: str | None = None, attached_to: str | None = None, interrupting: bool = True) -> str:
-        inner = (f"<bpmn:timeDuration>{escape(duration)}</bpmn:timeDuration>" if duration
-                 else f"<bpmn:timeDate>{escape(date or '')}</bpmn:timeDate>")
+              date: str | None = None, cycle: str | None = None, attached_to: str | None = None,
+              interrupting: bool = True) -> str:
+        if cycle:
+            inner = f"<bpmn:timeCycle>{escape(cycle)}</bpmn:timeCycle>"
+        elif duration:
+            inner = f"<bpmn:timeDuration>{escape(duration)}</bpmn:timeDuration>"
+        else:
+            inner = f"<bpmn:timeDate>{escape(date or '')}</bpmn:timeDate>"
         body = f'<bpmn:timerEventDefinition id="{id}_def">{inner}</bpmn:timerEventDefinition>'
         return self._catch(id, name, lane, col, row, body, attached_to, interrupting)
 
@@ -141,6 +148,26 @@ class Diagram:
             attrs = {"attachedToRef": attached_to, "cancelActivity": "true" if interrupting else "false"}
             return self._add(Node(id, "boundaryEvent", name, lane, col, row, body, attrs, "event", attached_to))
         return self._add(Node(id, "intermediateCatchEvent", name, lane, col, row, body, shape="event"))
+
+    def data_object(self, id: str, name: str) -> str:
+        """A process-level data object: one value shared by every branch (parallel branches share no task data)."""
+        self.data_objects[id] = name
+        return id
+
+    def uses(self, node_id: str, data_object: str, *, read: bool = True, write: bool = False) -> None:
+        """``node_id`` reads the data object into its task data (and writes it back when it completes)."""
+        assert data_object in self.data_objects, data_object
+        ref = f"{data_object}_ref"
+        node = self.nodes[node_id]
+        if read:  # BPMN wants a target for an input: bpmn-js's placeholder property (the engine ignores it)
+            placeholder = f"{node_id}_{data_object}_in"
+            node.data = (f'<bpmn:property id="{placeholder}" name="__targetRef_placeholder"/>' + node.data
+                         + f'<bpmn:dataInputAssociation id="{node_id}_reads_{data_object}">'
+                         f"<bpmn:sourceRef>{ref}</bpmn:sourceRef><bpmn:targetRef>{placeholder}</bpmn:targetRef>"
+                         "</bpmn:dataInputAssociation>")
+        if write:
+            node.data += (f'<bpmn:dataOutputAssociation id="{node_id}_writes_{data_object}">'
+                          f"<bpmn:targetRef>{ref}</bpmn:targetRef></bpmn:dataOutputAssociation>")
 
     def flow(self, source: str, target: str, name: str | None = None, condition: str | None = None,
              id: str | None = None) -> str:
@@ -209,6 +236,9 @@ class Diagram:
                     out.append(f"        <bpmn:flowNodeRef>{node.id}</bpmn:flowNodeRef>")
             out.append("      </bpmn:lane>")
         out.append("    </bpmn:laneSet>")
+        for obj, name in self.data_objects.items():
+            out.append(f'    <bpmn:dataObject id="{obj}" name={quoteattr(name)}/>')
+            out.append(f'    <bpmn:dataObjectReference id="{obj}_ref" name={quoteattr(name)} dataObjectRef="{obj}"/>')
         incoming: dict[str, list[str]] = {}
         outgoing: dict[str, list[str]] = {}
         for f in self.flows:
@@ -219,7 +249,7 @@ class Diagram:
             refs = "".join(f"<bpmn:incoming>{i}</bpmn:incoming>" for i in incoming.get(node.id, []))
             refs += "".join(f"<bpmn:outgoing>{o}</bpmn:outgoing>" for o in outgoing.get(node.id, []))
             out.append(f'    <bpmn:{node.kind} id="{node.id}" name={quoteattr(node.name)}{attrs}>'
-                       f"{_ext_first(node.body, refs)}</bpmn:{node.kind}>")
+                       f"{_ext_first(node.body, refs + node.data)}</bpmn:{node.kind}>")
         for f in self.flows:
             name = f" name={quoteattr(f.name)}" if f.name else ""
             cond = (f"<bpmn:conditionExpression>{escape(f.condition)}</bpmn:conditionExpression>"
@@ -254,6 +284,9 @@ class Diagram:
         for f in self.flows:
             points = "".join(f'<di:waypoint x="{x:.0f}" y="{y:.0f}"/>' for x, y in self._waypoints(f))
             out.append(f'      <bpmndi:BPMNEdge id="{f.id}_di" bpmnElement="{f.id}">{points}</bpmndi:BPMNEdge>')
+        for i, obj in enumerate(self.data_objects):
+            out.append(f'      <bpmndi:BPMNShape id="{obj}_ref_di" bpmnElement="{obj}_ref">'
+                       f'<dc:Bounds x="{140 + 60 * i}" y="10" width="36" height="50"/></bpmndi:BPMNShape>')
         out += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>"]
         return out
 

@@ -203,12 +203,26 @@ contractActions = [{'template': t, 'data': {'caseReference': caseReference, 'pro
     d.rule("pf_inhouse_charge", "Charge for in-house support (DMN-06)", F, 23, 0, decision="TemporaryDutyCharging",
            result="providerCharge")
     d.gateway("pf_inhouse_join", "", S, 24, 2)
+    # PF-09 repeats until closure: round 1 here, the others from a cycle timer on the wait for the person cases
+    # (each round its own short branch beside the others, so the tree does not deepen with the rounds). Branches
+    # share no task data: every round writes to the incident's provision log (a data object) for PF-14.
+    d.data_object("provisionLog", "Additional provision rounds (PF-09)")
+    d.script("pf_provision_record", "Record the provision round", S, 24, 3, script="""
+provisionRound = 1
+provisionLog = [{'round': 1, 'openedAt': now().isoformat(), 'recordedAt': now().isoformat(),
+                 'extraProvisionBy': extraProvisionBy,
+                 'chargeTo': (providerCharge or {}).get('chargeTo') if extraProvisionBy == 'COUNCIL_IN_HOUSE' else None,
+                 'inHouseCost': inHouseCost or 0, 'movesCompleted': movesCompleted, 'notes': notes}]
+""")
+    d.uses("pf_provision_record", "provisionLog", write=True)
     d.script("pf_closure_timers", "Set the closure timers (PF-T3, PF-T4)", S, 25, 2, script="""
 closing = parse_datetime(closureDate + 'T17:00:00+00:00') if len(closureDate) == 10 else parse_datetime(closureDate)
 warnSqipAt = (closing - parse_duration(closureWarningSqip)).isoformat()
 warnHeadAt = (closing - parse_duration(closureWarningHead)).isoformat()
 closureAt = closing.isoformat()
 incidentStatus = 'ACTIVE_CLOSURE'
+provisionRoundsDue = max(0, int((closing - now()) / parse_duration(provisionReviewEvery)))
+provisionCycle = 'R' + str(max(1, provisionRoundsDue)) + '/' + provisionReviewEvery
 """)
     d.gateway("pf_closure_split", "", S, 26, 2, kind="parallel")
     d.chain("pf_act", "pf_meeting", "pf_alert_icb", "pf_notify_cqc", "pf_notify_neighbours", "pf_contracts",
@@ -217,7 +231,7 @@ incidentStatus = 'ACTIVE_CLOSURE'
     d.flow("pf_inhouse_gw", "pf_inhouse_item", "In-house support", "extraProvisionBy == 'COUNCIL_IN_HOUSE'")
     d.chain("pf_inhouse_item", "pf_inhouse_charge", "pf_inhouse_join")
     d.flow("pf_inhouse_gw", "pf_inhouse_join", id="flow_pf_inhouse_gw_to_pf_inhouse_join")
-    d.chain("pf_inhouse_join", "pf_closure_timers", "pf_closure_split")
+    d.chain("pf_inhouse_join", "pf_provision_record", "pf_closure_timers", "pf_closure_split")
     # PF-10: the person cases run as their own instances; this waits until the last one closes.
     d.receive("pf_person_cases", "Person cases (PF-10)", S, 27, 2, message="person_cases_all_closed",
               correlation="caseReference")
@@ -240,6 +254,51 @@ incidentStatus = 'ACTIVE_CLOSURE'
     d.chain("pf_warn_sqip", "pf_warn_sqip_send", "pf_warn_sqip_end")
     d.chain("pf_warn_head", "pf_warn_head_send", "pf_warn_head_end")
     d.chain("pf_closure_date", "pf_closed_provider", "pf_closure_end")
+    # PF-09 rounds 2..: every provisionReviewEvery until the closure date (the cycle's count) or until the person
+    # cases have all closed (the wait ends and takes its timers with it).
+    d.timer("pf_provision_cycle", "Additional provision review due (PF-09)", S, 27, 3, cycle="provisionCycle",
+            attached_to="pf_person_cases", interrupting=False)
+    d.script("pf_round_open", "Open the provision round", S, 28, 5, script="""
+provisionRound = len(provisionLog or []) + 1
+roundDue = provisionRound <= provisionRoundsDue + 1
+extraProvisionBy = None
+providerCharge = None
+inHouseCost = None
+movesCompleted = None
+notes = None
+if roundDue:
+    provisionLog = (provisionLog or []) + [{'round': provisionRound, 'openedAt': now().isoformat(), 'recordedAt': None,
+                                            'extraProvisionBy': None, 'chargeTo': None, 'inHouseCost': 0,
+                                            'movesCompleted': None, 'notes': None}]
+""")
+    d.uses("pf_round_open", "provisionLog", write=True)
+    d.gateway("pf_round_due", "Before closure?", S, 29, 5, default="flow_pf_round_due_to_pf_round_skip")
+    d.end("pf_round_skip", "", S, 30, 6)
+    d.user("pf_round", "Review additional provision and provider-led moves (PF-09)", S, 30, 5,
+           form="pf_additional_provision", due="P1D")
+    d.gateway("pf_round_inhouse_gw", "Council in-house support?", S, 31, 5,
+              default="flow_pf_round_inhouse_gw_to_pf_round_inhouse_join")
+    d.script("pf_round_item", "Support item: provider support", S, 32, 6,
+             script="supportType = 'PROVIDER_SUPPORT_DURING_CLOSURE'")
+    d.rule("pf_round_charge", "Charge for in-house support (DMN-06)", F, 33, 2, decision="TemporaryDutyCharging",
+           result="providerCharge")
+    d.gateway("pf_round_inhouse_join", "", S, 34, 5)
+    d.script("pf_round_record", "Record the provision round", S, 35, 5, script="""
+outcome = {'recordedAt': now().isoformat(), 'extraProvisionBy': extraProvisionBy,
+           'chargeTo': (providerCharge or {}).get('chargeTo') if extraProvisionBy == 'COUNCIL_IN_HOUSE' else None,
+           'inHouseCost': inHouseCost or 0, 'movesCompleted': movesCompleted, 'notes': notes}
+provisionLog = [{**r, **outcome} if r['round'] == provisionRound else r for r in (provisionLog or [])]
+""")
+    d.uses("pf_round_record", "provisionLog", write=True)
+    d.end("pf_round_end", "", S, 36, 5)
+    d.chain("pf_provision_cycle", "pf_round_open", "pf_round_due")
+    d.flow("pf_round_due", "pf_round", "Round due", "roundDue == True")
+    d.flow("pf_round_due", "pf_round_skip", id="flow_pf_round_due_to_pf_round_skip")
+    d.chain("pf_round", "pf_round_inhouse_gw")
+    d.flow("pf_round_inhouse_gw", "pf_round_item", "In-house support", "extraProvisionBy == 'COUNCIL_IN_HOUSE'")
+    d.chain("pf_round_item", "pf_round_charge", "pf_round_inhouse_join")
+    d.flow("pf_round_inhouse_gw", "pf_round_inhouse_join", id="flow_pf_round_inhouse_gw_to_pf_round_inhouse_join")
+    d.chain("pf_round_inhouse_join", "pf_round_record", "pf_round_end")
     # PF-11: daily sitrep, bounded (the branch ends when the incident ends, or after sitrepMax days).
     d.gateway("pf_sitrep_join", "", F, 27, 1)
     d.timer("pf_sitrep_timer", "Daily sitrep (PF-T5)", F, 28, 1, duration="sitrepEvery")
@@ -264,11 +323,16 @@ financeActions = financeActions + [{'recipient': 'finance', 'template': 'person_
                                     'data': {'personRef': p, 'chargeTo': 'PERSON_ACTUAL_COST',
                                              'financialAssessment': True, 'caseReference': caseReference}}
                                    for p in (personCharges or [])]
-if providerCharge and providerCharge['chargeTo'] == 'FAILING_PROVIDER':
+provisionRounds = len(provisionLog or [])
+inHouseRounds = [r for r in (provisionLog or []) if r['chargeTo'] == 'FAILING_PROVIDER']
+if inHouseRounds:
     financeActions = financeActions + [{'recipient': providerContactEmail or 'provider',
                                         'template': 'M13_ProviderCharge',
-                                        'data': {'chargeTo': 'FAILING_PROVIDER', 'caseReference': caseReference}}]
+                                        'data': {'chargeTo': 'FAILING_PROVIDER', 'caseReference': caseReference,
+                                                 'rounds': [r['round'] for r in inHouseRounds],
+                                                 'amount': sum([r['inHouseCost'] for r in inHouseRounds])}}]
 """)
+    d.uses("pf_close", "provisionLog")
     d.notify("pf_reconcile", "Cost recovery and charging reconciliation (PF-14)", F, 30, 0,
              template="action['template']", recipient="action['recipient']", each="financeActions", item="action",
              data="action['data']")
@@ -698,6 +762,10 @@ FORMS = {
     "pf_additional_provision": form("Additional provision during closure", {
         "extraProvisionBy": e("Who provides extra staff", ["PROVIDER", "COUNCIL_IN_HOUSE", "NONE_NEEDED"]),
         "icbNursingSecured": b("The ICB has secured any nursing needed"),
+        "movesCompleted": {"type": "integer", "minimum": 0, "maximum": 100000,
+                           "title": "People moved so far (provider-led and council-arranged)"},
+        "inHouseCost": {"type": "number", "minimum": 0, "maximum": 10000000,
+                        "title": "Cost of the council's in-house support since the last round (£)"},
         "notes": s("Notes"),
     }, ["extraProvisionBy"]),
     "pf_incident_end": form("Confirm the end of the temporary duty", {
