@@ -36,6 +36,7 @@ def incident() -> Diagram:
     d.script("pf_open", "Open the incident (PF-01)", C, 2, script="""
 resuming = resumeAt == 'MONITORING'
 resumeAt = None
+roundsHere = 0
 continueCase = False
 incidentStatus = 'MONITORING' if resuming else 'TRIAGE'
 providerRef = providerRef or caseReference
@@ -60,6 +61,38 @@ triggerEvents = triggerEvents + [{'type': eventType, 'date': now().isoformat(), 
     d.flow("pf_split_listen", "pf_listen_join")
     d.chain("pf_listen_join", "pf_further_notice", "pf_record_notice", "pf_tell_qiss")
     d.flow("pf_tell_qiss", "pf_listen_join")
+    # A safeguarding concern about the provider, at any time (B.5, M10; DOC-PF 3.9): each concern is referred at
+    # once with its own text and opens a QISS task; the listener loops at once (a concern never waits for a task).
+    d.data_object("safeguardingOpen", "Safeguarding concerns awaiting QISS")
+    d.gateway("pf_sg_join", "", C, 4, 2)
+    d.message("pf_sg_concern", "Safeguarding concern about the provider", C, 5, 2, message="safeguarding_concern",
+              correlation="caseReference")
+    d.script("pf_sg_record", "Record the concern", C, 6, 2, script="""
+safeguardingConcerns = (safeguardingConcerns or 0) + 1
+safeguardingOpen = (safeguardingOpen or 0) + 1
+safeguardingReferral = {'number': safeguardingConcerns, 'concern': concern, 'risk': risk,
+                        'peopleAffected': peopleAffected, 'raisedBy': raisedBy, 'receivedAt': now().isoformat()}
+concern = None
+risk = None
+peopleAffected = None
+raisedBy = None
+""")
+    d.uses("pf_sg_record", "safeguardingOpen", write=True)
+    d.notify("pf_sg_refer", "Safeguarding referral (M10)", C, 7, 2, template="'M10_SafeguardingReferral'",
+             recipient="'safeguarding_enquiry_service'",
+             data="{'caseReference': caseReference, 'providerRef': providerRef, 'providerName': providerName, "
+                  "**safeguardingReferral}")
+    d.gateway("pf_sg_fork", "", C, 8, 2, kind="parallel")
+    d.user("pf_sg_review", "Respond to the safeguarding concern (M10)", Q, 8, 5, form="pf_safeguarding_concern",
+           due="P1D")
+    d.script("pf_sg_reviewed", "Concern responded to", Q, 9, 5,
+             script="safeguardingOpen = max(0, (safeguardingOpen or 0) - 1)")
+    d.uses("pf_sg_reviewed", "safeguardingOpen", write=True)
+    d.end("pf_sg_review_end", "", Q, 10, 5)
+    d.flow("pf_split_listen", "pf_sg_join")
+    d.chain("pf_sg_join", "pf_sg_concern", "pf_sg_record", "pf_sg_refer", "pf_sg_fork")
+    d.flow("pf_sg_fork", "pf_sg_join")
+    d.chain("pf_sg_fork", "pf_sg_review", "pf_sg_reviewed", "pf_sg_review_end")
     # Main path
     d.gateway("pf_resume", "Continuing a monitored case?", Q, 4, default="flow_pf_resume_to_pf_verify")
     d.flow("pf_split_listen", "pf_resume")
@@ -112,7 +145,10 @@ else:
     d.receive("pf_mon_wait", "Monitor and cooperate until the service ceases", Q, 17, 1,
               message="provider_service_ceasing", correlation="providerRef")
     d.timer("pf_mon_timer", "Monitoring cycle (PF-T2)", Q, 17, 0, duration="monitorCycle", attached_to="pf_mon_wait")
-    d.script("pf_mon_check", "Record the check-in", Q, 18, 2, script="monitorRounds = (monitorRounds or 0) + 1")
+    d.script("pf_mon_check", "Record the check-in", Q, 18, 2, script="""
+monitorRounds = (monitorRounds or 0) + 1
+roundsHere = (roundsHere or 0) + 1
+""")
     d.gateway("pf_mon_fresh", "Fresh instance due?", Q, 19, 2, default="flow_pf_mon_fresh_to_pf_mon_join")
     d.script("pf_mon_continue", "Carry the case over", Q, 20, 2, script="""
 resumeAt = 'MONITORING'
@@ -136,7 +172,9 @@ dutyEndedAt = now().isoformat()
     d.flow("pf_resume", "pf_mon_join", "Resume monitoring", "resuming == True")
     d.chain("pf_monitoring", "pf_mon_join", "pf_mon_wait")
     d.chain("pf_mon_timer", "pf_mon_check", "pf_mon_fresh")
-    d.flow("pf_mon_fresh", "pf_mon_continue", "Every few rounds", "monitorRounds % monitorRoundsPerInstance == 0")
+    # Not while a safeguarding concern awaits QISS: a fresh instance would drop the open task (a round later).
+    d.flow("pf_mon_fresh", "pf_mon_continue", "Every few rounds",
+           "roundsHere >= monitorRoundsPerInstance and not safeguardingOpen")
     d.flow("pf_mon_continue", "pf_mon_continued")
     d.flow("pf_mon_fresh", "pf_mon_join", id="flow_pf_mon_fresh_to_pf_mon_join")
     d.chain("pf_mon_wait", "pf_ceasing_record")
@@ -768,6 +806,12 @@ FORMS = {
                         "title": "Cost of the council's in-house support since the last round (£)"},
         "notes": s("Notes"),
     }, ["extraProvisionBy"]),
+    "pf_safeguarding_concern": form("Respond to the safeguarding concern", {
+        "enquiryRequested": b("A safeguarding enquiry (s.42) is requested from the Safeguarding Enquiry Service"),
+        "immediateActions": s("Immediate actions to keep people safe"),
+        "peopleAtRisk": {"type": "integer", "minimum": 0, "maximum": 100000, "title": "Number of people at risk"},
+        "notes": s("Notes"),
+    }, ["enquiryRequested"]),
     "pf_incident_end": form("Confirm the end of the temporary duty", {
         "providerStatus": e("Provider status", ["CEASED", "TRANSFERRED", "STABILISED"]),
         "confirmed": {"type": "boolean", "const": True, "title": "All person cases are closed",
