@@ -51,7 +51,7 @@ class ValidationFailed(CareflowError):
     status = 422
     code = "validation_failed"
 
-    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
+    def __init__(self, message: str, errors: list[dict[str, Any]]) -> None:
         super().__init__(message, errors=errors)
         self.errors = errors
 

@@ -119,6 +119,8 @@ def children_query(parent: str, process_id: str | None = None) -> Any:
 
 def _maybe_close_parent(runtime: Runtime, session: Session, row: Instance) -> None:
     parent = row.parent_case_reference
+    if parent is None:
+        return
     still_open = session.scalar(select(func.count()).select_from(Instance).where(
         Instance.parent_case_reference == parent, Instance.process_id == row.process_id,
         Instance.status != "completed"))
@@ -141,8 +143,8 @@ def _maybe_close_parent(runtime: Runtime, session: Session, row: Instance) -> No
 def closed_totals(session: Session, parent: str, process_id: str) -> dict[str, Any]:
     """What the incident needs from its closed person cases: end reasons, last end, what to recover."""
     reasons: Counter[str] = Counter()
-    recharges: dict[tuple[str, str], list[str]] = {}
-    person_charges: list[str] = []
+    recharges: dict[tuple[str, str], list[str | None]] = {}
+    person_charges: list[str | None] = []  # a person reference, or None where a case had none
     last_end = None
     summaries = session.scalars(select(Instance.summary).where(
         Instance.parent_case_reference == parent, Instance.process_id == process_id)).all()

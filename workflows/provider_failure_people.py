@@ -144,6 +144,7 @@ def validate_people(rows: list[tuple[int, Any]]) -> tuple[list[dict[str, Any]], 
         if found:
             problems += [{"line": line, "personRef": ref, **f} for f in sorted(found, key=lambda f: f["field"])]
             continue
-        seen[ref] = line
+        if ref:
+            seen[ref] = line
         valid.append(normalise(record))
     return valid, problems
