@@ -32,6 +32,7 @@ from .engine import (
 from .errors import CareflowError, Conflict, Forbidden, NotFound
 from .forms import FormLibrary
 from .identity import Principal
+from .incidents import IncidentUseCases
 from .library import ProcessLibrary
 from .models import AuditEvent, Incident, Instance, MessageSubscription, TaskRow, TimerRow, User, utcnow
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
@@ -55,7 +56,7 @@ def may_work(user: Principal, task: TaskRow) -> bool:
     return task.candidate_group is None or task.candidate_group in user.group_names
 
 
-class Runtime:
+class Runtime(IncidentUseCases):
     def __init__(self, db: Database, library: ProcessLibrary, forms: FormLibrary,
                  case_prefix: str = "CF") -> None:
         self.db = db
@@ -329,53 +330,6 @@ class Runtime:
     def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> int:
         """Fire every timer due at ``now`` (the runtime's clock; tests move it forward)."""
         return sum(1 for timer_id in self.due_timers(now, limit) if self.fire_timer(timer_id, now))
-
-    # ---- incidents -------------------------------------------------------------------------
-    def retry_incident(self, incident_id: int, actor: str, data: Any = None) -> Instance:
-        """Run the failed task again (optionally with corrected data); a new failure opens a new incident."""
-        clean = normalise(data)
-        with self._transaction() as session:
-            incident = session.get(Incident, incident_id, with_for_update=True)
-            if incident is None:
-                raise NotFound(f"No incident {incident_id}")
-            if incident.state != "open":
-                raise Conflict(f"Incident {incident_id} is already {incident.state}")
-            row, wf = self._load(session, incident.instance_id, lock=True)
-            incident.state, incident.resolved_at, incident.resolved_by = "resolved", utcnow(), actor
-            ctx = StepContext(row.id, row.case_reference, actor)
-            ctx.audit.append({"action": "incident_retried", "task_id": incident.task_id,
-                              "data": {"incident": incident_id, "data": clean}})
-
-            def act() -> None:
-                if incident.task_id:
-                    task = wf.get_task_from_id(uuid.UUID(incident.task_id))
-                    if task is not None and task.state == TaskState.ERROR:
-                        wf.reset_from_task_id(task.id)
-                        task = wf.get_task_from_id(uuid.UUID(incident.task_id))
-                    if task is not None and clean:
-                        task.set_data(**clean)
-
-            return self._step(session, row, wf, ctx, act)
-
-    def resolve_incident(self, incident_id: int, actor: str) -> Incident:
-        with self.db.transaction() as session:
-            incident = session.get(Incident, incident_id, with_for_update=True)
-            if incident is None:
-                raise NotFound(f"No incident {incident_id}")
-            if incident.state != "open":
-                raise Conflict(f"Incident {incident_id} is already {incident.state}")
-            incident.state, incident.resolved_at, incident.resolved_by = "resolved", utcnow(), actor
-            row = session.get(Instance, incident.instance_id)
-            if row is None:
-                raise NotFound(f"No instance {incident.instance_id}")
-            session.flush()
-            still_open = session.scalar(select(func.count(Incident.id)).where(
-                Incident.instance_id == row.id, Incident.state == "open"))
-            if not still_open and row.status == "incident":
-                row.status = "running"
-            session.add(AuditEvent(instance_id=row.id, actor=actor, action="incident_resolved",
-                                   task_id=incident.task_id, data={"incident": incident_id}))
-            return incident
 
     # ---- reading the live workflow ---------------------------------------------------------
     def instance_data(self, instance_id: str) -> dict[str, Any]:
