@@ -11,8 +11,9 @@ from flask import Blueprint, g, jsonify, request
 
 from workflows import queries
 from workflows.errors import CareflowError, Forbidden, NotFound, Unauthorised, ValidationFailed
-from workflows.identity import Principal, principal_for_token
+from workflows.identity import OVERSIGHT_ROLES, Principal, principal_for_token
 from workflows.models import Instance
+from workflows.runtime import may_work
 
 from . import services
 from .openapi import openapi_document
@@ -113,6 +114,10 @@ def _instance_out(instance_id: str, *, with_data: bool = True, history: bool = T
     svc = services()
     with svc.db.reading() as session:
         row = queries.get_instance_row(session, instance_id)
+        who = user()
+        if who.role not in OVERSIGHT_ROLES and not queries.case_involves(session, instance_id, who.username,
+                                                                         who.group_names):
+            raise Forbidden("This case is not one your teams work on")
         out = queries.instance_dict(session, row, history=history)
     if with_data:
         out["data"] = svc.runtime.instance_data(instance_id)
@@ -174,6 +179,8 @@ def list_instances():  # type: ignore[no-untyped-def]
         if request.args.get(arg):
             query = query.where(column == request.args[arg])
     query = query.limit(_int_arg("limit", 50, 1, 500)).offset(_int_arg("offset", 0, 0, 10**9))
+    if user().role not in OVERSIGHT_ROLES:  # need to know: the cases one works on
+        query = query.where(queries.involving(user().username, user().group_names))
     with services().db.reading() as session:
         rows = session.scalars(query).all()
         return jsonify({"instances": [queries.instance_dict(session, r, history=False) for r in rows]})
@@ -210,6 +217,9 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
     svc = services()
     with svc.db.reading() as session:
         row = queries.get_task_row(session, task_id)
+        who = user()
+        if not (may_work(who, row) or row.completed_by == who.username or who.role in OVERSIGHT_ROLES):
+            raise Forbidden("This task is for another team")
         out = queries.task_dict(row)
         out["draft"] = row.draft
         instance = session.get(Instance, row.instance_id)

@@ -13,6 +13,8 @@ from .errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from .models import ApiToken, Group, User, utcnow
 
 ROLES = ("caseworker", "quality_lead", "manager", "process_owner", "admin")
+# Roles that see every case (to oversee, reassign and audit); others see the cases they work on.
+OVERSIGHT_ROLES = frozenset({"manager", "admin", "quality_lead", "process_owner"})
 
 
 @dataclass(frozen=True)

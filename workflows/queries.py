@@ -281,6 +281,13 @@ def bpmn_of_instance(session: Session, instance_id: str) -> str:
     return stored.content
 
 
+def involving(username: str, groups: Any) -> Any:
+    """A condition on Instance: the case had or has work for ``username`` or ``groups``, or they started it."""
+    worked = select(TaskRow.instance_id).where(or_(
+        TaskRow.assignee == username, TaskRow.completed_by == username, TaskRow.candidate_group.in_(list(groups))))
+    return or_(Instance.started_by == username, Instance.id.in_(worked))
+
+
 def case_involves(session: Session, instance_id: str, username: str, groups: Any) -> bool:
     """Whether the case had or has work for ``username`` or one of ``groups``, or they started it."""
     row = get_instance_row(session, instance_id)

@@ -6,10 +6,10 @@ from typing import Any
 from flask_login import UserMixin, current_user
 
 from workflows.errors import NotFound
-from workflows.identity import Principal, get_user
+from workflows.identity import OVERSIGHT_ROLES, Principal, get_user
 
 MANAGER_ROLES = frozenset({"manager", "admin"})
-OVERSIGHT_ROLES = frozenset({"manager", "admin", "quality_lead", "process_owner"})
+__all__ = ["MANAGER_ROLES", "OVERSIGHT_ROLES", "SessionUser"]
 
 
 class SessionUser(UserMixin):

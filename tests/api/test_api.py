@@ -248,3 +248,17 @@ def test_incidents_list_retry_and_resolve_are_for_admins(people):
 def test_unknown_api_paths_answer_json_404(people):
     response = people["casey"].get("/nothing-here")
     assert response.status_code == 404 and response.json["error"] == "not_found"
+
+
+def test_people_see_the_cases_and_tasks_their_teams_work_on_only(people):
+    casey, quinn, morgan = people["casey"], people["quinn"], people["morgan"]
+    started = start(casey)
+    task_id = started["openTasks"][0]["id"]
+    # A quality lead oversees every case; a caseworker of another team sees nothing of it.
+    assert quinn.get(f"/instances/{started['id']}").status_code == 200
+    outsider = Users(quinn.client.application).make("otto.other", "caseworker", ("care_navigation",))
+    assert outsider.get(f"/instances/{started['id']}").status_code == 403
+    assert outsider.get(f"/tasks/{task_id}").status_code == 403
+    assert outsider.get("/instances").json["instances"] == []
+    assert [i["id"] for i in casey.get("/instances").json["instances"]] == [started["id"]]
+    assert morgan.get(f"/tasks/{task_id}").status_code == 200
