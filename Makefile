@@ -48,6 +48,8 @@ bench: install
 	$(BIN)/python benchmarks/engine_overhead.py
 	$(BIN)/python benchmarks/decisions.py
 	$(BIN)/python benchmarks/inbox.py
+	$(BIN)/python benchmarks/provider_failure_fanout.py
+	$(BIN)/python benchmarks/timers.py
 
 lint: install
 	$(BIN)/python -m ruff check workflows handlers app tests benchmarks scripts
