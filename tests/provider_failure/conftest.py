@@ -104,25 +104,18 @@ class PF:
     def data(self, instance_id: str) -> dict[str, Any]:
         return self.runtime.instance_data(instance_id)
 
-    def outbox(self, instance_ids: list[str] | None = None) -> list[OutboxMessage]:
+    def _rows(self, model: Any, instance_ids: list[str] | None) -> list[Any]:
         with self.services.db.reading() as s:
-            query = select(OutboxMessage).order_by(OutboxMessage.id)
+            query = select(model).order_by(model.id)
             if instance_ids is not None:
-                query = query.where(OutboxMessage.instance_id.in_(instance_ids))
-            rows = s.scalars(query).all()
-            for r in rows:
-                s.expunge(r)
-            return list(rows)
+                query = query.where(model.instance_id.in_(instance_ids))
+            return list(s.scalars(query).all())
+
+    def outbox(self, instance_ids: list[str] | None = None) -> list[OutboxMessage]:
+        return self._rows(OutboxMessage, instance_ids)
 
     def decisions(self, instance_ids: list[str] | None = None) -> list[DecisionLog]:
-        with self.services.db.reading() as s:
-            query = select(DecisionLog).order_by(DecisionLog.id)
-            if instance_ids is not None:
-                query = query.where(DecisionLog.instance_id.in_(instance_ids))
-            rows = s.scalars(query).all()
-            for r in rows:
-                s.expunge(r)
-            return list(rows)
+        return self._rows(DecisionLog, instance_ids)
 
     def rules(self, instance_id: str) -> dict[str, list[int]]:
         """Decision id -> the rule numbers that matched, for one case."""
