@@ -106,7 +106,8 @@ def build_services(config: dict[str, Any]) -> Services:
         set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
-    runtime = Runtime(db, library, forms, handlers=get_handler)
+    runtime = Runtime(db, library, forms, handlers=get_handler,
+                      cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)))
     for procedure in PROCEDURES:
         runtime.register(procedure)
     return Services(db, library, forms, runtime)

@@ -87,6 +87,8 @@ class WorkflowCache:
         return None
 
     def put(self, instance_id: str, version: int, wf: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
         with self._lock:
             self._items[instance_id] = (version, wf)
             self._items.move_to_end(instance_id)

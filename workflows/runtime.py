@@ -81,12 +81,13 @@ class Runtime(IncidentUseCases):
     """
 
     def __init__(self, db: Database, library: ProcessLibrary, forms: FormLibrary,
-                 case_prefix: str = "CF", *, handlers: HandlerLookup | None = None) -> None:
+                 case_prefix: str = "CF", *, handlers: HandlerLookup | None = None,
+                 cache_size: int = 256) -> None:
         self.db = db
         self.library = library
         self.forms = forms
         self.case_prefix = case_prefix
-        self.cache = WorkflowCache()
+        self.cache = WorkflowCache(cache_size)  # 0: every step restores the state from the database
         self.script_engine = build_script_engine(handlers or no_handlers)
         self.procedures = Procedures()
 
