@@ -48,6 +48,8 @@ class DecisionResult:
     inputs: dict[str, Any] = field(default_factory=dict)
     required: dict[str, DecisionResult] = field(default_factory=dict)  # results of required decisions
     raw_value: Any = None  # the FEEL value (Decimals kept) that dependent decisions saw
+    problems: list[str] = field(default_factory=list)  # FEEL errors that evaluated to null
+    outputs: dict[str, Any] | None = None  # a decision service's output decisions by name
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -332,7 +334,8 @@ class DecisionModel:
 _CACHE: dict[str, tuple[tuple[int, int], DecisionModel]] = {}
 
 
-def load_decisions(source: str | Path | bytes, filename: str | None = None) -> DecisionModel:
+def load_decisions(source: str | Path | bytes, filename: str | None = None, *,
+                   strict: bool = True) -> DecisionModel:
     """Load and compile a DMN file (path) or document (bytes / XML text)."""
     return DecisionModel(source, filename)
 
