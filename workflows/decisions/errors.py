@@ -1,6 +1,8 @@
 """Errors raised by the DMN evaluator and its FEEL interpreter."""
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
+
 
 class FeelError(Exception):
     """A FEEL syntax or evaluation problem; the model layer adds decision/rule/column context."""
@@ -62,3 +64,25 @@ class DecisionError(Exception):
         if self.column:
             where.append(f"{self.column_kind} '{self.column}'")
         return (", ".join(where) + ": " + self.message) if where else self.message
+
+
+# FEEL turns most run-time errors into null (a date that does not exist, a string plus a number);
+# the decision that saw one still reports it, so the explanation says why a value is null.
+_problems: ContextVar[list[str] | None] = ContextVar("feel_problems", default=None)
+
+
+def note(message: str) -> None:
+    """Record a FEEL error that evaluated to null, for the decision being evaluated."""
+    found = _problems.get()
+    if found is not None and len(found) < 20:
+        found.append(message)
+
+
+def start_problems() -> tuple[list[str], Token[list[str] | None]]:
+    """Collect the problems noted from now on (until `stop_problems(token)`)."""
+    found: list[str] = []
+    return found, _problems.set(found)
+
+
+def stop_problems(token: Token[list[str] | None]) -> None:
+    _problems.reset(token)

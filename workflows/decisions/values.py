@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import FeelError
 
@@ -82,42 +83,67 @@ def parse_duration(text: str) -> dt.timedelta | YearsMonths:
     return -delta if sign < 0 else delta
 
 
-def _parse_tz(text: str) -> tuple[str, dt.tzinfo | None]:
-    if text.endswith("Z"):
-        return text[:-1], dt.timezone.utc
-    m = re.search(r"([+-])(\d\d):(\d\d)$", text)
-    if m:
-        offset = dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
-        return text[: m.start()], dt.timezone(-offset if m.group(1) == "-" else offset)
-    if "@" in text:
-        raise FeelError(f"named time zones are not supported: '{text}'")
-    return text, None
+_DATE_RE = re.compile(r"^(-?\d{4,9})-(\d\d)-(\d\d)$")
+_TIME_RE = re.compile(r"^(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d(?::\d\d)?|@[A-Za-z][\w/+\-]*)?$")
+
+
+def _zone(text: str | None) -> dt.tzinfo | None:
+    if not text:
+        return None
+    if text == "Z":
+        return dt.timezone.utc
+    if text.startswith("@"):
+        try:
+            return ZoneInfo(text[1:])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise FeelError(f"unknown time zone '{text[1:]}'") from None
+    sign = -1 if text[0] == "-" else 1
+    parts = [int(x) for x in text[1:].split(":")]
+    offset = dt.timedelta(hours=parts[0], minutes=parts[1], seconds=parts[2] if len(parts) > 2 else 0)
+    if offset > dt.timedelta(hours=14):
+        raise FeelError(f"time offset '{text}' is out of range")
+    return dt.timezone(sign * offset)
 
 
 def parse_date(text: str) -> dt.date:
+    m = _DATE_RE.match(text.strip())
+    if not m:
+        raise FeelError(f"invalid date '{text}'")
     try:
-        return dt.date.fromisoformat(text.strip())
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         raise FeelError(f"invalid date '{text}'") from None
 
 
-def parse_time(text: str) -> dt.time:
-    body, tz = _parse_tz(text.strip())
+def _time_parts(text: str) -> tuple[dt.time, bool]:
+    """(time, rolled over): 24:00:00 is midnight at the end of the day."""
+    m = _TIME_RE.match(text)
+    if not m:
+        raise FeelError(f"invalid time '{text}'")
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    micro = int((m.group(4) or ".0")[1:7].ljust(6, "0"))
+    tz = _zone(m.group(5))
+    if hour == 24 and minute == 0 and second == 0 and micro == 0:
+        return dt.time(0, 0, 0, 0, tzinfo=tz), True
     try:
-        return dt.time.fromisoformat(body).replace(tzinfo=tz)
+        return dt.time(hour, minute, second, micro, tzinfo=tz), False
     except ValueError:
         raise FeelError(f"invalid time '{text}'") from None
+
+
+def parse_time(text: str) -> dt.time:
+    return _time_parts(text.strip())[0]
 
 
 def parse_date_time(text: str) -> dt.datetime:
     text = text.strip()
     if "T" not in text:
         return dt.datetime.combine(parse_date(text), dt.time())
-    body, tz = _parse_tz(text)
-    try:
-        return dt.datetime.fromisoformat(body).replace(tzinfo=tz)
-    except ValueError:
-        raise FeelError(f"invalid date and time '{text}'") from None
+    day_text, _, time_text = text.partition("T")
+    day = parse_date(day_text)
+    time, rolled = _time_parts(time_text)
+    value = dt.datetime.combine(day, time)
+    return value + dt.timedelta(days=1) if rolled else value
 
 
 def to_number(value: Any) -> Decimal:
