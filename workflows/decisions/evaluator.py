@@ -7,9 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import DecisionError, FeelError
+from .errors import DecisionError, FeelError, note, start_problems, stop_problems
 from .feel import FeelFunction
-from .model import Decision, DecisionTable, InputData, Rule, load_parts, read_source
+from .feel_types import BaseType, coerce
+from .model import Decision, DecisionService, DecisionTable, InputData, Rule, load_parts, read_source
 from .values import (
     DECIMAL_CONTEXT,
     compare,
@@ -236,23 +237,39 @@ def _typed(item: InputData, value: Any) -> Any:
 
 
 class DecisionModel:
-    """A loaded DMN file: load once, evaluate many times (cells are compiled already)."""
+    """A loaded DMN file: load once, evaluate many times (cells are compiled already).
 
-    def __init__(self, source: str | Path | bytes, filename: str | None = None) -> None:
+    strict: refuse the file when any decision does not compile (the modeller's check); otherwise
+    such a decision reports its error when evaluated and the others work.
+    """
+
+    def __init__(self, source: str | Path | bytes, filename: str | None = None, strict: bool = True) -> None:
         data, self.filename = read_source(source, filename)
-        self.decisions, self.input_data, self.knowledge_models = load_parts(data, self.filename)
+        self.decisions, self.input_data, self.knowledge_models, self.services = load_parts(data, self.filename)
+        self.load_errors = [d.error for d in self.decisions.values() if d.error is not None]
+        if strict and self.load_errors:
+            raise self.load_errors[0]
         self.decision_ids = list(self.decisions)
         self._by_name = {d.name: d for d in self.decisions.values()}
-        self._base: dict[str, Any] = {f.name: f for f in self.knowledge_models.values()}
+        self._services_by_name = {s.name: s for s in self.services.values()}
+        self._base: dict[str, Any] = {getattr(f, "name", k): f for k, f in self.knowledge_models.items()}
+        for service in self.services.values():
+            fn = self._service_function(service)
+            self._base[service.name] = fn
+            for bkm in self.knowledge_models.values():
+                if isinstance(bkm, FeelFunction):
+                    bkm.ctx[service.name] = fn
         self._order = {did: self._dependency_order(did, []) for did in self.decisions}
 
-    def _dependency_order(self, did: str, path: list[str]) -> list[Decision]:
+    def _dependency_order(self, did: str, path: list[str], stop: frozenset[str] = frozenset()) -> list[Decision]:
         if did in path:
             cycle = " -> ".join(self.decisions[d].name for d in [*path, did])
             raise DecisionError(f"decisions require each other in a cycle: {cycle}", filename=self.filename)
         order: list[Decision] = []
         for req in self.decisions[did].required_decisions:
-            for d in self._dependency_order(req, [*path, did]):
+            if req in stop:
+                continue
+            for d in self._dependency_order(req, [*path, did], stop):
                 if d not in order:
                     order.append(d)
         order.append(self.decisions[did])
@@ -266,7 +283,10 @@ class DecisionModel:
         return found
 
     def evaluate(self, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:
-        """Evaluate a decision (its required decisions first, in dependency order)."""
+        """Evaluate a decision (its required decisions first, in dependency order), or a service."""
+        service = self.services.get(decision_id) or self._services_by_name.get(decision_id)
+        if service is not None and decision_id not in self.decisions and decision_id not in self._by_name:
+            return self._evaluate_service(service, inputs or {})
         target = self.decision(decision_id)
         try:
             return self._evaluate(target, inputs)
@@ -278,7 +298,7 @@ class DecisionModel:
                 exc.for_decision(target.id, target.name)
             raise
 
-    def _evaluate(self, target: Decision, inputs: dict[str, Any] | None) -> DecisionResult:
+    def _inputs(self, target: Decision | DecisionService, inputs: dict[str, Any] | None) -> dict[str, Any]:
         ctx = dict(self._base)
         for item in self.input_data.values():
             ctx[item.name] = None  # declared but not supplied: FEEL null
@@ -290,11 +310,17 @@ class DecisionModel:
                                     decision_name=target.name) from None
         for item in self.input_data.values():
             value = _typed(item, ctx[item.name])
+            if item.kind is not None and value is not None and not isinstance(item.kind, BaseType):
+                value, ok = coerce(value, item.kind)
             ctx[item.name] = value
             if item.allowed is not None and value is not None and item.allowed(value, ctx) is not True:
                 raise DecisionError(f"input '{item.name}': {to_json(value)!r} is not one of the allowed "
                                     f"values {item.allowed_text}", decision_id=target.id,
                                     decision_name=target.name)
+        return ctx
+
+    def _evaluate(self, target: Decision, inputs: dict[str, Any] | None) -> DecisionResult:
+        ctx = self._inputs(target, inputs)
         done: dict[str, DecisionResult] = {}
         for decision in self._order[target.id]:
             result = self._run(decision, ctx)
@@ -304,15 +330,64 @@ class DecisionModel:
         result.required = done
         return result
 
+    def _run_service(self, service: DecisionService, ctx: dict) -> dict[str, DecisionResult]:
+        given = frozenset(service.input_decisions)
+        order: list[Decision] = []
+        for did in service.outputs:
+            if did in self.decisions:
+                for d in self._dependency_order(did, [], given):
+                    if d not in order:
+                        order.append(d)
+        done: dict[str, DecisionResult] = {}
+        for decision in order:
+            result = self._run(decision, ctx)
+            ctx[decision.name] = result.raw_value
+            done[decision.id] = result
+        return done
+
+    def _service_value(self, service: DecisionService, done: dict[str, DecisionResult]) -> Any:
+        outs = {self.decisions[d].name: done[d].raw_value for d in service.outputs if d in done}
+        return next(iter(outs.values())) if len(outs) == 1 else outs
+
+    def _evaluate_service(self, service: DecisionService, inputs: dict[str, Any]) -> DecisionResult:
+        ctx = self._inputs(service, inputs)
+        for did in service.input_decisions:
+            if did in self.decisions:
+                ctx.setdefault(self.decisions[did].name, None)
+        done = self._run_service(service, ctx)
+        raw = self._service_value(service, done)
+        outputs = {self.decisions[d].name: to_python(done[d].raw_value) for d in service.outputs if d in done}
+        problems = [p for r in done.values() for p in r.problems]
+        return DecisionResult(service.id, service.name, None, to_python(raw), [], {}, {}, raw, problems, outputs)
+
+    def _service_function(self, service: DecisionService) -> FeelFunction:
+        params = [self.input_data[i].name for i in service.input_data if i in self.input_data] + \
+            [self.decisions[d].name for d in service.input_decisions if d in self.decisions]
+        kinds = [self.input_data[i].kind for i in service.input_data if i in self.input_data] + \
+            [self.decisions[d].kind for d in service.input_decisions if d in self.decisions]
+
+        def body(scope: dict) -> Any:
+            ctx = dict(self._base)
+            ctx.update({p: scope.get(p) for p in params})
+            return self._service_value(service, self._run_service(service, ctx))
+        return FeelFunction(params, body, {}, service.name, kinds)
+
     def _run(self, decision: Decision, ctx: dict) -> DecisionResult:
+        problems, token = start_problems()
         try:
-            return self._run_one(decision, ctx)
+            result = self._run_one(decision, ctx)
         except DecisionError as exc:
             if exc.decision_id in (None, decision.name):
                 exc.for_decision(decision.id, decision.name)
             raise
+        finally:
+            stop_problems(token)
+        result.problems = problems
+        return result
 
     def _run_one(self, decision: Decision, ctx: dict) -> DecisionResult:
+        if decision.error is not None:
+            raise decision.error
         if decision.table is not None:
             raw, matched, audit = run_table(decision.table, decision.name, ctx)
             for m in matched:
@@ -325,8 +400,10 @@ class DecisionModel:
             matched = []
             names = decision.required_inputs + [self.decisions[r].name for r in decision.required_decisions]
             audit = {n: ctx.get(n) for n in names}
-        if isinstance(raw, FeelFunction):
-            raw = None
+        if decision.kind is not None and raw is not None:
+            raw, ok = coerce(raw, decision.kind)
+            if not ok:
+                note(f"the result is not a {decision.kind.name}")
         return DecisionResult(decision.id, decision.name, decision.hit_policy, to_python(raw), matched,
                               to_python(audit), {}, raw)
 
@@ -337,7 +414,7 @@ _CACHE: dict[str, tuple[tuple[int, int], DecisionModel]] = {}
 def load_decisions(source: str | Path | bytes, filename: str | None = None, *,
                    strict: bool = True) -> DecisionModel:
     """Load and compile a DMN file (path) or document (bytes / XML text)."""
-    return DecisionModel(source, filename)
+    return DecisionModel(source, filename, strict)
 
 
 def evaluate(dmn_path: str | Path, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:

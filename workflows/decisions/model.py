@@ -16,8 +16,13 @@ from lxml import etree
 from .errors import DecisionError, FeelError
 from .feel import FeelFunction, compile_expression, names_table
 from .feel_lexer import NameTable
-from .feel_parser import parse_unary_tests
+from .feel_parser import Parser, parse_unary_tests
+from .boxed import compile_boxed, expression_in
+from .feel_types import ANY, FeelType, FunctionType, ItemType, base_type
 from .unary import Test, compile_unary_tests
+
+
+
 
 HIT_POLICIES = {"UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER"}
 AGGREGATIONS = {"SUM", "MIN", "MAX", "COUNT"}
@@ -89,6 +94,8 @@ class Decision:
     required_decisions: list[str] = field(default_factory=list)  # ids
     required_inputs: list[str] = field(default_factory=list)  # input data names
     line: int | None = None
+    kind: FeelType | None = None  # the declared type the result is converted to
+    error: DecisionError | None = None  # set when the decision did not compile: it fails alone
 
     @property
     def hit_policy(self) -> str | None:
@@ -104,6 +111,17 @@ class InputData:
     type_ref: str | None
     allowed: Test | None
     allowed_text: str | None
+    kind: FeelType | None = None
+
+
+@dataclass
+class DecisionService:
+    id: str
+    name: str
+    outputs: list[str]  # decision ids
+    encapsulated: list[str]
+    input_decisions: list[str]
+    input_data: list[str]  # input data ids
 
 
 class _Loader:
@@ -111,15 +129,68 @@ class _Loader:
         self.root = root
         self.filename = filename
         self.items: dict[str, Any] = {c.get("name"): c for c in _children(root, "itemDefinition")}
-        self.names: NameTable = names_table(self._known_names())
+        self.types: dict[str, FeelType] = {}
+        self.names: NameTable = names_table(self._known_names(), self.types)
+        for name in list(self.items):
+            self.item_type(name)
 
     def _known_names(self) -> list[str]:
         names: list[str] = []
         for el in self.root.iter():
             if _local(el) in ("inputData", "decision", "businessKnowledgeModel", "itemComponent",
-                              "formalParameter", "itemDefinition") and el.get("name"):
+                              "formalParameter", "itemDefinition", "variable", "column", "parameter",
+                              "decisionService") and el.get("name"):
                 names.append(el.get("name"))
+            if el.get("iteratorVariable"):
+                names.append(el.get("iteratorVariable"))
         return names
+
+    def item_type(self, name: str) -> FeelType | None:
+        """The FEEL type of an itemDefinition (built once, components and all)."""
+        if name in self.types:
+            return self.types[name]
+        el = self.items.get(name)
+        if el is None:
+            return None
+        item = ItemType(name=name, collection=el.get("isCollection") == "true")
+        self.types[name] = item  # before the components, so a recursive type terminates
+        comps = _children(el, "itemComponent")
+        if comps:
+            item.components = {}
+            for comp in comps:
+                self.items.setdefault(f"{name}.{comp.get('name')}", comp)
+                item.components[comp.get("name")] = self.item_type(f"{name}.{comp.get('name')}") or ANY
+        ref = _child(el, "typeRef")
+        if ref is not None and (ref.text or "").strip():
+            item.base = self.type_of(ref.text.strip())
+        fn_item = _child(el, "functionItem")
+        if fn_item is not None:
+            params = [self.type_of(p.get("typeRef")) or ANY for p in _children(fn_item, "parameters")]
+            item.function = FunctionType(params, self.type_of(fn_item.get("outputTypeRef")) or ANY)
+        allowed = _text(_child(el, "allowedValues")) or _text(_child(el, "typeConstraint"))
+        if allowed and allowed.strip():
+            try:
+                test = compile_unary_tests(allowed, self.names, strict=False)
+            except FeelError:
+                test = None
+            if test is not None:
+                item.allowed = lambda value, t=test: t(value, {})
+        return item
+
+    def type_of(self, ref: str | None) -> FeelType | None:
+        """A typeRef: an item definition, a built-in type, or FEEL type syntax (`list<number>`)."""
+        if not ref:
+            return None
+        ref = ref.strip()
+        found = self.item_type(ref) or base_type(ref)
+        if found is None and "." in ref:
+            found = self.item_type(ref.split(".")[-1])
+        if found is None:
+            try:
+                found = Parser(ref, self.names).type_spec()
+            except FeelError:
+                found = None
+        return found
 
     def error(self, message: str, el: Any = None, **kw: Any) -> DecisionError:
         return DecisionError(message, filename=self.filename,
@@ -234,17 +305,17 @@ class _Loader:
                                                          else None)
         return Rule(index, el.get("id"), annotation or None, tests, outs, el.sourceline)
 
+    def text_of(self, el: Any) -> str | None:
+        return _text(el)
+
     def expression_of(self, el: Any, owner: str, name: str) -> tuple[DecisionTable | None, Any]:
-        for child in el:
-            kind = _local(child)
-            if kind == "decisionTable":
-                return self.table(child, owner, name), None
-            if kind == "literalExpression":
-                return None, self.feel(_text(child), child, decision_id=owner)
-            if kind in ("context", "invocation", "relation", "list", "functionDefinition", "conditional"):
-                raise self.error(f"boxed <{kind}> expressions are not supported; use a decision table "
-                                 f"or a FEEL literal expression", child, decision_id=owner)
-        raise self.error("has no decision logic (decisionTable or literalExpression)", el, decision_id=owner)
+        """(the table when the logic is a decision table, else the compiled expression)."""
+        found = expression_in(el)
+        if found is None:
+            raise self.error("has no decision logic", el, decision_id=owner)
+        if _local(found) == "decisionTable":
+            return self.table(found, owner, name), None
+        return None, compile_boxed(self, found, owner, name)
 
 
 def _href(el: Any) -> str:
@@ -264,9 +335,14 @@ def parse_xml(source: bytes, filename: str) -> Any:
     return root
 
 
-def load_parts(source: bytes, filename: str) -> tuple[dict[str, Decision], dict[str, InputData],
-                                                        dict[str, FeelFunction]]:
-    """Compile every decision, input data and knowledge model of one DMN file."""
+Parts = tuple[dict[str, Decision], dict[str, InputData], dict[str, Any], dict[str, DecisionService]]
+
+
+def load_parts(source: bytes, filename: str) -> Parts:
+    """Compile every decision, input data, knowledge model and decision service of one DMN file.
+
+    A decision (or knowledge model) that does not compile keeps its error and fails alone.
+    """
     root = parse_xml(source, filename)
     loader = _Loader(root, filename)
     inputs: dict[str, InputData] = {}
@@ -276,18 +352,12 @@ def load_parts(source: bytes, filename: str) -> tuple[dict[str, Decision], dict[
         raw_ref = el.get("typeRef") or (var.get("typeRef") if var is not None else None)
         allowed, allowed_text = loader.allowed_values(raw_ref)
         inputs[el.get("id") or el.get("name")] = InputData(el.get("id") or el.get("name"), el.get("name"),
-                                                           ref, allowed, allowed_text)
-    bkms: dict[str, FeelFunction] = {}
+                                                           ref, allowed, allowed_text, loader.type_of(raw_ref))
+    bkms: dict[str, Any] = {}
     scope: dict[str, Any] = {}  # shared by all knowledge models so they can call each other
     for el in _children(root, "businessKnowledgeModel"):
         name = el.get("name") or el.get("id")
-        logic = _child(el, "encapsulatedLogic")
-        if logic is None:
-            raise loader.error("business knowledge model has no encapsulatedLogic", el, decision_id=name)
-        params = [p.get("name") for p in _children(logic, "formalParameter")]
-        table, literal = loader.expression_of(logic, name, name)
-        body = literal if table is None else _table_body(table, name)
-        fn = FeelFunction(params, body, scope, name)
+        fn = _knowledge_model(loader, el, name, scope)
         bkms[el.get("id") or name] = fn
         scope[name] = fn
     decisions: dict[str, Decision] = {}
@@ -296,11 +366,13 @@ def load_parts(source: bytes, filename: str) -> tuple[dict[str, Decision], dict[
         did = el.get("id") or name
         if did in decisions:
             raise loader.error(f"duplicate decision id '{did}'", el, decision_id=did)
+        var = _child(el, "variable")
+        decision = Decision(did, name, loader.type_ref(el), line=el.sourceline,
+                            kind=loader.type_of(var.get("typeRef") if var is not None else el.get("typeRef")))
         try:
-            table, literal = loader.expression_of(el, name, name)
+            decision.table, decision.literal = loader.expression_of(el, name, name)
         except DecisionError as exc:
-            raise exc.for_decision(did, name) from None
-        decision = Decision(did, name, loader.type_ref(el), table, literal, line=el.sourceline)
+            decision.error = exc.for_decision(did, name)
         for req in _children(el, "informationRequirement"):
             for ref in req:
                 if _local(ref) == "requiredDecision":
@@ -310,10 +382,44 @@ def load_parts(source: bytes, filename: str) -> tuple[dict[str, Decision], dict[
         decisions[did] = decision
     for d in decisions.values():
         for ref in d.required_decisions:
-            if ref not in decisions:
-                raise DecisionError(f"requires decision '#{ref}' which is not in the file",
-                                    filename=filename, line=d.line, decision_id=d.name)
-    return decisions, inputs, bkms
+            if ref not in decisions and d.error is None:
+                d.error = DecisionError(f"requires decision '#{ref}' which is not in the file",
+                                        filename=filename, line=d.line, decision_id=d.id, decision_name=d.name)
+        d.required_decisions = [r for r in d.required_decisions if r in decisions]
+    services = {}
+    for el in _children(root, "decisionService"):
+        refs = {kind: [_href(r) for r in _children(el, kind)]
+                for kind in ("outputDecision", "encapsulatedDecision", "inputDecision", "inputData")}
+        sid = el.get("id") or el.get("name")
+        services[sid] = DecisionService(sid, el.get("name") or sid, refs["outputDecision"],
+                                        refs["encapsulatedDecision"], refs["inputDecision"], refs["inputData"])
+    return decisions, inputs, bkms, services
+
+
+def _knowledge_model(loader: _Loader, el: Any, name: str, scope: dict[str, Any]) -> Any:
+    logic = _child(el, "encapsulatedLogic")
+    if logic is None:
+        return _broken(loader.error("business knowledge model has no encapsulatedLogic", el, decision_id=name))
+    params = _children(logic, "formalParameter")
+    for p in params:
+        loader.names.add(p.get("name"))
+    var = _child(el, "variable")
+    declared = loader.type_of(var.get("typeRef")) if var is not None else None
+    result_type = declared.function.result if isinstance(declared, ItemType) and declared.function else None
+    try:
+        table, literal = loader.expression_of(logic, name, name)
+    except DecisionError as exc:
+        return _broken(exc)
+    body = literal if table is None else _table_body(table, name)
+    return FeelFunction([p.get("name") for p in params], body, scope, name,
+                        [loader.type_of(p.get("typeRef")) for p in params],
+                        loader.type_of(logic.get("typeRef")) or result_type)
+
+
+def _broken(error: DecisionError) -> Callable[..., Any]:
+    def fail(*args: Any, **kw: Any) -> Any:
+        raise FeelError(error.message)
+    return fail
 
 
 def _table_body(table: DecisionTable, name: str) -> Callable[[dict], Any]:
