@@ -144,7 +144,7 @@ def same(actual: Any, expected: Any) -> bool:
         if isinstance(actual, bool) or not isinstance(actual, (int, float, Decimal)):
             return False
         a = Decimal(str(actual)) if isinstance(actual, float) else Decimal(actual)
-        return abs(a - expected) <= max(Decimal("1e-9"), abs(expected) * Decimal("1e-9"))
+        return abs(a - expected) <= max(Decimal("1e-9"), abs(expected) * Decimal("1e-8"))
     if isinstance(expected, list):
         return isinstance(actual, list) and len(actual) == len(expected) and all(
             same(a, e) for a, e in zip(actual, expected))

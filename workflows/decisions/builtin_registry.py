@@ -25,7 +25,7 @@ class Builtin:
 
     def add(self, params: list[str], fn: Callable[..., Any]) -> None:
         names = [p.rstrip("?").removesuffix("...") for p in params]
-        required = sum(1 for p in params if not p.endswith(("?", "...")))
+        required = sum(1 for p in params if not p.endswith(("?", "..."))) or int(len(params) == 1)
         variadic = bool(params) and params[-1].endswith("...")
         self.signatures.append((names, required, variadic, fn))
 

@@ -15,7 +15,7 @@ from .errors import FeelError, note
 from .feel_lexer import NameTable
 from .feel_parser import parse_expression
 from .feel_types import ANY, FeelType, coerce
-from .temporal import arithmetic, path_of
+from .temporal import PROPERTY_NAMES, arithmetic, path_of
 from .values import DECIMAL_CONTEXT, Range, YearsMonths, ordering, type_name, parse_date, parse_date_time, parse_duration, parse_time
 
 Ctx = dict[str, Any]
@@ -65,7 +65,7 @@ class FeelFunction:
 
 
 def names_table(names: Iterable[str], types: dict[str, FeelType] | None = None) -> NameTable:
-    return NameTable([*names, *BUILTINS], types)
+    return NameTable([*names, *BUILTINS, *PROPERTY_NAMES], types)
 
 
 def compile_expression(text: str, names: NameTable) -> Fn:
@@ -148,10 +148,13 @@ def _c_filter(node: tuple) -> Fn:
         out = []
         for i, item in enumerate(items):
             scope = dict(ctx)
+            scope["item"] = item
             if isinstance(item, dict):
                 scope.update(item)
-            scope["item"] = item
-            r = cond(scope)
+            try:
+                r = cond(scope)
+            except FeelError:  # a name the item lacks: this item does not match
+                r = None
             if r.__class__ is Decimal and i == 0:  # numeric filter = 1-based index
                 return _pick(items, r)
             if r is True:
@@ -296,6 +299,9 @@ def _c_list(node: tuple) -> Fn:
 
 def _c_ctx(node: tuple) -> Fn:
     entries = [(k, _compile(v)) for k, v in node[1]]
+    keys = [k for k, _ in entries]
+    if len(set(keys)) != len(keys):
+        raise FeelError(f"a context has the key '{next(k for k in keys if keys.count(k) > 1)}' twice")
 
     def context(ctx: Ctx) -> Any:
         scope = dict(ctx)
@@ -309,6 +315,22 @@ def _c_ctx(node: tuple) -> Fn:
 def _c_range(node: tuple) -> Fn:
     low_closed, low, high, high_closed = node[1], _compile(node[2]), _compile(node[3]), node[4]
     return lambda ctx: Range(low(ctx), high(ctx), low_closed, high_closed)
+
+
+def _c_ut_range(node: tuple) -> Fn:
+    op, end = node[1], _compile(node[2])
+
+    def range_value(ctx: Ctx) -> Any:
+        e = end(ctx)
+        if op == "=":
+            return Range(e, e, True, True)
+        if op in ("<", "<="):
+            return Range(None, e, False, op == "<=")
+        if op in (">", ">="):
+            return Range(e, None, op == ">=", False)
+        note("'!=' is not a range")
+        return None
+    return range_value
 
 
 def _c_between(node: tuple) -> Fn:
@@ -344,6 +366,12 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
         return
     (var, source), rest = loops[0], loops[1:]
     items = source(ctx)
+    if isinstance(items, Range) and isinstance(items.low, dt.date) and items.low.__class__ is items.high.__class__:
+        days = (items.high - items.low).days
+        step = 1 if days >= 0 else -1
+        if abs(days) > MAX_RANGE_ITEMS:
+            raise FeelError(f"'{var}' iterates over more than {MAX_RANGE_ITEMS} days")
+        items = [items.low + dt.timedelta(days=i) for i in range(0, days + step, step)]
     if isinstance(items, Range) and isinstance(items.low, Decimal) and isinstance(items.high, Decimal):
         step = 1 if items.high >= items.low else -1
         if abs(items.high - items.low) > MAX_RANGE_ITEMS:  # a cell must not tie up a worker
@@ -400,4 +428,5 @@ _COMPILERS: dict[str, Callable[[tuple], Fn]] = {
     "and": _c_and, "or": _c_or, "if": _c_if, "list": _c_list, "ctx": _c_ctx, "range": _c_range,
     "between": _c_between, "in": _c_in, "for": _c_for, "some": _c_some, "every": _c_every,
     "function": _c_function, "external": _c_external, "instanceof": _c_instanceof,
+    "ut_range": _c_ut_range,
 }

@@ -18,7 +18,7 @@ _TOKEN_RE = re.compile(
   | (?P<str>"(?:[^"\\]|\\.)*")
   | (?P<num>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<op>\.\.|\*\*|<=|>=|!=|->|[-+*/<>=(),\[\]{}:.?@])
-  | (?P<name>[^\W\d][\w']*)
+  | (?P<name>(?:[^\W\d]|[^\x00-\x7F\s])(?:[\w']|[^\x00-\x7F\s])*)
     """,
     re.VERBOSE | re.UNICODE | re.DOTALL,
 )
@@ -32,7 +32,7 @@ def _unescape(body: str) -> str:
         code = m.group(1)
         if code[0] in "uU" and len(code) > 1:
             return chr(int(code[1:], 16))
-        return _ESCAPES.get(code, code)
+        return _ESCAPES.get(code, "\\" + code)  # regular expressions keep their \\s, \\d
     text = re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|.)", repl, body, flags=re.DOTALL)
     # a surrogate pair written as two \\u escapes is one character
     return text.encode("utf-16", "surrogatepass").decode("utf-16") if re.search("[\ud800-\udfff]", text) \
@@ -70,7 +70,7 @@ class NameTable:
 
     def __init__(self, names: Iterable[str], types: dict[str, Any] | None = None) -> None:
         self.by_first: dict[str, list[tuple[list[str], str]]] = {}
-        self.types: dict[str, Any] = types or {}  # item definitions by name, for `instance of`
+        self.types: dict[str, Any] = types if types is not None else {}  # item definitions by name, for `instance of`
         for name in names:
             self.add(name)
 

@@ -330,6 +330,12 @@ class Parser:
                 return ("q",)
             if text == "(":
                 self.next()
+                op = self.peek()
+                if op[0] == "op" and op[1] in CMP_OPS:  # `(< 10)`: a unary test as a range value
+                    self.next()
+                    end = self.additive()
+                    self.expect(")")
+                    return ("ut_range", op[1], end)
                 inner = self.expression()
                 if self.at(".."):
                     return self._range_rest(False, inner)
@@ -405,12 +411,14 @@ class Parser:
                 self.next()
                 key = tok[2]
             else:
-                words = []
-                while self.peek()[0] == "name":
-                    words.append(self.next()[1])
-                if not words:
+                first = self.i
+                while self.peek()[0] != "eof" and not self.at(":"):
+                    self.next()
+                if self.i == first:
                     self.fail("expected a context key")
-                key = " ".join(words)
+                last = self.tokens[self.i - 1]
+                key = self.text[tok[3]:last[3] + len(last[1])]
+                key = " ".join(key.split())
             self.names.add(key)
             self.expect(":")
             entries.append((key, self.expression()))

@@ -95,8 +95,11 @@ def _compile_test(test: tuple, strict: bool) -> Test:
                 raise FeelError(f"cannot compare {type_name(value)} {show(value)} with range of "
                                 f"{type_name(target.low)}")
             return r
-        if isinstance(target, list) and not isinstance(value, list):
-            return any(equal(value, x) is True for x in target)
+        if isinstance(target, list):
+            for x in target:
+                if (x.contains(value) if isinstance(x, Range) else equal(value, x)) is True:
+                    return True
+            return equal(value, target) if isinstance(value, list) else False
         return equal(value, target)
     return match
 

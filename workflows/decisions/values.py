@@ -44,7 +44,7 @@ class Range:
     high_closed: bool = True
 
     def contains(self, value: Any) -> bool | None:
-        if value is None:
+        if value is None or self.low is None or self.high is None:
             return None
         if self.low is not None:
             c = compare(value, self.low)
