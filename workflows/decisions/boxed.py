@@ -149,7 +149,13 @@ def _function(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
 
 def _conditional(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     cond, then, other = (_inner(loader, el, owner, name, part) for part in ("if", "then", "else"))
-    return lambda ctx: then(ctx) if cond(ctx) is True else other(ctx)
+
+    def conditional(ctx: dict) -> Any:
+        test = cond(ctx)
+        if test is not None and not isinstance(test, bool):
+            raise FeelError("the condition of a boxed conditional must be a boolean")
+        return then(ctx) if test is True else other(ctx)
+    return conditional
 
 
 def _filter(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
@@ -163,7 +169,10 @@ def _filter(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
         for item in items:
             scope = {**ctx, **item} if isinstance(item, dict) else dict(ctx)
             scope["item"] = item
-            if match(scope) is True:
+            hit = match(scope)
+            if hit is not None and not isinstance(hit, bool):
+                raise FeelError("a boxed filter's match must be a boolean")
+            if hit is True:
                 out.append(item)
         return out
     return filt
@@ -185,6 +194,8 @@ def _iteration(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
         results = [body({**ctx, var: item}) for item in items]
         if kind == "for":
             return results
+        if any(r is not None and not isinstance(r, bool) for r in results):
+            raise FeelError(f"a boxed {kind}'s condition must be a boolean")
         if kind == "some":
             return any(r is True for r in results)
         return all(r is True for r in results)

@@ -49,9 +49,7 @@ class Builtin:
         for names, required, _variadic, fn in self.signatures:
             if set(named) <= set(names):
                 last = max(names.index(k) for k in named)
-                values = [named.get(n) for n in names[: last + 1]]
-                if any(n not in named for n in names[:required]):
-                    continue
+                values = [named.get(n) for n in names[: max(last + 1, required)]]
                 result = _guarded(self.name, fn, values)
                 if result is not NO_MATCH:
                     return result

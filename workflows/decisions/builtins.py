@@ -82,10 +82,13 @@ def f_string(value: Any) -> Any:
 
 
 def _rounded(value: Any, scale: Any, mode: str) -> Any:
-    if not _num(value, scale) or scale != scale.to_integral_value() or not -6111 <= scale <= 6176:
+    if not _num(value, scale) or not -6111 <= scale <= 6176:
         return None
     if value.is_nan() or value.is_infinite():
         return None
+    scale = Decimal(int(scale))
+    if -value.as_tuple().exponent <= scale:  # already within the scale  # type: ignore[operator]
+        return value
     return DECIMAL_CONTEXT.quantize(value, Decimal(1).scaleb(-int(scale)), ) if mode == ROUND_HALF_EVEN \
         else value.quantize(Decimal(1).scaleb(-int(scale)), rounding=mode, context=DECIMAL_CONTEXT)
 
@@ -210,6 +213,8 @@ builtin("context put", "context", "keys", "value")(f_context_put)
 
 @builtin("context merge", "contexts")
 def f_context_merge(contexts: Any) -> Any:
+    if isinstance(contexts, dict):
+        contexts = [contexts]
     if not isinstance(contexts, list) or not all(isinstance(c, dict) for c in contexts):
         return None
     out: dict[str, Any] = {}

@@ -280,9 +280,15 @@ class _SortKey:
 @builtin("list replace", "list", "position", "newItem")
 def f_list_replace(items: Any, position: Any, item: Any) -> Any:
     if not isinstance(items, list):
-        return None
+        items = [items]
     if callable(position):
-        return [item if _call(position, [x, item]) is True else x for x in items]
+        out = []
+        for x in items:
+            hit = _call(position, [x, item])
+            if not isinstance(hit, bool):
+                raise FeelError("the match function must return true or false")
+            out.append(item if hit else x)
+        return out
     at = _position(items, position)
     return None if at is None else items[:at] + [item] + items[at + 1:]
 

@@ -16,6 +16,11 @@ _CATEGORIES = {  # \p{..} blocks and categories Python's re lacks, as character 
 }
 
 
+def _one(value: Any) -> Any:
+    """A singleton list stands for its element where a string is expected."""
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
 def _count(value: int) -> Decimal:
     return Decimal(value)
 
@@ -143,11 +148,13 @@ def f_string_length(text: Any) -> Any:
 
 @builtin("upper case", "string")
 def f_upper(text: Any) -> Any:
+    text = _one(text)
     return text.upper() if isinstance(text, str) else None
 
 
 @builtin("lower case", "string")
 def f_lower(text: Any) -> Any:
+    text = _one(text)
     return text.lower() if isinstance(text, str) else None
 
 
@@ -155,13 +162,15 @@ def f_lower(text: Any) -> Any:
 def f_before(text: Any, match: Any) -> Any:
     if not isinstance(text, str) or not isinstance(match, str):
         return None
-    return text.partition(match)[0] if match in text else ""
+    return text.partition(match)[0] if match and match in text else ""
 
 
 @builtin("substring after", "string", "match")
 def f_after(text: Any, match: Any) -> Any:
     if not isinstance(text, str) or not isinstance(match, str):
         return None
+    if not match:
+        return text
     return text.partition(match)[2] if match in text else ""
 
 
@@ -182,6 +191,8 @@ def f_ends(text: Any, match: Any) -> Any:
 
 @builtin("string join", "list", "delimiter?")
 def f_string_join(items: Any, sep: Any = None) -> Any:
+    if isinstance(items, str):
+        items = [items]
     if not isinstance(items, list) or not all(isinstance(x, str) or x is None for x in items):
         return None
     if sep is not None and not isinstance(sep, str):

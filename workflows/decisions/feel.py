@@ -323,11 +323,11 @@ def _c_ut_range(node: tuple) -> Fn:
     def range_value(ctx: Ctx) -> Any:
         e = end(ctx)
         if op == "=":
-            return Range(e, e, True, True)
+            return Range(e, e, True, True, op)
         if op in ("<", "<="):
-            return Range(None, e, False, op == "<=")
+            return Range(None, e, False, op == "<=", op)
         if op in (">", ">="):
-            return Range(e, None, op == ">=", False)
+            return Range(e, None, op == ">=", False, op)
         note("'!=' is not a range")
         return None
     return range_value
@@ -339,6 +339,7 @@ def _c_between(node: tuple) -> Fn:
     def between(ctx: Ctx) -> Any:
         v, lo, hi = value(ctx), low(ctx), high(ctx)
         if v is None or lo is None or hi is None:
+            note("between with null")
             return None
         below, above = ordering(">=", v, lo, False), ordering("<=", v, hi, False)
         if below is None or above is None:

@@ -151,8 +151,9 @@ class FunctionType(FeelType):
         if len(declared) != len(self.params):
             return False
         # parameters are contravariant, the result covariant
+        result = getattr(value, "result_type", None)
         return all(_subtype(mine, theirs) for mine, theirs in zip(self.params, declared)) and \
-            _subtype(getattr(value, "result_type", None) or FeelType(), self.result)
+            (result is None or _subtype(result, self.result))
 
 
 def _subtype(a: FeelType, b: FeelType) -> bool:
@@ -192,10 +193,17 @@ class ItemType(FeelType):
         if self.components is not None:
             if not isinstance(value, dict):
                 return False
-            return all(t.conforms(value.get(k)) for k, t in self.components.items())
-        if self.base is not None and not self.base.instance(value):
+            return all(k in value and t.conforms(value[k]) for k, t in self.components.items())
+        return self.base is None or self.base.instance(value)
+
+    def conforms(self, value: Any) -> bool:
+        if value is None:
+            return True
+        if not self.instance(value):
             return False
-        return self.allowed is None or self.allowed(value) is True
+        if self.allowed is None:
+            return True
+        return all(self.allowed(v) is True for v in value) if self.collection else self.allowed(value) is True
 
     @property
     def is_list(self) -> bool:
@@ -218,9 +226,6 @@ def coerce(value: Any, declared: FeelType | None) -> tuple[Any, bool]:
         return value, True
     if value.__class__ is list and len(value) == 1 and not declared.is_list:
         value = value[0]  # a singleton list stands for its element
-    elif value.__class__ is not list and declared.is_list and not isinstance(declared, ItemType) \
-            and declared.conforms([value]):
-        value = [value]
     if declared.conforms(value):
         return value, True
     return None, False

@@ -42,9 +42,10 @@ class Range:
     high: Any
     low_closed: bool = True
     high_closed: bool = True
+    unary: str = ""  # the operator of a range written as a unary test, `(< 10)`: its open end is unbounded
 
     def contains(self, value: Any) -> bool | None:
-        if value is None or self.low is None or self.high is None:
+        if value is None or (not self.unary and (self.low is None or self.high is None)):
             return None
         if self.low is not None:
             c = compare(value, self.low)
@@ -67,7 +68,7 @@ _DURATION_RE = re.compile(
 
 
 def parse_duration(text: str) -> dt.timedelta | YearsMonths:
-    m = _DURATION_RE.match(text.strip())
+    m = _DURATION_RE.match(text.strip().replace(".S", "S"))
     if not m or text.strip() in ("P", "-P") or text.strip().endswith("T"):
         raise FeelError(f"invalid duration '{text}'")
     neg, years, months, weeks, days, hours, minutes, seconds = m.groups()
