@@ -37,9 +37,19 @@ def xsd_regex(pattern: str, flags: str | None = None) -> re.Pattern[str]:
         return re.compile(re.escape(pattern), bits)
     if "x" in flags:
         pattern = re.sub(r"\[[^\]]*\]|\s+", lambda m: m.group() if m.group().startswith("[") else "", pattern)
-    out, i = [], 0
+    out, i, depth = [], 0, 0
     while i < len(pattern):
         c = pattern[i]
+        if c == "[" and (i == 0 or pattern[i - 1] != "\\"):
+            depth += 1
+        elif c == "]" and depth and pattern[i - 1] != "\\":
+            depth -= 1
+        if c == "\\" and depth and i + 1 < len(pattern) and pattern[i + 1].isdigit():
+            raise FeelError("a back-reference cannot stand in a character class")
+        if c == "." and not depth and "s" not in flags:
+            out.append("[^\\n\\r]")
+            i += 1
+            continue
         if c == "\\" and i + 1 < len(pattern):
             nxt = pattern[i + 1]
             if nxt in "pP" and i + 2 < len(pattern) and pattern[i + 2] == "{":
@@ -66,8 +76,9 @@ def xsd_regex(pattern: str, flags: str | None = None) -> re.Pattern[str]:
         else:
             out.append(c)
         i += 1
+    translated = re.sub(r"\[([^\[\]]*)-\[([^\[\]]*)\]\]", r"(?:(?![\2])[\1])", "".join(out))  # [A-Z-[OI]]
     try:
-        return re.compile("".join(out), bits)
+        return re.compile(translated, bits)
     except re.error as exc:
         raise FeelError(f"invalid regular expression: {exc}") from None
 

@@ -367,7 +367,7 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
         return
     (var, source), rest = loops[0], loops[1:]
     items = source(ctx)
-    if isinstance(items, Range) and isinstance(items.low, dt.date) and items.low.__class__ is items.high.__class__:
+    if isinstance(items, Range) and items.low.__class__ is dt.date and items.high.__class__ is dt.date:
         days = (items.high - items.low).days
         step = 1 if days >= 0 else -1
         if abs(days) > MAX_RANGE_ITEMS:

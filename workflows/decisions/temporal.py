@@ -94,6 +94,15 @@ def _add(a: Any, b: Any) -> Any:
 
 
 def _subtract(a: Any, b: Any) -> Any:
+    if isinstance(a, dt.date) and isinstance(b, dt.date) and \
+            isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+        # a date against a date and time counts as midnight UTC, so only a zoned time compares
+        stamp = a if isinstance(a, dt.datetime) else b
+        if stamp.tzinfo is None:
+            return None
+        a, b = (x if isinstance(x, dt.datetime) else dt.datetime.combine(x, dt.time(), dt.timezone.utc)
+                for x in (a, b))
+        return a - b
     if isinstance(a, dt.date) and isinstance(b, dt.date):
         try:
             return _as_datetime(a) - _as_datetime(b)
