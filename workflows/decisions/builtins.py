@@ -66,6 +66,8 @@ def feel_string(value: Any) -> str:
         return builtins_time.datetime_text(value)
     if isinstance(value, dt.time):
         return builtins_time.time_text(value)
+    if isinstance(value, dt.date):
+        return builtins_time.date_text(value)
     if isinstance(value, Range):
         return f"{'[' if value.low_closed else '('}{_quoted(value.low)}..{_quoted(value.high)}" \
                f"{']' if value.high_closed else ')'}"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from .builtin_registry import NO_MATCH, builtin
 from .errors import FeelError
-from .values import Range, YearsMonths, compare, parse_date, parse_date_time, parse_duration, parse_time
+from .values import Range, YearsMonths, compare, make_date, real_year, parse_date, parse_date_time, parse_duration, parse_time
 
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -29,6 +29,12 @@ def _zone_text(tz: dt.tzinfo | None, when: dt.datetime | None) -> str:
     return text + (f":{total % 60:02d}" if total % 60 else "")
 
 
+def date_text(value: dt.date) -> str:
+    year = real_year(value)
+    sign = "-" if year < 0 else ""
+    return f"{sign}{abs(year):04d}-{value.month:02d}-{value.day:02d}"
+
+
 def time_text(value: dt.time) -> str:
     text = value.replace(tzinfo=None).isoformat()
     if "." in text:
@@ -37,7 +43,7 @@ def time_text(value: dt.time) -> str:
 
 
 def datetime_text(value: dt.datetime) -> str:
-    return value.date().isoformat() + "T" + time_text(value.timetz().replace(tzinfo=None)) + \
+    return date_text(value) + "T" + time_text(value.timetz().replace(tzinfo=None)) + \
         _zone_text(value.tzinfo, value)
 
 
@@ -56,7 +62,7 @@ def f_date(value: Any) -> Any:
 
 @builtin("date", "year", "month", "day")
 def f_date3(year: Any, month: Any, day: Any) -> Any:
-    return dt.date(int(year), int(month), int(day)) if _whole(year, month, day) else None
+    return make_date(int(year), int(month), int(day)) if _whole(year, month, day) else None
 
 
 @builtin("time", "from")
@@ -112,7 +118,7 @@ def _tod(value: dt.date) -> tuple:
 def f_ym_duration(start: Any, end: Any) -> Any:
     if not (isinstance(start, dt.date) and isinstance(end, dt.date)):
         return None
-    months = (end.year - start.year) * 12 + end.month - start.month
+    months = (real_year(end) - real_year(start)) * 12 + end.month - start.month
     if months > 0 and _tod(end) < _tod(start):
         months -= 1
     elif months < 0 and _tod(end) > _tod(start):

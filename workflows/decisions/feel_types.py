@@ -51,6 +51,10 @@ def base_name(value: Any) -> str:
         return "context"
     if cls is Range:
         return "range"
+    if isinstance(value, dt.datetime):  # far years
+        return "date and time"
+    if isinstance(value, dt.date):
+        return "date"
     return "function" if callable(value) else "Any"
 
 

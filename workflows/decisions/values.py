@@ -106,12 +106,38 @@ def _zone(text: str | None) -> dt.tzinfo | None:
     return dt.timezone(sign * offset)
 
 
+_FAR: dict[tuple[type, int], type] = {}
+
+
+def far_class(base: type, shift: int) -> type:
+    """A date (or date and time) class for years outside Python's 1..9999: the value is held
+    `shift` years later (a multiple of 400, so the calendar and weekdays are the same), and
+    arithmetic on it keeps the class, hence the shift."""
+    key = (base, shift)
+    if key not in _FAR:
+        _FAR[key] = type(f"Far{base.__name__}", (base,), {"SHIFT": shift, "__slots__": ()})
+    return _FAR[key]
+
+
+def real_year(value: dt.date) -> int:
+    return value.year - getattr(value, "SHIFT", 0)
+
+
+def make_date(year: int, month: int, day: int) -> dt.date:
+    if 1 <= year <= 9999:
+        return dt.date(year, month, day)
+    if abs(year) > 999_999_999:
+        raise ValueError("year out of range")
+    held = year % 400 + 2000
+    return far_class(dt.date, held - year)(held, month, day)  # type: ignore[no-any-return]
+
+
 def parse_date(text: str) -> dt.date:
     m = _DATE_RE.match(text.strip())
     if not m:
         raise FeelError(f"invalid date '{text}'")
     try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         raise FeelError(f"invalid date '{text}'") from None
 
@@ -143,7 +169,10 @@ def parse_date_time(text: str) -> dt.datetime:
     day_text, _, time_text = text.partition("T")
     day = parse_date(day_text)
     time, rolled = _time_parts(time_text)
+    shift = getattr(day, "SHIFT", 0)
     value = dt.datetime.combine(day, time)
+    if shift:
+        value = far_class(dt.datetime, shift)(*value.timetuple()[:6], value.microsecond, value.tzinfo)
     return value + dt.timedelta(days=1) if rolled else value
 
 
