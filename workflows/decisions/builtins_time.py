@@ -111,7 +111,7 @@ def f_duration(value: Any) -> Any:
 
 
 def _tod(value: dt.date) -> tuple:
-    return (value.day, value.time()) if isinstance(value, dt.datetime) else (value.day, dt.time())
+    return (value.day,)  # whole months between the dates; the time of day does not count
 
 
 @builtin("years and months duration", "from", "to")

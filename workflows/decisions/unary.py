@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .errors import FeelError
+from .errors import FeelError, note
 from .feel import Ctx, compile_ast
 from .feel_lexer import NameTable
 from .feel_parser import parse_unary_tests
@@ -90,6 +90,8 @@ def _compile_test(test: tuple, strict: bool) -> Test:
         target = fn(ctx)
         if isinstance(target, Range):
             r = target.contains(value)
+            if r is None:
+                note("a null value or range end in a range test")
             if r is None and strict and value is not None and target.low is not None \
                     and compare(target.low, target.low) is not None:
                 raise FeelError(f"cannot compare {type_name(value)} {show(value)} with range of "

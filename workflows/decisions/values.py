@@ -84,7 +84,7 @@ def parse_duration(text: str) -> dt.timedelta | YearsMonths:
     return -delta if sign < 0 else delta
 
 
-_DATE_RE = re.compile(r"^(-?\d{4,9})-(\d\d)-(\d\d)$")
+_DATE_RE = re.compile(r"^(-?(?:[1-9]\d{4,8}|\d{4}))-(\d\d)-(\d\d)$")
 _TIME_RE = re.compile(r"^(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d(?::\d\d)?|@[A-Za-z][\w/+\-]*)?$")
 
 
