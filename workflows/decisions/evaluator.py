@@ -351,13 +351,21 @@ class DecisionModel:
 
     def _evaluate_service(self, service: DecisionService, inputs: dict[str, Any]) -> DecisionResult:
         ctx = self._inputs(service, inputs)
-        for did in service.input_decisions:
-            if did in self.decisions:
-                ctx.setdefault(self.decisions[did].name, None)
+        problems, token = start_problems()
+        try:
+            for did in service.input_decisions:
+                if did in self.decisions:
+                    given = self.decisions[did]
+                    value, ok = coerce(ctx.get(given.name), given.kind)
+                    if not ok:
+                        note(f"input decision '{given.name}' is not a {given.kind.name if given.kind else ''}")
+                    ctx[given.name] = value
+        finally:
+            stop_problems(token)
         done = self._run_service(service, ctx)
         raw = self._service_value(service, done)
         outputs = {self.decisions[d].name: to_python(done[d].raw_value) for d in service.outputs if d in done}
-        problems = [p for r in done.values() for p in r.problems]
+        problems += [p for r in done.values() for p in r.problems]
         return DecisionResult(service.id, service.name, None, to_python(raw), [], {}, {}, raw, problems, outputs)
 
     def _service_function(self, service: DecisionService) -> FeelFunction:

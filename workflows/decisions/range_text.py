@@ -1,4 +1,5 @@
-"""`range(from)`: a range written as text (`"[1..10)"`, `"<= 5"`) whose ends must be literals."""
+"""`range(from)`: a range written as text (`"[1..10)"`) whose ends must be literals; the unary-test
+forms (`">= 10"`) are not range literals, so they are an error (as the DMN TCK expects)."""
 from __future__ import annotations
 
 from typing import Any
@@ -31,16 +32,6 @@ def _value(node: tuple) -> Any:
 
 def parse_range(text: str) -> Range | None:
     text = text.strip()
-    for op in ("<=", ">=", "<", ">", "="):
-        if text.startswith(op):
-            end = _value(parse_expression(text[len(op):], _NAMES))
-            if end is None:
-                return None
-            if op == "=":
-                return Range(end, end, True, True)
-            if op.startswith("<"):
-                return Range(None, end, False, op == "<=")
-            return Range(end, None, op == ">=", False)
     node = parse_expression(text, _NAMES)
     if node[0] != "range":
         raise FeelError(f"'{text}' is not a range")

@@ -115,6 +115,8 @@ def _range_test(rng: Range, strict: bool) -> Test:
             return (low <= value if low_closed else low < value) and \
                 (value <= high if high_closed else value < high)
         r = rng.contains(value)
+        if r is None:
+            note("a null value or range end in a range test")
         if r is None and strict and value is not None and compare(low, low) is not None:
             raise FeelError(f"cannot compare {type_name(value)} {show(value)} with range of {type_name(low)}")
         return r
