@@ -14,7 +14,6 @@ from workflows.decisions.errors import FeelError
 from workflows.decisions.values import parse_date, parse_date_time, parse_duration, parse_time
 
 
-
 def _find_shared() -> Path:
     """In CI the repo is cloned with shared/ beside it (<root>/main -> <root>/shared); a worktree
     may sit deeper (<root>/wt/NAME), so look in each ancestor."""

@@ -5,6 +5,7 @@ importing this module registers them all into BUILTINS.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import (
     ROUND_CEILING,
     ROUND_DOWN,
@@ -20,7 +21,6 @@ from typing import Any
 from . import builtins_lists, builtins_text, builtins_time  # noqa: F401  (they register themselves)
 from .builtin_registry import REGISTRY, Builtin, builtin
 from .values import DECIMAL_CONTEXT, Range, YearsMonths, to_json
-import datetime as dt
 
 
 def _num(*values: Any) -> bool:

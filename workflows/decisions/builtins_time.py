@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo
 
 from .builtin_registry import NO_MATCH, builtin
 from .errors import FeelError
-from .values import Range, YearsMonths, compare, make_date, real_year, parse_date, parse_date_time, parse_duration, parse_time
+from .values import (
+    Range,
+    YearsMonths,
+    compare,
+    make_date,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+    real_year,
+)
 
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

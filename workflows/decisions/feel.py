@@ -16,7 +16,17 @@ from .feel_lexer import NameTable
 from .feel_parser import parse_expression
 from .feel_types import ANY, FeelType, coerce
 from .temporal import PROPERTY_NAMES, arithmetic, path_of
-from .values import DECIMAL_CONTEXT, Range, YearsMonths, ordering, type_name, parse_date, parse_date_time, parse_duration, parse_time
+from .values import (
+    DECIMAL_CONTEXT,
+    Range,
+    YearsMonths,
+    ordering,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+    type_name,
+)
 
 Ctx = dict[str, Any]
 Fn = Callable[[Ctx], Any]

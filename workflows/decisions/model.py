@@ -13,16 +13,13 @@ from typing import Any
 
 from lxml import etree
 
+from .boxed import compile_boxed, expression_in
 from .errors import DecisionError, FeelError
 from .feel import FeelFunction, compile_expression, names_table
 from .feel_lexer import NameTable
 from .feel_parser import Parser, parse_unary_tests
-from .boxed import compile_boxed, expression_in
 from .feel_types import ANY, FeelType, FunctionType, ItemType, base_type
 from .unary import Test, compile_unary_tests
-
-
-
 
 HIT_POLICIES = {"UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER"}
 AGGREGATIONS = {"SUM", "MIN", "MAX", "COUNT"}

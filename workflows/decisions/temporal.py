@@ -8,10 +8,9 @@ import calendar
 import datetime as dt
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
-
 from zoneinfo import ZoneInfo
 
-from .errors import FeelError, note
+from .errors import note
 from .values import DECIMAL_CONTEXT, Range, YearsMonths
 
 
@@ -97,8 +96,7 @@ def _subtract(a: Any, b: Any) -> Any:
     if isinstance(a, dt.date) and isinstance(b, dt.date) and \
             isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
         # a date against a date and time counts as midnight UTC, so only a zoned time compares
-        stamp = a if isinstance(a, dt.datetime) else b
-        if stamp.tzinfo is None:
+        if getattr(a if isinstance(a, dt.datetime) else b, "tzinfo", None) is None:
             return None
         a, b = (x if isinstance(x, dt.datetime) else dt.datetime.combine(x, dt.time(), dt.timezone.utc)
                 for x in (a, b))
