@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import FeelError, note
 from .feel import FeelFunction
 from .feel_types import FeelType, coerce
+from .tables import run_table
 
 if TYPE_CHECKING:
     from .model import _Loader
@@ -55,8 +56,6 @@ def _inner(loader: _Loader, el: Any, owner: str, name: str, part: str = "") -> F
 
 
 def _table(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
-    from .evaluator import run_table  # the evaluator runs tables; it imports the model
-
     table = loader.table(el, owner, name)
 
     def run(ctx: dict) -> Any:
