@@ -37,10 +37,23 @@ def expression_in(el: Any) -> Any | None:
 def compile_boxed(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     kind = _local(el)
     if kind == "literalExpression":
-        return loader.feel(loader.text_of(el), el, decision_id=owner)
-    if kind == "decisionTable":
-        return _table(loader, el, owner, name)
-    return _COMPILERS[kind](loader, el, owner, name)
+        fn = loader.feel(loader.text_of(el), el, decision_id=owner)
+    elif kind == "decisionTable":
+        fn = _table(loader, el, owner, name)
+    else:
+        fn = _COMPILERS[kind](loader, el, owner, name)
+    declared = loader.type_of(el.get("typeRef")) if el.get("typeRef") else None
+    return fn if declared is None else _typed(fn, declared)
+
+
+def _typed(fn: Fn, declared: FeelType) -> Fn:
+    """A box with its own typeRef converts its value to it (null, reported, when it cannot)."""
+    def typed(ctx: dict) -> Any:
+        value, ok = coerce(fn(ctx), declared)
+        if not ok:
+            note(f"the value is not a {declared.name}")
+        return value
+    return typed
 
 
 def _inner(loader: _Loader, el: Any, owner: str, name: str, part: str = "") -> Fn:

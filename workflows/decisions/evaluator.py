@@ -183,11 +183,24 @@ class DecisionModel:
                     if not ok:
                         note(f"input decision '{given.name}' is not a {given.kind.name if given.kind else ''}")
                     ctx[given.name] = value
+            for iid in service.input_data:
+                item = self.input_data.get(iid)
+                if item is not None and item.kind is not None:
+                    value, ok = coerce(ctx.get(item.name), item.kind)
+                    if not ok:
+                        note(f"input '{item.name}' is not a {item.kind.name}")
+                    ctx[item.name] = value
         finally:
             stop_problems(token)
         done = self._run_service(service, ctx)
         raw = self._service_value(service, done)
+        if service.result_type is not None:
+            raw, ok = coerce(raw, service.result_type)
+            if not ok:
+                problems.append(f"the result is not a {service.result_type.name}")
         outputs = {self.decisions[d].name: to_python(done[d].raw_value) for d in service.outputs if d in done}
+        if service.result_type is not None and raw is None:
+            outputs = {k: None for k in outputs}
         problems += [p for r in done.values() for p in r.problems]
         return DecisionResult(service.id, service.name, None, to_python(raw), [], {}, {}, raw, problems, outputs)
 
@@ -201,7 +214,7 @@ class DecisionModel:
             ctx = dict(self._base)
             ctx.update({p: scope.get(p) for p in params})
             return self._service_value(service, self._run_service(service, ctx))
-        return FeelFunction(params, body, {}, service.name, kinds)
+        return FeelFunction(params, body, {}, service.name, kinds, service.result_type)
 
     def _run(self, decision: Decision, ctx: dict) -> DecisionResult:
         problems, token = start_problems()

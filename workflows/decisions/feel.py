@@ -60,6 +60,11 @@ def _c_name(node: tuple) -> Fn:
     def lookup(ctx: Ctx) -> Any:
         value = ctx.get(name, builtin)
         if value is _MISSING:
+            if "." in name and name.split(".")[0] in ctx:  # `Person.Gender` read as a path
+                value = ctx[name.split(".")[0]]
+                for key in name.split(".")[1:]:
+                    value = path_of(value, key)
+                return value
             raise FeelError(f"unknown name '{name}'")
         return value
     return lookup

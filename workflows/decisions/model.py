@@ -69,6 +69,7 @@ class DecisionService:
     encapsulated: list[str]
     input_decisions: list[str]
     input_data: list[str]  # input data ids
+    result_type: FeelType | None = None  # the output type of its declared function type
 
 
 class _Loader(TableLoader):
@@ -259,8 +260,12 @@ def load_parts(source: bytes, filename: str) -> Parts:
         refs = {kind: [_href(r) for r in _children(el, kind)]
                 for kind in ("outputDecision", "encapsulatedDecision", "inputDecision", "inputData")}
         sid = el.get("id") or el.get("name")
+        var = _child(el, "variable")
+        declared = loader.type_of(var.get("typeRef")) if var is not None else None
+        result_type = declared.function.result if isinstance(declared, ItemType) and declared.function else None
         services[sid] = DecisionService(sid, el.get("name") or sid, refs["outputDecision"],
-                                        refs["encapsulatedDecision"], refs["inputDecision"], refs["inputData"])
+                                        refs["encapsulatedDecision"], refs["inputDecision"], refs["inputData"],
+                                        result_type)
     return decisions, inputs, bkms, services
 
 
