@@ -9,7 +9,7 @@ from typing import Any
 from .errors import DecisionError, FeelError, note, start_problems, stop_problems
 from .feel import FeelFunction
 from .feel_types import BaseType, coerce
-from .model import Decision, DecisionService, InputData, load_parts, read_source
+from .model import Decision, DecisionService, Imported, InputData, imports_of, load_parts, parse_xml, read_source
 from .tables import COERCE, MatchedRule, _fail, run_table
 from .values import (
     from_python,
@@ -68,7 +68,11 @@ class DecisionModel:
 
     def __init__(self, source: str | Path | bytes, filename: str | None = None, strict: bool = True) -> None:
         data, self.filename = read_source(source, filename)
-        self.decisions, self.input_data, self.knowledge_models, self.services = load_parts(data, self.filename)
+        self.imports = _load_imports(source, data, self.filename)
+        self.types: dict[str, Any] = {}
+        offered = {prefix: Imported(model.offered_names(), model.types) for prefix, model in self.imports.items()}
+        self.decisions, self.input_data, self.knowledge_models, self.services = load_parts(
+            data, self.filename, offered, self.types)
         self.load_errors = [d.error for d in self.decisions.values() if d.error is not None]
         if strict and self.load_errors:
             raise self.load_errors[0]
@@ -83,6 +87,23 @@ class DecisionModel:
                 if isinstance(bkm, FeelFunction):
                     bkm.ctx[service.name] = fn
         self._order = {did: self._dependency_order(did, []) for did in self.decisions}
+
+    def offered_names(self) -> list[str]:
+        """The names an importing model may use after this model's import name."""
+        return [*(d.name for d in self.decisions.values()), *(i.name for i in self.input_data.values()),
+                *self._base]
+
+    def offered(self, inputs: dict[str, Any] | None) -> dict[str, Any]:
+        """This model's knowledge models, services, input data and decisions as one context."""
+        out: dict[str, Any] = dict(self._base)
+        for item in self.input_data.values():
+            out[item.name] = from_python((inputs or {}).get(item.name))
+        for decision in self.decisions.values():
+            try:
+                out[decision.name] = self.evaluate(decision.id, inputs).raw_value
+            except DecisionError:
+                out[decision.name] = None
+        return out
 
     def _dependency_order(self, did: str, path: list[str], stop: frozenset[str] = frozenset()) -> list[Decision]:
         if did in path:
@@ -144,6 +165,8 @@ class DecisionModel:
 
     def _evaluate(self, target: Decision, inputs: dict[str, Any] | None) -> DecisionResult:
         ctx = self._inputs(target, inputs)
+        for prefix, model in self.imports.items():
+            ctx[prefix] = model.offered(inputs)
         done: dict[str, DecisionResult] = {}
         for decision in self._order[target.id]:
             result = self._run(decision, ctx)
@@ -250,6 +273,35 @@ class DecisionModel:
                 note(f"the result is not a {decision.kind.name}")
         return DecisionResult(decision.id, decision.name, decision.hit_policy, to_python(raw), matched,
                               to_python(audit), {}, raw)
+
+
+def _load_imports(source: str | Path | bytes, data: bytes, filename: str) -> dict[str, DecisionModel]:
+    """The models a file imports, found by namespace among the .dmn files beside it (only for a
+    file read from disk; a document given as bytes cannot reach other files)."""
+    wanted = imports_of(data, filename)
+    if not wanted or isinstance(source, bytes) or (isinstance(source, str) and source.lstrip().startswith("<")):
+        return {}
+    folder = Path(source).resolve().parent
+    by_namespace: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.dmn")):
+        try:
+            namespace = parse_xml(path.read_bytes(), str(path)).get("namespace")
+        except (OSError, DecisionError):
+            continue
+        by_namespace.setdefault(namespace or "", path)
+    models = {}
+    _LOADING.add(Path(source).resolve())
+    try:
+        for prefix, namespace in wanted:
+            found = by_namespace.get(namespace)
+            if found is not None and found not in _LOADING:  # models importing each other: stop
+                models[prefix] = DecisionModel(found, strict=False)
+    finally:
+        _LOADING.discard(Path(source).resolve())
+    return models
+
+
+_LOADING: set[Path] = set()
 
 
 _CACHE: dict[str, tuple[tuple[int, int], DecisionModel]] = {}

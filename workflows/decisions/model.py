@@ -72,13 +72,25 @@ class DecisionService:
     result_type: FeelType | None = None  # the output type of its declared function type
 
 
+@dataclass
+class Imported:
+    """What an imported model offers the importing one, under the import's name."""
+
+    names: list[str]  # its decisions, input data, knowledge models and services
+    types: dict[str, FeelType]
+
+
 class _Loader(TableLoader):
-    def __init__(self, root: Any, filename: str) -> None:
+    def __init__(self, root: Any, filename: str, imports: dict[str, Imported] | None = None) -> None:
         self.root = root
         self.filename = filename
         self.items: dict[str, Any] = {c.get("name"): c for c in _children(root, "itemDefinition")}
         self.types: dict[str, FeelType] = {}
-        self.names: NameTable = names_table(self._known_names(), self.types)
+        extra: list[str] = []
+        for prefix, imported in (imports or {}).items():
+            extra += [prefix, *imported.names]
+            self.types.update({f"{prefix}.{k}": t for k, t in imported.types.items()})
+        self.names: NameTable = names_table(self._known_names() + extra, self.types)
         for name in list(self.items):
             self.item_type(name)
 
@@ -191,6 +203,19 @@ def _href(el: Any) -> str:
     return (el.get("href") or "").split("#")[-1]
 
 
+def _local_href(el: Any, namespace: str | None) -> bool:
+    """Whether an href points into this file (`#id`, or this file's own namespace)."""
+    where = (el.get("href") or "").split("#")[0]
+    return not where or where == namespace
+
+
+def imports_of(source: bytes, filename: str) -> list[tuple[str, str]]:
+    """(name, namespace) of each DMN <import> of a file."""
+    root = parse_xml(source, filename)
+    return [(el.get("name") or "", el.get("namespace") or "") for el in _children(root, "import")
+            if "DMN" in (el.get("importType") or "").upper() or not el.get("importType")]
+
+
 def parse_xml(source: bytes, filename: str) -> Any:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
@@ -207,13 +232,17 @@ def parse_xml(source: bytes, filename: str) -> Any:
 Parts = tuple[dict[str, Decision], dict[str, InputData], dict[str, Any], dict[str, DecisionService]]
 
 
-def load_parts(source: bytes, filename: str) -> Parts:
+def load_parts(source: bytes, filename: str, imports: dict[str, Imported] | None = None,
+               types: dict[str, FeelType] | None = None) -> Parts:
     """Compile every decision, input data, knowledge model and decision service of one DMN file.
 
     A decision (or knowledge model) that does not compile keeps its error and fails alone.
+    imports: the imported models' names and types by import name; types receives this file's.
     """
     root = parse_xml(source, filename)
-    loader = _Loader(root, filename)
+    loader = _Loader(root, filename, imports)
+    if types is not None:
+        types.update({k: v for k, v in loader.types.items() if "." not in k})
     inputs: dict[str, InputData] = {}
     for el in _children(root, "inputData"):
         ref = loader.type_ref(el)
@@ -244,7 +273,7 @@ def load_parts(source: bytes, filename: str) -> Parts:
             decision.error = exc.for_decision(did, name)
         for req in _children(el, "informationRequirement"):
             for ref in req:
-                if _local(ref) == "requiredDecision":
+                if _local(ref) == "requiredDecision" and _local_href(ref, root.get("namespace")):
                     decision.required_decisions.append(_href(ref))
                 elif _local(ref) == "requiredInput" and _href(ref) in inputs:
                     decision.required_inputs.append(inputs[_href(ref)].name)
