@@ -19,7 +19,7 @@ from decimal import (
 from typing import Any
 
 from . import builtins_lists, builtins_text, builtins_time  # noqa: F401  (they register themselves)
-from .builtin_registry import REGISTRY, Builtin, builtin
+from .builtin_registry import NO_MATCH, REGISTRY, Builtin, builtin
 from .values import DECIMAL_CONTEXT, Range, YearsMonths, to_json
 
 
@@ -211,6 +211,9 @@ def f_context_put(ctx: Any, key: Any, value: Any) -> Any:
 
 
 builtin("context put", "context", "keys", "value")(f_context_put)
+REGISTRY["context put"].signatures[0] = (  # `key:` names one key; a path of keys is `keys:`
+    ["context", "key", "value"], 3, False,
+    lambda c, k, v: NO_MATCH if isinstance(k, list) else f_context_put(c, k, v))
 
 
 @builtin("context merge", "contexts")

@@ -279,6 +279,8 @@ class _SortKey:
 
 @builtin("list replace", "list", "position", "newItem")
 def f_list_replace(items: Any, position: Any, item: Any) -> Any:
+    if items is None:
+        return None
     if not isinstance(items, list):
         items = [items]
     if callable(position):

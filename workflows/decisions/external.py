@@ -34,7 +34,7 @@ _JAVA: dict[tuple[str, str], Callable[..., Any]] = {
     ("java.lang.Float", "valueOf(java.lang.String)"): lambda t: Decimal(repr(float(t))),
     ("java.lang.Byte", "valueOf(byte)"): lambda n: n,
     ("java.lang.Short", "valueOf(short)"): lambda n: n,
-    ("java.lang.String", "valueOf(char)"): lambda c: c,
+    ("java.lang.String", "valueOf(char)"): lambda c: c if len(c) == 1 else None,
     ("java.lang.String", "format(java.lang.String,[Ljava.lang.Object;)"):
         lambda fmt, *args: fmt.replace("%s", "{}").format(*args),
 }
@@ -63,7 +63,7 @@ class ExternalFunction:
 
 
 def external_function(params: list[str], spec: Any) -> ExternalFunction:
-    java = spec.get("java") if isinstance(spec, dict) else None
+    java = spec.get("java") if isinstance(spec, dict) and "class" not in spec else spec
     if not isinstance(java, dict):
         raise FeelError("only external Java functions are known")
     key = (str(java.get("class")), str(java.get("method signature", "")).replace(" ", ""))

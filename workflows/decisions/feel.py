@@ -286,7 +286,8 @@ def _c_ctx(node: tuple) -> Fn:
 
 def _c_range(node: tuple) -> Fn:
     low_closed, low, high, high_closed = node[1], _compile(node[2]), _compile(node[3]), node[4]
-    return lambda ctx: Range(low(ctx), high(ctx), low_closed, high_closed)
+    span = node[5] if len(node) > 5 else ""
+    return lambda ctx: Range(low(ctx), high(ctx), low_closed, high_closed, span)
 
 
 def _c_ut_range(node: tuple) -> Fn:
@@ -339,6 +340,8 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
         return
     (var, source), rest = loops[0], loops[1:]
     items = source(ctx)
+    if isinstance(items, Range) and items.unary != ".." and ordering(">", items.low, items.high, False):
+        raise FeelError(f"'{var}' iterates over a range whose start is after its end")
     if isinstance(items, Range) and items.low.__class__ is dt.date and items.high.__class__ is dt.date:
         days = (items.high - items.low).days
         step = 1 if days >= 0 else -1

@@ -111,9 +111,9 @@ class Parser(TypeSyntax):
                 var = self.next()[1]
                 self.expect("in")
                 source = self.disjunction()
-                if self.at(".."):  # `for i in 1..n`
+                if self.at(".."):  # `for i in 1..n` counts down as well as up
                     self.next()
-                    source = ("range", True, source, self.disjunction(), True)
+                    source = ("range", True, source, self.disjunction(), True, "..")
                 loops.append((var, source))
                 if not self.at(","):
                     break
