@@ -12,6 +12,7 @@ from .values import (
     Range,
     YearsMonths,
     compare,
+    held,
     make_date,
     parse_date,
     parse_date_time,
@@ -45,15 +46,14 @@ def date_text(value: dt.date) -> str:
     return f"{sign}{abs(year):04d}-{value.month:02d}-{value.day:02d}"
 
 
-def time_text(value: dt.time) -> str:
-    text = value.replace(tzinfo=None).isoformat()
-    if "." in text:
-        text = text.rstrip("0")
-    return text + _zone_text(value.tzinfo, None)
+def time_text(value: dt.time, nanos: int | None = None) -> str:
+    text = f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    fraction = f"{value.microsecond:06d}{getattr(value, 'NANOS', 0) if nanos is None else nanos:03d}".rstrip("0")
+    return text + (f".{fraction}" if fraction else "") + _zone_text(value.tzinfo, None)
 
 
 def datetime_text(value: dt.datetime) -> str:
-    return date_text(value) + "T" + time_text(value.timetz().replace(tzinfo=None)) + \
+    return date_text(value) + "T" + time_text(value.timetz().replace(tzinfo=None), getattr(value, "NANOS", 0)) + \
         _zone_text(value.tzinfo, value)
 
 
@@ -112,7 +112,9 @@ def f_date_and_time(value: Any) -> Any:
 def f_date_and_time2(day: Any, time: Any) -> Any:
     if not isinstance(day, dt.date) or not isinstance(time, dt.time):
         return None
-    return dt.datetime.combine(day.date() if isinstance(day, dt.datetime) else day, time)
+    shift = getattr(day, "SHIFT", 0)
+    day = day.date() if isinstance(day, dt.datetime) else day
+    return held(dt.datetime.combine(day, time), shift, getattr(time, "NANOS", 0))
 
 
 @builtin("duration", "from")

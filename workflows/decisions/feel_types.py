@@ -55,6 +55,8 @@ def base_name(value: Any) -> str:
         return "date and time"
     if isinstance(value, dt.date):
         return "date"
+    if isinstance(value, dt.time):
+        return "time"
     return "function" if callable(value) else "Any"
 
 

@@ -106,17 +106,28 @@ def _zone(text: str | None) -> dt.tzinfo | None:
     return dt.timezone(sign * offset)
 
 
-_FAR: dict[tuple[type, int], type] = {}
+_FAR: dict[tuple[type, int, int], type] = {}
 
 
-def far_class(base: type, shift: int) -> type:
-    """A date (or date and time) class for years outside Python's 1..9999: the value is held
-    `shift` years later (a multiple of 400, so the calendar and weekdays are the same), and
-    arithmetic on it keeps the class, hence the shift."""
-    key = (base, shift)
+def far_class(base: type, shift: int, nanos: int = 0) -> type:
+    """A date, time or date-and-time class for what Python's cannot hold: years outside 1..9999
+    (the value is held `shift` years later, a multiple of 400, so calendar and weekdays are the
+    same) and the nanoseconds below a microsecond (kept for the text form; they do not take part
+    in comparisons). Arithmetic on a value keeps its class, hence both."""
+    if not shift and not nanos:
+        return base
+    key = (base, shift, nanos)
     if key not in _FAR:
-        _FAR[key] = type(f"Far{base.__name__}", (base,), {"SHIFT": shift, "__slots__": ()})
+        _FAR[key] = type(f"Far{base.__name__}", (base,), {"SHIFT": shift, "NANOS": nanos, "__slots__": ()})
     return _FAR[key]
+
+
+def held(value: dt.datetime, shift: int, nanos: int) -> dt.datetime:
+    """The same date and time, in the class that keeps its shift and nanoseconds."""
+    cls = far_class(dt.datetime, shift, nanos)
+    if cls is dt.datetime:
+        return value
+    return cls(*value.timetuple()[:6], value.microsecond, value.tzinfo)  # type: ignore[no-any-return]
 
 
 def real_year(value: dt.date) -> int:
@@ -149,11 +160,12 @@ def _time_parts(text: str) -> tuple[dt.time, bool]:
         raise FeelError(f"invalid time '{text}'")
     hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3))
     micro = int((m.group(4) or ".0")[1:7].ljust(6, "0"))
+    nanos = int((m.group(4) or ".0")[7:10].ljust(3, "0"))
     tz = _zone(m.group(5))
     if hour == 24 and minute == 0 and second == 0 and micro == 0:
         return dt.time(0, 0, 0, 0, tzinfo=tz), True
     try:
-        return dt.time(hour, minute, second, micro, tzinfo=tz), False
+        return far_class(dt.time, 0, nanos)(hour, minute, second, micro, tzinfo=tz), False
     except ValueError:
         raise FeelError(f"invalid time '{text}'") from None
 
@@ -169,10 +181,7 @@ def parse_date_time(text: str) -> dt.datetime:
     day_text, _, time_text = text.partition("T")
     day = parse_date(day_text)
     time, rolled = _time_parts(time_text)
-    shift = getattr(day, "SHIFT", 0)
-    value = dt.datetime.combine(day, time)
-    if shift:
-        value = far_class(dt.datetime, shift)(*value.timetuple()[:6], value.microsecond, value.tzinfo)
+    value = held(dt.datetime.combine(day, time), getattr(day, "SHIFT", 0), getattr(time, "NANOS", 0))
     return value + dt.timedelta(days=1) if rolled else value
 
 
