@@ -11,7 +11,7 @@ from typing import Any
 from lxml import etree
 
 from workflows.decisions.errors import FeelError
-from workflows.decisions.values import parse_date, parse_date_time, parse_duration, parse_time
+from workflows.decisions.values import parse_date, parse_date_time, parse_duration, parse_time, type_name
 
 
 def _find_shared() -> Path:
@@ -150,6 +150,6 @@ def same(actual: Any, expected: Any) -> bool:
     if isinstance(expected, dict):
         return isinstance(actual, dict) and set(actual) == set(expected) and all(
             same(actual[k], expected[k]) for k in expected)
-    if isinstance(expected, (dt.date, dt.time, dt.timedelta)):
-        return type(actual) is type(expected) and actual == expected
+    if isinstance(expected, (dt.date, dt.time, dt.timedelta)):  # a date is not a date and time
+        return type_name(actual) == type_name(expected) and actual == expected
     return type(actual) is type(expected) and actual == expected

@@ -12,6 +12,7 @@ from .values import (
     Range,
     YearsMonths,
     compare,
+    far_class,
     held,
     make_date,
     parse_date,
@@ -96,7 +97,8 @@ def f_time4(hour: Any, minute: Any, second: Any, offset: Any = None) -> Any:
             return None
         tz = dt.timezone(offset)
     whole = int(second)
-    return dt.time(int(hour), int(minute), whole, int((second - whole) * 1000000), tzinfo=tz)
+    nanos = int((second - whole) * 1_000_000_000)
+    return far_class(dt.time, 0, nanos % 1000)(int(hour), int(minute), whole, nanos // 1000, tzinfo=tz)
 
 
 @builtin("date and time", "from")

@@ -56,7 +56,10 @@ class ExternalFunction:
             note(f"external function {self.label} is not available")
             return None
         try:
-            return self.fn(*args)
+            result = self.fn(*args)
+            if result is None:
+                note(f"external function {self.label} gave no value")
+            return result
         except (TypeError, ValueError, ArithmeticError):
             note(f"external function {self.label} cannot take these arguments")
             return None
