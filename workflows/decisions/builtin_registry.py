@@ -13,6 +13,7 @@ from typing import Any
 from .errors import FeelError, note
 
 REGISTRY: dict[str, Builtin] = {}
+_NULL_IS_AN_ANSWER = frozenset({"get value", "is defined"})
 NO_MATCH = object()  # returned by a signature whose argument types do not fit: try the next one
 
 
@@ -73,7 +74,10 @@ def _guarded(name: str, fn: Callable[..., Any], args: Any) -> Any:
             IndexError, KeyError, RecursionError):
         return _bad(f"{name}() cannot take these arguments")
     if result is None:
-        note(f"{name}() gave null")
+        # FEEL built-ins answer null exactly when their arguments are invalid (wrong type, out of
+        # range); the few for which null is an ordinary answer are not reported
+        if name not in _NULL_IS_AN_ANSWER:
+            note(f"{name}() cannot take these arguments (null)")
     elif result is NO_MATCH and len(args) == 0:
         return None
     return result

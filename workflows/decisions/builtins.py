@@ -20,6 +20,7 @@ from typing import Any
 
 from . import builtins_lists, builtins_text, builtins_time  # noqa: F401  (they register themselves)
 from .builtin_registry import NO_MATCH, REGISTRY, Builtin, builtin
+from .errors import FeelError
 from .values import DECIMAL_CONTEXT, Range, YearsMonths, to_json
 
 
@@ -159,13 +160,16 @@ def f_even(value: Any) -> Any:
 
 @builtin("get value", "m", "key")
 def f_get_value(ctx: Any, key: Any) -> Any:
-    if isinstance(ctx, dict) and isinstance(key, str):
-        return ctx.get(key)
-    if isinstance(ctx, dict) and isinstance(key, list) and all(isinstance(k, str) for k in key):
+    """The entry of a context, or null when it has none (that is an answer, not an error)."""
+    if not isinstance(ctx, dict):
+        raise FeelError("get value() needs a context")
+    if isinstance(key, list) and key and all(isinstance(k, str) for k in key):
         for k in key:
             ctx = ctx.get(k) if isinstance(ctx, dict) else None
         return ctx
-    return None
+    if not isinstance(key, str):
+        raise FeelError("get value() needs a string key")
+    return ctx.get(key)
 
 
 @builtin("get entries", "m")
