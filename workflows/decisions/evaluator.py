@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,9 @@ class DecisionModel:
         for item in self.input_data.values():
             ctx[item.name] = None  # declared but not supplied: FEEL null
         for key, value in (inputs or {}).items():
+            if value.__class__ in _PLAIN_INPUT:
+                ctx[key] = value
+                continue
             try:
                 ctx[key] = from_python(value)
             except FeelError as exc:
@@ -154,7 +158,7 @@ class DecisionModel:
                                     decision_name=target.name) from None
         for item in self.input_data.values():
             value = _typed(item, ctx[item.name])
-            if item.kind is not None and value is not None and not isinstance(item.kind, BaseType):
+            if value is not None and item.kind is not None and not isinstance(item.kind, BaseType):
                 value, ok = coerce(value, item.kind)
             ctx[item.name] = value
             if item.allowed is not None and value is not None and item.allowed(value, ctx) is not True:
@@ -273,6 +277,9 @@ class DecisionModel:
                 note(f"the result is not a {decision.kind.name}")
         return DecisionResult(decision.id, decision.name, decision.hit_policy, to_python(raw), matched,
                               to_python(audit), {}, raw)
+
+
+_PLAIN_INPUT = frozenset({bool, str, type(None), Decimal})  # already FEEL values
 
 
 def _load_imports(source: str | Path | bytes, data: bytes, filename: str) -> dict[str, DecisionModel]:

@@ -210,17 +210,21 @@ def from_python(value: Any) -> Any:
 
 def to_python(value: Any) -> Any:
     """Turn a FEEL result into plain Python: integral numbers -> int, others -> float."""
-    if isinstance(value, Decimal):
-        if value.is_nan() or value.is_infinite():
+    cls = value.__class__
+    if cls is Decimal:
+        if not value.is_finite():
             return None
         if value == value.to_integral_value():
             return int(value)
         return float(value)
-    if isinstance(value, list):
+    if cls is list:
         return [to_python(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_python(v) for k, v in value.items()}
+    if cls is dict:
+        return {k: (v if v.__class__ in _PLAIN else to_python(v)) for k, v in value.items()}
     return value
+
+
+_PLAIN = frozenset({bool, str, type(None)})  # values to_python returns as they are
 
 
 def iso_timedelta(delta: dt.timedelta) -> str:
