@@ -35,9 +35,12 @@ def test_a_decision_that_does_not_compile_fails_alone() -> None:
     assert [e.decision_name for e in model.load_errors] == ["Bad"]
 
 
-def test_the_modellers_check_still_refuses_the_file_naming_the_bad_decision() -> None:
+def test_the_modellers_check_still_refuses_the_file_naming_the_bad_decisions() -> None:
     with pytest.raises(DecisionError, match="mixed.dmn line 1, Decision 'Bad'"):
         load_decisions(ONE_BAD, filename="mixed.dmn")
+    two_bad = dmn(literal("Good", "1") + literal("Bad", "1 +* 2") + literal("Worse", "if then"))
+    with pytest.raises(DecisionError, match=r"do not compile either: Worse\)$"):
+        load_decisions(two_bad, filename="mixed.dmn")
 
 
 def test_boxed_context_invocation_and_knowledge_model() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cmp_to_key
 from decimal import Decimal
 from typing import Any
 
@@ -255,15 +256,11 @@ def f_sort(items: Any, precedes: Any = None) -> Any:
         return sorted(items, key=_SortKey)
     if not callable(precedes):
         return None
-    out: list = []
-    for x in items:  # insertion sort by the caller's `precedes` (stable, no key function exists)
-        at = len(out)
-        for i, y in enumerate(out):
-            if _call(precedes, [x, y]) is True:
-                at = i
-                break
-        out.insert(at, x)
-    return out
+    def order(x: Any, y: Any) -> int:  # a comparison built from the caller's `precedes`
+        if _call(precedes, [x, y]) is True:
+            return -1
+        return 1 if _call(precedes, [y, x]) is True else 0
+    return sorted(items, key=cmp_to_key(order))
 
 
 class _SortKey:

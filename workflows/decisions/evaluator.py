@@ -76,7 +76,14 @@ class DecisionModel:
             data, self.filename, offered, self.types)
         self.load_errors = [d.error for d in self.decisions.values() if d.error is not None]
         if strict and self.load_errors:
-            raise self.load_errors[0]
+            first = self.load_errors[0]
+            others = [e.decision_name or e.decision_id or "?" for e in self.load_errors[1:]]
+            if others:  # the modeller shows every decision that needs fixing, the first in full
+                first = DecisionError(
+                    f"{first.message} (and these decisions do not compile either: {', '.join(others)})",
+                    decision_id=first.decision_id, decision_name=first.decision_name, rule_index=first.rule_index,
+                    column=first.column, column_kind=first.column_kind, filename=first.filename, line=first.line)
+            raise first
         self.decision_ids = list(self.decisions)
         self._by_name = {d.name: d for d in self.decisions.values()}
         self._services_by_name = {s.name: s for s in self.services.values()}

@@ -125,8 +125,10 @@ def _c_filter(node: tuple) -> Fn:
                 scope.update(item)
             try:
                 r = cond(scope)
-            except FeelError:  # a name the item lacks: this item does not match
-                r = None
+            except FeelError:
+                if not isinstance(item, dict):
+                    raise
+                r = None  # a name this context item lacks: the item does not match
             if r.__class__ is Decimal and i == 0:  # numeric filter = 1-based index
                 return _pick(items, r)
             if r is True:
