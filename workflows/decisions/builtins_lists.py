@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cmp_to_key
 from decimal import Decimal
+from functools import cmp_to_key
 from typing import Any
 
 from .builtin_registry import builtin
