@@ -274,8 +274,12 @@ def _c_list(node: tuple) -> Fn:
 def _c_ctx(node: tuple) -> Fn:
     entries = [(k, _compile(v)) for k, v in node[1]]
     keys = [k for k, _ in entries]
-    if len(set(keys)) != len(keys):
-        raise FeelError(f"a context has the key '{next(k for k in keys if keys.count(k) > 1)}' twice")
+    if len(set(keys)) != len(keys):  # an error of this decision when it runs, not of the whole file
+        message = f"a context has the key '{next(k for k in keys if keys.count(k) > 1)}' twice"
+
+        def duplicate(ctx: Ctx) -> Any:
+            raise FeelError(message)
+        return duplicate
 
     def context(ctx: Ctx) -> Any:
         scope = dict(ctx)
