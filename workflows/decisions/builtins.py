@@ -57,8 +57,7 @@ def feel_string(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else \
-            format(value.normalize(), "f")
+        return format(value.normalize(DECIMAL_CONTEXT), "f")
     if isinstance(value, list):
         return "[" + ", ".join(_quoted(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -90,10 +89,10 @@ def _rounded(value: Any, scale: Any, mode: str) -> Any:
     if value.is_nan() or value.is_infinite():
         return None
     scale = Decimal(int(scale))
-    if -value.as_tuple().exponent <= scale:  # already within the scale  # type: ignore[operator]
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= scale:  # already within the scale
         return value
-    return DECIMAL_CONTEXT.quantize(value, Decimal(1).scaleb(-int(scale)), ) if mode == ROUND_HALF_EVEN \
-        else value.quantize(Decimal(1).scaleb(-int(scale)), rounding=mode, context=DECIMAL_CONTEXT)
+    return value.quantize(Decimal(1).scaleb(-int(scale)), rounding=mode, context=DECIMAL_CONTEXT)
 
 
 @builtin("decimal", "n", "scale")

@@ -127,7 +127,7 @@ def held(value: dt.datetime, shift: int, nanos: int) -> dt.datetime:
     cls = far_class(dt.datetime, shift, nanos)
     if cls is dt.datetime:
         return value
-    return cls(*value.timetuple()[:6], value.microsecond, value.tzinfo)  # type: ignore[no-any-return]
+    return cls(*value.timetuple()[:6], value.microsecond, value.tzinfo)
 
 
 def real_year(value: dt.date) -> int:
@@ -140,7 +140,7 @@ def make_date(year: int, month: int, day: int) -> dt.date:
     if abs(year) > 999_999_999:
         raise ValueError("year out of range")
     held = year % 400 + 2000
-    return far_class(dt.date, held - year)(held, month, day)  # type: ignore[no-any-return]
+    return far_class(dt.date, held - year)(held, month, day)
 
 
 def parse_date(text: str) -> dt.date:
