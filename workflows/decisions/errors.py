@@ -78,11 +78,27 @@ def note(message: str) -> None:
         found.append(message)
 
 
-def start_problems() -> tuple[list[str], Token[list[str] | None]]:
-    """Collect the problems noted from now on (until `stop_problems(token)`)."""
+# Loops nested inside loops multiply: one evaluation gets one budget of iterations in all.
+MAX_ITERATIONS = 1_000_000
+_steps: ContextVar[list[int] | None] = ContextVar("feel_steps", default=None)
+
+
+def spend_iterations(count: int) -> None:
+    """Take `count` iterations from the evaluation's budget; FeelError once it is spent."""
+    budget = _steps.get()
+    if budget is not None:
+        budget[0] -= count
+        if budget[0] < 0:
+            raise FeelError(f"the expression iterates more than {MAX_ITERATIONS:,} times")
+
+
+def start_problems() -> tuple[list[str], tuple[Token[list[str] | None], Token[list[int] | None]]]:
+    """Collect the problems noted from now on (until `stop_problems(token)`), and count the
+    iterations against a fresh budget."""
     found: list[str] = []
-    return found, _problems.set(found)
+    return found, (_problems.set(found), _steps.set([MAX_ITERATIONS]))
 
 
-def stop_problems(token: Token[list[str] | None]) -> None:
-    _problems.reset(token)
+def stop_problems(token: tuple[Token[list[str] | None], Token[list[int] | None]]) -> None:
+    _problems.reset(token[0])
+    _steps.reset(token[1])

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .builtins import BUILTINS
-from .errors import FeelError, note
+from .errors import FeelError, note, spend_iterations
 from .feel_function import FeelFunction, names_table
 from .feel_lexer import NameTable
 from .feel_parser import parse_expression
@@ -363,6 +363,7 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
         if items is None or isinstance(items, Range):
             raise FeelError(f"'{var}' must iterate over a list")
         items = [items]
+    spend_iterations(len(items))
     for item in items:
         yield from _iterate(rest, {**ctx, var: item})
 
