@@ -133,7 +133,8 @@ class Operations:
         with self.db.transaction() as session:
             row = _locked(session, instance_id)
             if row.status not in ("running", "incident"):
-                raise Conflict(f"Only a running case can be suspended; this one is {_word(row.status)}", status=row.status)
+                raise Conflict(f"Only a running case can be suspended; this one is {_word(row.status)}",
+                               status=row.status)
             previous, row.status, row.updated_at = row.status, "suspended", utcnow()
             _audit(session, row, actor, "instance_suspended", {"reason": text, "previousStatus": previous})
             return row
@@ -144,7 +145,8 @@ class Operations:
         with self.db.transaction() as session:
             row = _locked(session, instance_id)
             if row.status != "suspended":
-                raise Conflict(f"Only a suspended case can be resumed; this one is {_word(row.status)}", status=row.status)
+                raise Conflict(f"Only a suspended case can be resumed; this one is {_word(row.status)}",
+                               status=row.status)
             row.status = "incident" if _open_incidents(session, row.id) else "running"
             row.updated_at = utcnow()
             due = list(session.scalars(select(TimerRow.id).where(
@@ -202,7 +204,8 @@ class Operations:
             row, wf = self.runtime.load(session, instance_id, lock=True)
             if row.status not in ("running", "incident"):
                 hint = " Resume it first." if row.status == "suspended" else ""
-                raise Conflict(f"Only a running case can be moved; this one is {_word(row.status)}.{hint}", status=row.status)
+                raise Conflict(f"Only a running case can be moved; this one is {_word(row.status)}.{hint}",
+                               status=row.status)
             allowed = {t["elementId"]: t for t in move_targets(wf.spec)}
             if element_id not in allowed:
                 raise ValidationFailed("Choose a step of this case's diagram", [{
