@@ -182,17 +182,19 @@ def heat(session: Session, process_id: str, since: datetime, until: datetime) ->
             select(TaskRow.name, func.max(TaskRow.title), func.count()).where(
                 TaskRow.process_id == process_id, TaskRow.state == "open").group_by(TaskRow.name)):
         step(name, title)["waiting"] += count
-    for element_id, title, count in session.execute(
+    for element_id, timer_name, count in session.execute(
             select(TimerRow.element_id, func.max(TimerRow.name), func.count())
             .join(Instance, Instance.id == TimerRow.instance_id)
             .where(Instance.process_id == process_id, TimerRow.state == "waiting").group_by(TimerRow.element_id)):
-        step(element_id, title)["waiting"] += count
+        step(element_id, timer_name)["waiting"] += count
     spent: dict[str, list[float]] = {}
     rows = session.execute(select(TaskRow.name, TaskRow.title, TaskRow.created_at, TaskRow.completed_at).where(
         TaskRow.process_id == process_id, TaskRow.state == "completed", TaskRow.completed_at >= since,
         TaskRow.completed_at < until).limit(200_000))
     for name, title, created, completed in rows:
         step(name, title)
+        if created is None or completed is None:
+            continue
         spent.setdefault(name, []).append((completed - created).total_seconds())
     for name, values in spent.items():
         found = steps[name]
