@@ -78,8 +78,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, api_definitions, api_operations, api_provider_failure, api_providers, errors, pages, web
+    from . import (
+        api,
+        api_definitions,
+        api_operations,
+        api_provider_failure,
+        api_providers,
+        errors,
+        observability,
+        pages,
+        web,
+    )
 
+    if app.config.get("LOG_FORMAT") or not app.testing:
+        observability.configure_logging(app.config.get("LOG_FORMAT"))
+    observability.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)

@@ -100,13 +100,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Only the scheduler: fires timers and delivers messages; run several against one database."""
-    import logging
     import signal
     import threading
 
     from app.wiring import build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from .observability import configure_logging
+
+    configure_logging()
     config = _config()
     config["SYNC_ON_START"] = False
     from . import build_services

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .engine import find_task
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
@@ -35,7 +35,8 @@ class TimerFailed(Exception):
 
 def timer_not_held() -> Any:
     """A timer of a suspended (or cancelled) case waits: it fires once the case is resumed, if due."""
-    return ~exists().where(Instance.id == TimerRow.instance_id, Instance.status.in_(("suspended", "terminated")))
+    held = aliased(Instance)  # its own name: the claim query may join Instance itself
+    return ~exists().where(held.id == TimerRow.instance_id, held.status.in_(("suspended", "terminated")))
 
 
 def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit: int = 1) -> Any:
