@@ -135,7 +135,7 @@ def init_app(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         started = g.get("request_started")
-        if started is not None and request.endpoint != "observability.metrics":
+        if started is not None and request.endpoint not in ("observability.metrics", "static"):
             route = request.url_rule.rule if request.url_rule is not None else "unmatched"
             elapsed = time.perf_counter() - started
             requests.labels(route, request.method, str(response.status_code)).inc()
