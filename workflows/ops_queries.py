@@ -124,11 +124,27 @@ def audit_log(session: Session, f: AuditFilter) -> list[dict[str, Any]]:
     out = [{"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.action,
             "kindText": OPERATOR_ACTIONS.get(e.action, e.action), "instanceId": e.instance_id,
             "caseReference": ref, "caseTitle": title, "elementId": e.element_id, "elementName": e.element_name,
-            "reason": (e.data or {}).get("reason") if isinstance(e.data, dict) else None, "data": e.data}
+            "reason": (e.data or {}).get("reason") if isinstance(e.data, dict) else None, "data": e.data,
+            "detail": _detail(e.action, e.data)}
            for e, ref, title in session.execute(audit_query(f))]
     out.extend(_deployments(session, f))
     out.sort(key=lambda r: r["at"] or "", reverse=True)
     return out[:f.limit]
+
+
+def _detail(action: str, data: Any) -> str | None:
+    """What an action changed, in a few words (the reason is shown apart)."""
+    if not isinstance(data, dict):
+        return None
+    if action == "incident_retried" and isinstance(data.get("data"), dict) and data["data"]:
+        return "Data changed: " + ", ".join(sorted(data["data"]))[:200]
+    if action == "instance_moved":
+        carried = sorted(data.get("data") or {}) if isinstance(data.get("data"), dict) else []
+        return f"From {', '.join(data.get('from') or []) or 'nowhere'}" + (
+            f"; data carried: {', '.join(carried)}" if carried else "")
+    if action == "instance_cancelled":
+        return f"{data.get('tasksCancelled', 0)} open tasks and {data.get('timersCancelled', 0)} timers withdrawn"
+    return None
 
 
 def _deployments(session: Session, f: AuditFilter) -> list[dict[str, Any]]:
@@ -146,7 +162,8 @@ def _deployments(session: Session, f: AuditFilter) -> list[dict[str, Any]]:
     return [{"id": None, "at": iso(d.at), "actor": d.actor, "kind": "definitions_deployed",
              "kindText": f"Process {d.action}: {d.process_id} version {d.version}", "instanceId": None,
              "caseReference": None, "caseTitle": None, "elementId": None, "elementName": None,
-             "reason": (d.data or {}).get("reason") if isinstance(d.data, dict) else None, "data": d.data}
+             "reason": (d.data or {}).get("reason") if isinstance(d.data, dict) else None, "data": d.data,
+             "detail": None}
             for d in session.scalars(query)]
 
 
@@ -202,6 +219,19 @@ def heat(session: Session, process_id: str, since: datetime, until: datetime) ->
         found["median"] = statistics.median(values)
         found["p90"] = percentile(values, 0.9)
     return steps
+
+
+def duration_short(seconds: float | None) -> str:
+    """``2h 48m``, ``3d 4h``, ``45m``, ``<1m`` (for labels on a diagram)."""
+    if seconds is None:
+        return "-"
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "<1m"
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{v}{u}" for v, u in ((days, "d"), (hours, "h"), (mins, "m")) if v]
+    return " ".join(parts[:2])
 
 
 def duration_words(seconds: float | None) -> str:

@@ -69,7 +69,10 @@ def heatmap(process_id: str):  # type: ignore[no-untyped-def]
         s["medianText"] = ops_queries.duration_words(s["median"])
         s["p90Text"] = ops_queries.duration_words(s["p90"])
         overlay[s["elementId"]] = {"waiting": s["waiting"], "level": s["level"], "median": s["medianText"],
-                                   "p90": s["p90Text"], "name": s["name"]}
+                                   "p90": s["p90Text"], "name": s["name"],
+                                   "times": (f"median {ops_queries.duration_short(s['median'])}, "
+                                             f"p90 {ops_queries.duration_short(s['p90'])}")
+                                   if s["median"] is not None else ""}
     return render_template("operations/heatmap.html", version=version, rows=rows, overlay=overlay, words=words,
                            start=start, end=end, args=request.args, periods=PERIODS, nav_section="operations",
                            tab="heatmap")

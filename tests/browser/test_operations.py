@@ -77,7 +77,7 @@ def test_an_incident_is_fixed_by_editing_its_data_and_retrying(tab: Any, ops_ser
     row.get_by_text("Technical detail").click()
     assert "ZeroDivisionError" in row.locator("details").inner_text() or "division" in row.inner_text()
     check_accessibility(tab, "operations-incidents")
-    row.get_by_role("link", name="Fix").click()
+    row.get_by_role("link", name="Fix and retry").click()
     tab.wait_for_url(f"**/operations/incidents/{incident.id}")
     box = tab.get_by_label("The step's data (JSON)")
     assert '"divisor": 0' in box.input_value()
@@ -235,6 +235,7 @@ def test_the_heat_map_numbers_match_the_cases_made_here(tab: Any, ops_server: di
     assert check.locator("[data-p90]").inner_text() == "2 hours 48 minutes"  # 1 h + 0.9 x 2 h
     assert tab.locator("[data-heat-element='check_details']").inner_text() == "3"
     assert tab.locator("[data-heat-element='agree_plan']").inner_text() == "2"
+    assert tab.locator("[data-heat-times='check_details']").inner_text() == "median 2h, p90 2h 48m"
     check_accessibility(tab, "operations-heatmap")
 
 

@@ -43,6 +43,13 @@
         badge.textContent = String(step.waiting);
         badge.title = step.name + ": " + step.waiting + " waiting now; median " + step.median + ", 90th percentile " + step.p90;
         overlays.add(id, { position: { top: -14, right: 14 }, html: badge });
+        if (step.times) {
+          var times = document.createElement("span");
+          times.className = "careflow-heat-times";
+          times.setAttribute("data-heat-times", id);
+          times.textContent = step.times;
+          overlays.add(id, { position: { bottom: -6, left: -10 }, html: times });
+        }
       });
       viewer.get("canvas").zoom("fit-viewport", "auto");
       holder.setAttribute("data-rendered", "true");
