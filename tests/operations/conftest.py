@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.pg import pg_server, pg_url  # noqa: F401  (PostgreSQL for the deployment test)
 from tests.web.support import sign_in
 
 from .support import make_ops_app
