@@ -5,6 +5,7 @@
 * ``CAREFLOW_LOG_FORMAT=json`` writes one JSON object per log line (to stderr).
 * ``/healthz``: the process answers. ``/readyz``: the database answers, its migrations are current
   and a scheduler was seen recently (503 with the failing checks otherwise). Both unauthenticated.
+* ``TRUSTED_PROXIES=n``: the n proxies in front are trusted for ``X-Forwarded-For/-Proto/-Host``.
 * ``/metrics`` (Prometheus text): off unless ``METRICS_TOKEN`` is set (then a bearer token is
   needed) or ``METRICS_PUBLIC`` is true (for a scrape inside a private network).
 """
@@ -116,6 +117,11 @@ class _DatabaseFigures:
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # behind the council's proxy: trust its X-Forwarded-For/-Proto/-Host, that many hops
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     registry = CollectorRegistry()
     requests = Counter("careflow_http_requests", "HTTP requests by route, method and status",
                        ["route", "method", "status"], registry=registry)

@@ -45,13 +45,27 @@ def beat(db: Database, worker: str, now: datetime | None = None) -> None:
 
 
 @lru_cache(maxsize=1)
-def migration_heads() -> frozenset[str]:
+def _scripts() -> tuple[frozenset[str], frozenset[str]]:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+    script = ScriptDirectory.from_config(cfg)
+    return frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions())
+
+
+def migration_heads() -> frozenset[str]:
+    return _scripts()[0]
+
+
+def migrations_current(current: set[str]) -> bool:
+    """The database has this release's migrations: it is at the head, or at a revision this release does
+    not know (a newer release migrated it during a rolling upgrade; this one keeps serving)."""
+    heads, known = _scripts()
+    if not current:
+        return False
+    return current == set(heads) or not (current & set(known))
 
 
 def readiness(db: Database, *, heartbeat_max_age: float = 60.0) -> dict[str, dict[str, Any]]:
@@ -66,7 +80,8 @@ def readiness(db: Database, *, heartbeat_max_age: float = 60.0) -> dict[str, dic
             except Exception:  # noqa: BLE001  no table: never migrated
                 current = set()
             heads = set(migration_heads())
-            checks["migrations"] = {"ok": current == heads, "current": sorted(current), "expected": sorted(heads)}
+            checks["migrations"] = {"ok": migrations_current(current), "current": sorted(current),
+                                    "expected": sorted(heads)}
             seen = session.scalar(select(func.max(SchedulerHeartbeat.seen_at)))
     except Exception as exc:  # noqa: BLE001  the database is down or refusing
         checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}

@@ -215,6 +215,9 @@ class Operations:
                     TimerRow.element_id).where(TimerRow.instance_id == row.id, TimerRow.state == "waiting"))))
             moved = workflow_at(wf, element_id, {**casefile.case_data(wf), **carried})
             resolved = _resolve_all(session, row.id, actor, utcnow())
+            for timer in session.scalars(select(TimerRow).where(TimerRow.instance_id == row.id,
+                                                                TimerRow.state == "failed")):
+                timer.state = "cancelled"  # a timer that could not fire belongs to the old position
             session.flush()
             ctx = StepContext(row.id, row.case_reference, actor)
             ctx.audit.append({"action": "instance_moved", "element_id": element_id,

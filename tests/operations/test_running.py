@@ -170,3 +170,24 @@ def test_error_pages_show_the_request_id(ops_app):
     response = client.get("/operations/incidents")
     assert response.status_code == 403
     assert response.headers["X-Request-ID"] in response.text
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_and_client_are_used(tmp_path):
+    from flask import request
+
+    app = make_ops_app(tmp_path, TRUSTED_PROXIES=1)
+    try:
+        app.add_url_rule("/_seen", "seen", lambda: f"{request.scheme} {request.remote_addr}")
+        seen = app.test_client().get("/_seen", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"})
+        assert seen.text == "https 10.1.2.3"
+    finally:
+        app.extensions["careflow"].db.dispose()
+
+
+def test_migrations_count_as_current_at_the_head_or_ahead_of_this_release_never_behind():
+    from workflows.health import migration_heads, migrations_current
+
+    assert migrations_current(set(migration_heads()))
+    assert migrations_current({"9999_a_newer_release"})  # a rolling upgrade: the old release stays ready
+    assert not migrations_current({"0001"})
+    assert not migrations_current(set())
