@@ -82,6 +82,12 @@ def retry_many():  # type: ignore[no-untyped-def]
     return jsonify({"results": [o.to_dict() for o in _ops().retry_many(ids, user().username)]})
 
 
+@bp.post("/operations/messages/<int:message_id>/retry")
+@authenticated(*OPERATORS)
+def retry_message(message_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(queries.outbox_dict(_ops().retry_message(message_id, user().username)))
+
+
 @bp.get("/operations/stalled")
 @authenticated(*OPERATORS)
 def stalled():  # type: ignore[no-untyped-def]

@@ -54,6 +54,9 @@ def operations_paths() -> dict[str, Any]:
             body={"type": "object", "required": ["incidentIds"], "properties": {
                 "incidentIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 200}}},
             errors=("401", "403", "422"))},
+        "/operations/messages/{message_id}/retry": {"post": _op(
+            "Send a message that could not be delivered again now", params=[_path("message_id", "integer")],
+            errors=("401", "403", "404", "409"))},
         "/operations/stalled": {"get": _op("Cases running with nothing open, waiting or due",
                                            params=[_q("limit", "at most this many", "integer")],
                                            errors=("401", "403"))},

@@ -159,10 +159,8 @@ def resolve(incident_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def retry_message(message_id: int):  # type: ignore[no-untyped-def]
     require_operator()
-    from workflows.outbox import OutboxDispatcher
-
     try:
-        OutboxDispatcher(services().db, {}).retry(message_id, me().username)
+        operations().retry_message(message_id, me().username)
     except Conflict as exc:
         flash(exc.message, "error")
     else:

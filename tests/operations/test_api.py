@@ -126,3 +126,26 @@ def test_suspend_by_api_holds_a_due_timer_until_resume(as_user, svc):
     assert svc.runtime.fire_due_timers() == 0
     resumed = api.post(f"/instances/{case.id}/resume", json={"reason": "go"}).json
     assert resumed["status"] == "running" and [t["name"] for t in resumed["openTasks"]] == ["review_share"]
+
+
+def test_a_failed_message_is_sent_again_by_a_quality_lead_with_one_audit_row(as_user, svc, signed_in):
+    from workflows.models import OutboxMessage
+
+    case = start_sharing(svc, "Message Example")
+    with svc.db.transaction() as session:
+        message = OutboxMessage(instance_id=case.id, idempotency_key="test:1", channel="email",
+                                recipient="family@example.org", template="referral_acknowledged", state="incident",
+                                attempts=8, last_error="SMTP refused: mailbox unavailable")
+        session.add(message)
+        session.flush()
+        message_id = message.id
+    page = signed_in("quinn.lead").get("/operations/incidents")
+    assert "could not be delivered after 8 attempts" in page.text and "mailbox unavailable" in page.text
+    assert as_user("casey.worker").post(f"/operations/messages/{message_id}/retry").status_code == 403
+    before = _operator_rows(svc)
+    sent = as_user("quinn.lead").post(f"/operations/messages/{message_id}/retry")
+    assert sent.status_code == 200 and sent.json["state"] == "pending" and sent.json["attempts"] == 0
+    new = _operator_rows(svc)[len(before):]
+    assert [(r.action, r.actor) for r in new] == [("message_retried", "quinn.lead")]
+    assert as_user("quinn.lead").post(f"/operations/messages/{message_id}/retry").status_code == 200  # still waiting
+    assert as_user("quinn.lead").post("/operations/messages/4242/retry").status_code == 404
