@@ -141,3 +141,23 @@ def test_resolve_with_a_reason(svc, ops):
     assert len(rows) == 1 and rows[0].data["reason"] == "Fixed outside careflow"
     with pytest.raises(Conflict):
         ops.resolve(incident.id, "ada.admin", "again")
+
+
+def test_moving_back_to_an_activity_arms_its_boundary_timer_again(svc, ops):
+    from tests.conftest import FIXTURES
+
+    with svc.db.transaction() as session:
+        svc.library.store(session, {"timer_wait.bpmn": (FIXTURES / "timer_wait.bpmn").read_text()}, {})
+    row = svc.runtime.start("timer_wait", {}, actor="casey.worker")
+
+    def waiting():
+        with svc.db.reading() as session:
+            return [t.element_id for t in session.scalars(select(TimerRow).where(
+                TimerRow.instance_id == row.id, TimerRow.state == "waiting"))]
+
+    assert waiting() == ["notice_expired"]
+    ops.move(row.id, "escalate", {}, "ada.admin", "The notice period is already over")
+    assert open_task(svc, row.id).name == "escalate" and waiting() == []
+    ops.move(row.id, "record_notice", {}, "ada.admin", "Moved too early")
+    assert open_task(svc, row.id).name == "record_notice" and waiting() == ["notice_expired"]
+    assert [t["elementId"] for t in ops.targets(row.id)] == ["escalate", "record_notice"]
