@@ -222,7 +222,7 @@ class Operations:
             ctx = StepContext(row.id, row.case_reference, actor)
             ctx.audit.append({"action": "instance_moved", "element_id": element_id,
                               "element_name": allowed[element_id]["name"],
-                              "data": {"reason": text, "from": from_steps, "to": element_id, "data": carried,
+                              "data": {"reason": text, "fromSteps": from_steps, "toStep": element_id, "data": carried,
                                        "incidentsResolved": resolved}})
             self.runtime.cache.drop(row.id)
             return self.runtime.step(session, row, moved, ctx)

@@ -140,7 +140,7 @@ def _detail(action: str, data: Any) -> str | None:
         return "Data changed: " + ", ".join(sorted(data["data"]))[:200]
     if action == "instance_moved":
         carried = sorted(data.get("data") or {}) if isinstance(data.get("data"), dict) else []
-        return f"From {', '.join(data.get('from') or []) or 'nowhere'}" + (
+        return f"From {', '.join(data.get('fromSteps') or []) or 'nowhere'}" + (
             f"; data carried: {', '.join(carried)}" if carried else "")
     if action == "instance_cancelled":
         return f"{data.get('tasksCancelled', 0)} open tasks and {data.get('timersCancelled', 0)} timers withdrawn"

@@ -82,7 +82,7 @@ def test_move_to_a_step_carries_data_and_withdraws_the_old_position(svc, ops):
             == {"cancelled"}
     moved = audit_rows(svc, case.id, "instance_moved")
     assert len(moved) == 1 and moved[0].actor == "ada.admin"
-    assert moved[0].data["reason"] == "Amount was wrong" and moved[0].data["from"] == ["cooling_off"]
+    assert moved[0].data["reason"] == "Amount was wrong" and moved[0].data["fromSteps"] == ["cooling_off"]
     # The case goes on from there as normal, to its end.
     svc.runtime.complete_task(task.id, {"amount": 90, "divisor": 3}, principal(svc, "casey.worker"))
     _make_due(svc, case.id)
