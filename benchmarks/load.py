@@ -210,8 +210,8 @@ def main() -> int:
             with svc.runtime.transaction() as session:
                 for _ in range(first, min(args.timers, first + 200)):
                     svc.runtime.start_in(session, "load_timer", {"dueAt": far}, actor="load")
-        print(f"[{time.perf_counter() - T0:.1f}s] set up: {args.users} caseworkers, {cases} referrals, {args.timers} timers on {args.backend}",
-              flush=True)
+        print(f"[{time.perf_counter() - T0:.1f}s] set up: {args.users} caseworkers, {cases} referrals, "
+              f"{args.timers} timers on {args.backend}", flush=True)
 
         env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "CAREFLOW_SYNC_ON_START": "false"}
         ports = [free_port(), free_port()]
