@@ -16,7 +16,6 @@ from . import services
 from .api import authenticated, body, int_arg, object_field, user
 
 bp = Blueprint("api_operations", __name__, url_prefix="/api/v1")
-OPERATORS = ("admin", "quality_lead")
 
 
 def _ops() -> Operations:
@@ -42,7 +41,7 @@ def _case(instance_id: str) -> dict[str, Any]:
 
 # ---- incidents ----------------------------------------------------------------------------------
 @bp.get("/operations/incidents")
-@authenticated(*OPERATORS)
+@authenticated("operations.read")
 def incidents():  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         return jsonify({"incidents": ops_queries.open_incidents(session, int_arg("limit", 500, 1, 5000)),
@@ -50,7 +49,7 @@ def incidents():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/operations/incidents/<int:incident_id>")
-@authenticated(*OPERATORS)
+@authenticated("operations.read")
 def incident(incident_id: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         found = ops_queries.get_incident(session, incident_id)
@@ -60,20 +59,20 @@ def incident(incident_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/operations/incidents/<int:incident_id>/retry")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def retry(incident_id: int):  # type: ignore[no-untyped-def]
     row = _ops().retry(incident_id, user().username, object_field(body(), "data"))
     return jsonify(_case(row.id))
 
 
 @bp.post("/operations/incidents/<int:incident_id>/resolve")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def resolve(incident_id: int):  # type: ignore[no-untyped-def]
     return jsonify(queries.incident_dict(_ops().resolve(incident_id, user().username, body().get("reason"))))
 
 
 @bp.post("/operations/incidents/retry")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def retry_many():  # type: ignore[no-untyped-def]
     ids = body().get("incidentIds")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
@@ -83,47 +82,47 @@ def retry_many():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/operations/messages/<int:message_id>/retry")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def retry_message(message_id: int):  # type: ignore[no-untyped-def]
     return jsonify(queries.outbox_dict(_ops().retry_message(message_id, user().username)))
 
 
 @bp.get("/operations/stalled")
-@authenticated(*OPERATORS)
+@authenticated("operations.read")
 def stalled():  # type: ignore[no-untyped-def]
     return jsonify({"cases": services().runtime.stalled_cases(int_arg("limit", 500, 1, 5000))})
 
 
 # ---- repairs on a case ----------------------------------------------------------------------------
 @bp.post("/instances/<instance_id>/suspend")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def suspend(instance_id: str):  # type: ignore[no-untyped-def]
     _ops().suspend(instance_id, user().username, body().get("reason"))
     return jsonify(_case(instance_id))
 
 
 @bp.post("/instances/<instance_id>/resume")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def resume(instance_id: str):  # type: ignore[no-untyped-def]
     _ops().resume(instance_id, user().username, body().get("reason"))
     return jsonify(_case(instance_id))
 
 
 @bp.post("/instances/<instance_id>/cancel")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def cancel(instance_id: str):  # type: ignore[no-untyped-def]
     _ops().cancel(instance_id, user().username, body().get("reason"))
     return jsonify(_case(instance_id))
 
 
 @bp.get("/instances/<instance_id>/move-targets")
-@authenticated(*OPERATORS)
+@authenticated("operations.read")
 def move_targets(instance_id: str):  # type: ignore[no-untyped-def]
     return jsonify({"targets": _ops().targets(instance_id)})
 
 
 @bp.post("/instances/<instance_id>/move")
-@authenticated(*OPERATORS)
+@authenticated("operations.repair")
 def move(instance_id: str):  # type: ignore[no-untyped-def]
     data = body()
     target = data.get("elementId")
@@ -136,7 +135,7 @@ def move(instance_id: str):  # type: ignore[no-untyped-def]
 
 # ---- audit, decisions, heat map --------------------------------------------------------------------
 @bp.get("/operations/audit")
-@authenticated(*OPERATORS)
+@authenticated("operations.read")
 def audit():  # type: ignore[no-untyped-def]
     kind = request.args.get("kind") or None
     if kind and kind not in OPERATOR_ACTIONS and kind != "definitions_deployed":
@@ -150,7 +149,7 @@ def audit():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/decision-log")
-@authenticated(*OPERATORS)
+@authenticated("operations.read")
 def decision_log():  # type: ignore[no-untyped-def]
     f = DecisionFilter(decision_id=request.args.get("table") or None, output=request.args.get("output") or None,
                        rule=request.args.get("rule") or None, since=_when("from"), until=_when("to"),
@@ -163,7 +162,7 @@ def decision_log():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/operations/heatmap/<process_id>")
-@authenticated(*OPERATORS)
+@authenticated("operations.read")
 def heatmap(process_id: str):  # type: ignore[no-untyped-def]
     from .web.heatmap import period
 

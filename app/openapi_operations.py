@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.operations import OPERATOR_ACTIONS
+
 ROLES = " (admins and quality leads)"
 
 
@@ -11,11 +13,13 @@ def _ok(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _op(summary: str, *, params: list[dict[str, Any]] | None = None, body: dict[str, Any] | None = None,
-        errors: tuple[str, ...] = ("401", "403", "404")) -> dict[str, Any]:
-    names = {"401": "Unauthorised", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
-             "422": "ValidationFailed"}
+        changes: bool = False) -> dict[str, Any]:
+    names = {"400": "BadRequest", "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+             "405": "MethodNotAllowed", "409": "Conflict", "413": "TooLarge", "422": "ValidationFailed",
+             "503": "Busy"}
+    codes = [c for c in names if c != "409" or changes]
     op: dict[str, Any] = {"summary": summary + ROLES, "tags": ["operations"], "responses": {
-        "200": _ok({"type": "object"}), **{code: {"$ref": f"#/components/responses/{names[code]}"} for code in errors}}}
+        "200": _ok({"type": "object"}), **{code: {"$ref": f"#/components/responses/{names[code]}"} for code in codes}}}
     if params:
         op["parameters"] = params
     if body is not None:
@@ -27,12 +31,17 @@ def _path(name: str, kind: str = "string") -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
 
 
-def _q(name: str, description: str, kind: str = "string") -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+def _q(name: str, description: str, kind: str = "string", *, enum: list[str] | None = None,
+       fmt: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind}
+    if enum:
+        schema["enum"] = enum
+    if fmt:
+        schema["format"] = fmt
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
 REASON = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 2000}}}
-CHANGE = ("401", "403", "404", "409", "422")
 
 
 def operations_paths() -> dict[str, Any]:
@@ -45,49 +54,48 @@ def operations_paths() -> dict[str, Any]:
             "One incident, with the failed step's form key and data to edit", params=incident)},
         "/operations/incidents/{incident_id}/retry": {"post": _op(
             "Run the failed step again, with edited data checked against the step's form", params=incident,
-            body={"type": "object", "properties": {"data": {"type": "object"}}}, errors=CHANGE)},
+            body={"type": "object", "properties": {"data": {"type": "object"}}}, changes=True)},
         "/operations/incidents/{incident_id}/resolve": {"post": _op(
             "Resolve an incident without running anything, with a reason", params=incident, body=REASON,
-            errors=CHANGE)},
+            changes=True)},
         "/operations/incidents/retry": {"post": _op(
             "Retry many incidents, each in its own transaction; a result per case",
             body={"type": "object", "required": ["incidentIds"], "properties": {
-                "incidentIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 200}}},
-            errors=("401", "403", "422"))},
+                "incidentIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 200}}})},
         "/operations/messages/{message_id}/retry": {"post": _op(
             "Send a message that could not be delivered again now", params=[_path("message_id", "integer")],
-            errors=("401", "403", "404", "409"))},
+            changes=True)},
         "/operations/stalled": {"get": _op("Cases running with nothing open, waiting or due",
-                                           params=[_q("limit", "at most this many", "integer")],
-                                           errors=("401", "403"))},
+                                           params=[_q("limit", "at most this many", "integer")])},
         "/instances/{instance_id}/suspend": {"post": _op(
             "Suspend a case: its tasks cannot be completed and its timers wait", params=instance, body=REASON,
-            errors=CHANGE)},
+            changes=True)},
         "/instances/{instance_id}/resume": {"post": _op(
             "Resume a suspended case; timers that fell due meanwhile fire once", params=instance, body=REASON,
-            errors=CHANGE)},
+            changes=True)},
         "/instances/{instance_id}/cancel": {"post": _op(
             "Cancel a case: open tasks, timers and waits are withdrawn", params=instance, body=REASON,
-            errors=CHANGE)},
+            changes=True)},
         "/instances/{instance_id}/move-targets": {"get": _op("The steps a case may be moved to", params=instance)},
         "/instances/{instance_id}/move": {"post": _op(
             "Move a case to another step of its diagram, with data to carry", params=instance,
             body={"type": "object", "required": ["elementId", "reason"], "properties": {
                 "elementId": {"type": "string"}, "data": {"type": "object"}, "reason": {"type": "string"}}},
-            errors=CHANGE)},
+            changes=True)},
         "/operations/audit": {"get": _op("Operator and process-owner actions, newest first", params=[
-            _q("person", "user name"), _q("caseReference", "case reference"), _q("kind", "kind of action"),
-            _q("from", "ISO 8601 date-time"), _q("to", "ISO 8601 date-time"),
-            _q("limit", "at most this many", "integer")], errors=("401", "403", "422"))},
+            _q("person", "user name"), _q("caseReference", "case reference"),
+            _q("kind", "kind of action", enum=[*OPERATOR_ACTIONS, "definitions_deployed"]),
+            _q("from", "ISO 8601 date-time", fmt="date-time"), _q("to", "ISO 8601 date-time", fmt="date-time"),
+            _q("limit", "at most this many", "integer")])},
         "/decision-log": {"get": _op("Decisions across all cases, with counts per rule and rules changed since",
                                      params=[_q("table", "decision id"), _q("output", "text the result contains"),
-                                             _q("rule", "rule number or id"), _q("from", "ISO 8601 date-time"),
-                                             _q("to", "ISO 8601 date-time"),
+                                             _q("rule", "rule number or id"),
+                                             _q("from", "ISO 8601 date-time", fmt="date-time"),
+                                             _q("to", "ISO 8601 date-time", fmt="date-time"),
                                              _q("changed", "only rules changed since (true)", "boolean"),
-                                             _q("limit", "at most this many", "integer")],
-                                     errors=("401", "403", "422"))},
+                                             _q("limit", "at most this many", "integer")])},
         "/operations/heatmap/{process_id}": {"get": _op(
             "Per step: cases waiting now, median and 90th-percentile time spent over a period",
-            params=[_path("process_id"), _q("days", "7, 30 (default), 90 or 365"),
-                    _q("from", "YYYY-MM-DD"), _q("to", "YYYY-MM-DD")], errors=("401", "403", "404", "422"))},
+            params=[_path("process_id"), _q("days", "7, 30 (default), 90 or 365", enum=["7", "30", "90", "365"]),
+                    _q("from", "YYYY-MM-DD", fmt="date"), _q("to", "YYYY-MM-DD", fmt="date")])},
     }
