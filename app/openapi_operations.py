@@ -61,7 +61,7 @@ def operations_paths() -> dict[str, Any]:
         "/operations/incidents/retry": {"post": _op(
             "Retry many incidents, each in its own transaction; a result per case",
             body={"type": "object", "required": ["incidentIds"], "properties": {
-                "incidentIds": {"type": "array", "items": {"type": "integer"}, "maxItems": 200}}})},
+                "incidentIds": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 200}}})},
         "/operations/messages/{message_id}/retry": {"post": _op(
             "Send a message that could not be delivered again now", params=[_path("message_id", "integer")],
             changes=True)},

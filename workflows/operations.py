@@ -262,6 +262,9 @@ class Operations:
                 "field": "incidentIds", "message": f"Retry at most {MAX_BATCH} incidents at a time"}])
         outcomes = []
         for incident_id in dict.fromkeys(incident_ids):
+            if not 0 < incident_id < 2**63:  # no row can have it (and the database could not compare it)
+                outcomes.append(BatchOutcome(incident_id, None, None, False, None, f"No incident {incident_id}"))
+                continue
             with self.db.reading() as session:
                 incident = session.get(Incident, incident_id)
                 instance = session.get(Instance, incident.instance_id) if incident is not None else None
