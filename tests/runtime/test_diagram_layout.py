@@ -125,6 +125,8 @@ def _flows(d: Drawing) -> list[str]:
         problems += [f"{f}: drawn through {i}" for i in d.nodes
                      if i in d.boxes and i not in (source, target) and d.kinds[i] != "subProcess"
                      and any(_crosses(a, b, d.boxes[i]) for a, b in segments)]
+        problems += [f"{f}: drawn along the outline of {i}" for i in d.nodes
+                     if i in d.boxes and d.kinds[i] in TASKS and any(_along(a, b, d.boxes[i]) for a, b in segments)]
     # two flows may share a stretch only when they leave the same element or enter the same one
     for n, f in enumerate(drawn):
         for g in drawn[n + 1:]:
@@ -172,6 +174,12 @@ def _crosses(a: Point, b: Point, box: Box) -> bool:
     return box.y < a[1] < box.y + box.h and low < box.x + box.w and high > box.x
 
 
+def _along(a: Point, b: Point, box: Box) -> bool:
+    """Whether the segment a-b runs along a side of ``box`` (rather than meeting it at one point)."""
+    corners = ((box.x, box.y), (box.x + box.w, box.y), (box.x + box.w, box.y + box.h), (box.x, box.y + box.h))
+    return any(_collinear_overlap(a, b, c, e) for c, e in zip(corners, corners[1:] + corners[:1]))
+
+
 def _collinear_overlap(a: Point, b: Point, c: Point, d: Point) -> bool:
     """Whether segments a-b and c-d lie on one horizontal or vertical line and share a stretch of it."""
     for along, across in ((0, 1), (1, 0)):
@@ -198,5 +206,6 @@ def test_the_check_finds_overlaps_slanted_flows_and_missing_names() -> None:
         "unnamed: a scriptTask without a name",
         "flow_slanted: not drawn with right angles",
         "flow_slanted: drawn through second",
+        "flow_other: drawn along the outline of unnamed",
         "flows drawn on top of each other: flow_unnamed and flow_along",
     ])
