@@ -53,7 +53,7 @@ bench: install
 	$(BIN)/python benchmarks/load.py
 
 lint: install
-	$(BIN)/python -m ruff check workflows handlers app tests benchmarks scripts
+	$(BIN)/python -m ruff check workflows handlers app tests benchmarks
 
 clean:
 	rm -rf $(VENV) instance tests/output node_modules app/static/dist
