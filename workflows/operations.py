@@ -19,6 +19,7 @@ steps only).
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,8 @@ from .spiff_bridge import StepContext
 
 if TYPE_CHECKING:
     from .runtime import Runtime
+
+log = logging.getLogger("careflow.operations")
 
 # Audit actions that operators and process owners take, as the audit log names them.
 OPERATOR_ACTIONS = {
@@ -275,10 +278,22 @@ class Operations:
                 outcomes.append(BatchOutcome(incident_id, instance.id if instance else None, reference, False,
                                              instance.status if instance else None, exc.message))
                 continue
-            message = ("Failed again: a new problem was recorded" if row.status == "incident"
-                       else f"Retried: the case is now {_word(row.status)}")
-            outcomes.append(BatchOutcome(incident_id, row.id, reference, row.status != "incident", row.status,
-                                         message))
+            except Exception:  # noqa: BLE001  one case's surprise must not hide the others' results
+                log.exception("batch retry of incident %s failed", incident_id)
+                self.runtime.cache.drop(instance.id if instance else "")
+                outcomes.append(BatchOutcome(incident_id, instance.id if instance else None, reference, False,
+                                             instance.status if instance else None,
+                                             "Could not be retried: an unexpected error was logged"))
+                continue
+            stuck = row.status == "running" and self._stalled(row.id)
+            if row.status == "incident":
+                message = "Failed again: a new problem was recorded"
+            elif stuck:
+                message = "Retried, but nothing is open or waiting now: move the case to a step or cancel it"
+            else:
+                message = f"Retried: the case is now {_word(row.status)}"
+            outcomes.append(BatchOutcome(incident_id, row.id, reference, row.status != "incident" and not stuck,
+                                         row.status, message))
         return outcomes
 
     def retry_message(self, message_id: int, actor: str) -> OutboxMessage:
@@ -297,6 +312,13 @@ class Operations:
                                        task_id=message.task_id, data={"message": message.id, "channel":
                                                                       message.channel, "template": message.template}))
             return message
+
+    def _stalled(self, instance_id: str) -> bool:
+        from .stalled import stalled_query
+
+        with self.db.reading() as session:
+            return session.scalar(stalled_query(1).with_only_columns(Instance.id).where(
+                Instance.id == instance_id)) is not None
 
     def resolve(self, incident_id: int, actor: str, reason: Any) -> Incident:
         """Mark an incident resolved without running anything, saying why."""

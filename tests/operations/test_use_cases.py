@@ -161,3 +161,20 @@ def test_moving_back_to_an_activity_arms_its_boundary_timer_again(svc, ops):
     ops.move(row.id, "record_notice", {}, "ada.admin", "Moved too early")
     assert open_task(svc, row.id).name == "record_notice" and waiting() == ["notice_expired"]
     assert [t["elementId"] for t in ops.targets(row.id)] == ["escalate", "record_notice"]
+
+
+def test_a_batch_retry_that_leaves_nothing_open_says_so(svc, ops):
+    from SpiffWorkflow.util.task import TaskState
+
+    from workflows import StepContext
+
+    row = svc.runtime.start("ops_sharing", {"personName": "Stuck Example", "coolingOff": "PT1H"}, actor="x")
+    with svc.runtime.transaction() as session:  # its one open task withdrawn, as a deadlocked diagram leaves it
+        instance_row, wf = svc.runtime.load(session, row.id, lock=True)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task._set_state(TaskState.CANCELLED)
+        svc.runtime._save(session, instance_row, wf, StepContext(row.id, row.case_reference, "test"))
+    assert svc.runtime.flag_stalled_cases() == [row.id]
+    [outcome] = ops.retry_many([open_incident(svc, row.id).id], "ada.admin")
+    assert outcome.ok is False and "nothing is open or waiting now" in outcome.message
+    assert [c["id"] for c in svc.runtime.stalled_cases()] == [row.id]
