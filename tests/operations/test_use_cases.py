@@ -178,3 +178,18 @@ def test_a_batch_retry_that_leaves_nothing_open_says_so(svc, ops):
     [outcome] = ops.retry_many([open_incident(svc, row.id).id], "ada.admin")
     assert outcome.ok is False and "nothing is open or waiting now" in outcome.message
     assert [c["id"] for c in svc.runtime.stalled_cases()] == [row.id]
+
+
+def test_an_unexpected_failure_of_one_case_keeps_the_batchs_other_results(svc, ops):
+    from workflows.models import TaskRow
+
+    broken = svc.runtime.start("ops_sharing", {"personName": "Tampered", "coolingOff": "PT1H"}, actor="x")
+    with svc.db.transaction() as session:  # rows changed by hand behind the workflow's back
+        session.get(TaskRow, open_task(svc, broken.id).id).state = "cancelled"
+    svc.runtime.flag_stalled_cases()
+    fine = start_sharing(svc, "Fine Example", divisor=0)
+    fix_divisor(svc, fine.id, 3)
+    outcomes = ops.retry_many([open_incident(svc, broken.id).id, open_incident(svc, fine.id).id], "ada.admin")
+    assert [o.ok for o in outcomes] == [False, True]
+    assert "unexpected error was logged" in outcomes[0].message
+    assert instance(svc, fine.id).status == "running"
