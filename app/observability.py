@@ -23,7 +23,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from workflows import health
@@ -117,6 +124,7 @@ class _DatabaseFigures:
 
 
 def init_app(app: Flask) -> None:
+    disable_created_metrics()  # no *_created series: they double the output and nobody alerts on them
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:  # behind the council's proxy: trust its X-Forwarded-For/-Proto/-Host, that many hops
         from werkzeug.middleware.proxy_fix import ProxyFix

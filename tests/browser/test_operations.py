@@ -101,6 +101,11 @@ def test_a_batch_retry_of_three_gives_a_result_per_case(tab: Any, ops_server: di
         fix_divisor(svc, case.id, 2)  # the data was corrected; only a retry is needed
     sign_in(tab, "quinn.lead")
     tab.goto("/operations/incidents")
+    select_all = tab.get_by_role("button", name="Select every incident")
+    select_all.click()
+    assert all(tab.locator(f"#incident-{i}").is_checked() for i in incidents)
+    tab.get_by_role("button", name="Clear the selection").click()
+    assert not any(tab.locator(f"#incident-{i}").is_checked() for i in incidents)
     for incident_id in incidents:
         tab.locator(f"#incident-{incident_id}").check()
     tab.get_by_role("button", name="Retry the selected incidents").click()
