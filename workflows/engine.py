@@ -186,7 +186,10 @@ class Projector:
                                          hit_policy=record.get("hitPolicy"), at=ctx.now,
                                          inputs=record.get("inputs") or {},
                                          matched_rules=record.get("matchedRules") or [],
-                                         outputs=record.get("value")))
+                                         outputs=record.get("value"), table_hash=record.get("dmn_hash"),
+                                         table_file=record.get("table_file"),
+                                         process_version_id=self.row.process_version_id,
+                                         rule_ids=rule_ids(record.get("matchedRules") or [])))
         for message in ctx.outbox:
             self.session.add(OutboxMessage(instance_id=self.row.id, task_id=message.get("task_id"),
                                            idempotency_key=message["idempotency_key"], channel=message["channel"],
@@ -302,6 +305,11 @@ class Projector:
             self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
                                                  correlation_key=key))
         self.row.subscription_count = len(wanted)
+
+
+def rule_ids(matched: list[dict[str, Any]]) -> list[str]:
+    """The matched rules as the decision log names them: their ids, or ``#index`` for rules without one."""
+    return [str(r.get("ruleId") or f"#{r.get('index')}") for r in matched]
 
 
 def correlation_key_for(names: str, data: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from .engine import Projector, open_incident, run_engine
 from .errors import Conflict, NotFound, ValidationFailed
 from .models import Instance, utcnow
-from .provider_failure_hooks import apply_config_defaults, summarise
+from .provider_failure_hooks import summarise
 from .provider_failure_people import validate_people
 from .spiff_bridge import StepContext, current_step, serializer, spec_ref
 
@@ -86,8 +86,7 @@ def start_person_cases(runtime: Runtime, session: Session, incident: Instance, p
     version = runtime.library.latest(session, PERSON)
     spec, subprocess_specs = runtime.library.specs(session, version)
     properties = runtime.library.element_properties(session, version.id)
-    defaults: dict[str, Any] = {}
-    apply_config_defaults(runtime.library, version, defaults)
+    defaults = runtime.library.config_data(session, version)
     template = json.dumps(defaults)
     numbered = list(enumerate(people, start=first_number))
     for chunk in range(0, len(numbered), 500):

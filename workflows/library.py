@@ -1,12 +1,13 @@
 """The process library: loads, validates and versions BPMN and DMN, and caches parsed specs.
 
 Each distinct file content is stored once by its hash (DESIGN.md decision 6): a process
-version names the BPMN files and DMN files it was built from, so it can be rebuilt exactly;
-running instances keep theirs because their serialized state embeds the spec.
+version names the BPMN and DMN files it was built from and pins the forms and configuration it
+depends on (``pins.py``), so it can be rebuilt exactly and running cases keep all of it. Each
+library is its own resolver of specs, decision tables and configuration: nothing is process-wide.
 """
 from __future__ import annotations
 
-import hashlib
+import copy
 import json
 import logging
 import threading
@@ -25,15 +26,10 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .errors import NotFound, ProcessDefinitionError
-from .forms import FormLibrary
-from .models import DefinitionFile, ProcessVersion
-from .spiff_bridge import (
-    CareflowParser,
-    DecisionTaskEngine,
-    set_decision_model_resolver,
-    set_spec_resolver,
-    spec_ref,
-)
+from .forms import NO_FORM, Form, FormLibrary, parse_form_file
+from .models import DefinitionFile, DeploymentEvent, DiskState, Instance, ProcessVersion, TaskRow, utcnow
+from .pins import CONFIG_DATA, COUNCIL, Pins, check_form_files, content_hash, parse_config_file, pin, read_config_files
+from .spiff_bridge import CareflowParser, DecisionTaskEngine, make_serializer, spec_ref, top_workflow
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -60,10 +56,6 @@ def parse_xml(content: str | bytes, filename: str) -> etree._Element:
     return root
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @dataclass(frozen=True)
 class BuiltProcess:
     process_id: str
@@ -74,25 +66,38 @@ class BuiltProcess:
     dmn_hashes: dict[str, str]
     message_starts: list[str]
     element_properties: dict[str, dict[str, str]]
+    pins: Pins
+    filename: str = ""
 
     @property
     def content_hash(self) -> str:
-        return content_hash(json.dumps({"bpmn": self.bpmn_hashes, "dmn": self.dmn_hashes}, sort_keys=True))
+        """One hash over everything a case of this version depends on."""
+        parts: dict[str, Any] = {"bpmn": self.bpmn_hashes, "dmn": self.dmn_hashes}
+        if self.pins.forms:  # versions that pin nothing keep the hash they had before pins existed
+            parts["forms"] = self.pins.form_hashes()
+        if self.pins.config:
+            parts["config"] = self.pins.config_hashes()
+        return content_hash(json.dumps(parts, sort_keys=True))
 
 
 class ProcessLibrary:
-    def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path, forms: FormLibrary | None = None) -> None:
+    def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path, forms: FormLibrary | None = None,
+                 council_config: Path | None = None) -> None:
         self.db = db
         self.forms = forms  # when given, every user task's form must exist before a diagram is accepted
         self.bpmn_dir = Path(bpmn_dir)
         self.dmn_dir = Path(dmn_dir)
+        self.council_config_path = Path(council_config) if council_config else None
         self._lock = threading.Lock()
         self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # spec_ref(process, content hash) -> specs
         self._decision_models: dict[str, Any] = {}  # dmn file hash -> model
         self._properties: dict[int, dict[str, dict[str, str]]] = {}  # version id -> element properties
+        self._json: dict[str, Any] = {}  # pinned file hash -> parsed JSON (immutable by hash)
+        self._forms: dict[tuple[str, str | None], Form] = {}  # (schema hash, layout hash) -> form
+        self._council_by_ref: dict[str, dict[str, Any]] = {}  # spec_ref -> council configuration
         self.load_errors: list[dict[str, Any]] = []  # files the last sync from disk could not load
-        set_decision_model_resolver(self.decision_model)
-        set_spec_resolver(self.specs_by_ref)
+        # Restored workflows find their specs and tables here, in this library, never in a global.
+        self.serializer = make_serializer(self.specs_by_ref, self)
 
     # ---- decisions -------------------------------------------------------------------------
     def decision_model(self, dmn_hash: str) -> Any:
@@ -106,6 +111,36 @@ class ProcessLibrary:
             self._decision_models[dmn_hash] = model
         return model
 
+    def decision_defaults(self, workflow: Any) -> dict[str, Any]:
+        """The council configuration a case's decisions see: the one its version pinned."""
+        ref = getattr(top_workflow(workflow), "careflow_spec_ref", None)
+        if ref is None:
+            return self.current_council_config()
+        found = self._council_by_ref.get(ref)
+        if found is None:
+            process_id, _, digest = ref.rpartition("@")
+            with self.db.reading() as session:
+                version = session.scalars(select(ProcessVersion).where(
+                    ProcessVersion.process_id == process_id, ProcessVersion.content_hash == digest)).first()
+                found = self.council_config(session, version) if version is not None else {}
+            self._council_by_ref[ref] = found
+        return found
+
+    def current_council_config(self) -> dict[str, Any]:
+        """The council configuration of the newest current version that pins one, else the file on disk."""
+        with self.db.reading() as session:
+            for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
+                                           .order_by(ProcessVersion.created_at.desc())):
+                if COUNCIL in (version.config_hashes or {}):
+                    return self._pinned_json(session, version.config_hashes[COUNCIL])
+        return self._disk_council()
+
+    def _disk_council(self) -> dict[str, Any]:
+        path = self.council_config_path
+        if path is None or not path.is_file():
+            return {}
+        return parse_config_file(path.read_text(encoding="utf-8"), path.name)
+
     def _load_dmn(self, content: str, filename: str) -> Any:
         from .decisions import DecisionError, load_decisions
 
@@ -116,38 +151,91 @@ class ProcessLibrary:
             raise ProcessDefinitionError(str(exc), file=filename) from None
 
     # ---- loading and versioning ------------------------------------------------------------
-    def sync_from_disk(self, actor: str | None = None) -> list[ProcessVersion]:
-        """Store every process in ``bpmn/`` (with the decisions in ``dmn/``) as a version if new."""
+    def disk_files(self) -> tuple[dict[str, str], dict[str, str], dict[str, str] | None, dict[str, str]]:
+        """The diagrams, decision tables, forms and configuration files on disk."""
         bpmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.bpmn_dir.glob("*.bpmn"))}
         dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.dmn_dir.glob("*.dmn"))}
+        forms = self.forms.files() if self.forms is not None else None
+        return bpmn, dmn, forms, read_config_files(self.bpmn_dir, self.council_config_path)
+
+    def sync_from_disk(self, actor: str | None = None) -> list[ProcessVersion]:
+        """Store every process in ``bpmn/`` (with its decisions, forms and configuration) as a version if
+        new, following the rule in README.md: disk content never silently replaces a version that a
+        process owner deployed through the API; such a file is reported in ``load_errors`` instead."""
+        bpmn, dmn, forms, config = self.disk_files()
         self.load_errors = []
         try:
-            with self.db.transaction() as session:
-                return self.store(session, bpmn, dmn, actor=actor)
+            built, files = self.build(bpmn, dmn, forms, config)
         except ProcessDefinitionError:
-            pass  # one bad file must not keep the good ones (or the service) from starting
+            # One bad file must not keep the good ones (or the service) from starting.
+            built, files = self._build_each(bpmn, dmn, forms, config)
+        versions: list[ProcessVersion] = []
+        with self.db.transaction() as session:
+            for proc in built:
+                found = self._sync_one(session, proc, files, actor)
+                if found is not None:
+                    versions.append(found)
+        return versions
+
+    def _build_each(self, bpmn: dict[str, str], dmn: dict[str, str], forms: dict[str, str] | None,
+                    config: dict[str, str]) -> tuple[list[BuiltProcess], dict[str, DefinitionFile]]:
         good_dmn = {}
         for name, text in dmn.items():
             try:
-                self.build({}, {name: text})
+                self.build({}, {name: text}, forms, config)
                 good_dmn[name] = text
             except ProcessDefinitionError as exc:
-                self._record_load_error(exc)
-        versions: list[ProcessVersion] = []
+                self._record_load_error(exc.to_dict())
+        built: list[BuiltProcess] = []
+        files: dict[str, DefinitionFile] = {}
         for name, text in bpmn.items():
             try:
-                with self.db.transaction() as session:
-                    versions.extend(self.store(session, {name: text}, good_dmn, actor=actor))
+                more, more_files = self.build({name: text}, good_dmn, forms, config)
             except ProcessDefinitionError as exc:
-                self._record_load_error(exc)
-        return versions
+                self._record_load_error(exc.to_dict())
+                continue
+            built.extend(more)
+            files.update(more_files)
+        return built, files
 
-    def _record_load_error(self, exc: ProcessDefinitionError) -> None:
-        log.warning("not loaded: %s", exc.message)
-        self.load_errors.append(exc.to_dict())
+    def _sync_one(self, session: Session, proc: BuiltProcess, files: dict[str, DefinitionFile],
+                  actor: str | None) -> ProcessVersion | None:
+        current = self.current(session, proc.process_id)
+        disk = session.get(DiskState, proc.process_id)
+        if current is not None and current.content_hash != proc.content_hash and _made_current_by_api(
+                session, current) and not (disk is not None and disk.version_id == current.id) \
+                and str(proc.element_properties.get(proc.process_id, {}).get("basedOnVersion")) != str(
+                current.version):
+            self._record_load_error({
+                "error": "not_loaded", "file": proc.filename, "element": proc.process_id,
+                "message": f"{proc.filename} does not descend from version {current.version} of "
+                           f"'{proc.process_id}', which {current.created_by or 'a process owner'} deployed "
+                           f"through the API; it was not loaded. Take that version into the repository (or set "
+                           f"the process property basedOnVersion={current.version} on the edited file)."})
+            return None
+        version = self._store_built(session, proc, files, actor=actor, deploy=True, origin="disk")
+        if disk is None:
+            session.add(DiskState(process_id=proc.process_id, version_id=version.id, synced_at=utcnow()))
+        elif disk.version_id != version.id:
+            disk.version_id, disk.synced_at = version.id, utcnow()
+        return version
 
-    def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> tuple[list[BuiltProcess], dict]:
-        """Parse and validate; returns the processes and the stored-file records to write."""
+    def _record_load_error(self, error: dict[str, Any]) -> None:
+        log.warning("not loaded: %s", error.get("message"))
+        self.load_errors.append(error)
+
+    def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str], forms: dict[str, str] | None = None,
+              config: dict[str, str] | None = None, *, pins: bool = True
+              ) -> tuple[list[BuiltProcess], dict[str, DefinitionFile]]:
+        """Parse and validate; returns the processes and the stored-file records to write.
+
+        ``forms`` and ``config`` are the form and configuration files a version may pin (None: those on
+        disk). ``pins=False`` only rebuilds specs, checking and pinning nothing beyond the diagrams.
+        """
+        if pins and forms is None and self.forms is not None:
+            forms = self.forms.files()
+        if pins and config is None:
+            config = read_config_files(self.bpmn_dir, self.council_config_path)
         files: dict[str, DefinitionFile] = {}
         decisions: dict[str, str] = {}
         for filename, text in dmn_files.items():
@@ -159,7 +247,7 @@ class ProcessLibrary:
                 if decision_id in decisions:
                     raise ProcessDefinitionError(f"Decision '{decision_id}' is defined in two files", file=filename)
                 decisions[decision_id] = digest
-        parser = CareflowParser(decisions, validator=VALIDATOR)
+        parser = CareflowParser(decisions, source=self, validator=VALIDATOR)
         process_files: dict[str, str] = {}
         properties: dict[str, dict[str, dict[str, str]]] = {}  # file hash -> element id -> properties
         for filename, text in bpmn_files.items():
@@ -168,7 +256,8 @@ class ProcessLibrary:
             digest = content_hash(text)
             files[digest] = DefinitionFile(content_hash=digest, kind="bpmn", filename=filename, content=text)
             properties[digest] = element_properties(root)
-            self._check_forms(properties[digest], root, filename)
+            if pins and forms is not None:
+                _check_forms(forms, properties[digest], root, filename)
             try:
                 parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
             except ValidationException as exc:
@@ -179,19 +268,16 @@ class ProcessLibrary:
                 process_files[pid] = digest
         built = []
         for pid, digest in process_files.items():
-            built.append(self._build_one(parser, pid, digest, process_files, files[digest].filename, properties))
+            proc = self._build_one(parser, pid, digest, process_files, files[digest].filename, properties)
+            if pins:
+                pinned = pin(pid, proc.element_properties, bool(proc.dmn_hashes), forms, config or {},
+                             files[digest].filename)
+                proc = BuiltProcess(**{**proc.__dict__, "pins": pinned})
+                for each in [*pinned.forms.values(), *pinned.config.values()]:
+                    files[each.digest] = DefinitionFile(content_hash=each.digest, kind=each.kind, filename=each.name,
+                                                        content=each.content)
+            built.append(proc)
         return built, files
-
-    def _check_forms(self, properties: dict[str, dict[str, str]], root: etree._Element, filename: str) -> None:
-        if self.forms is None:
-            return
-        for element_id, props in properties.items():
-            key = props.get("formKey")
-            if key and not self.forms.exists(key):
-                found = root.xpath("//*[@id=$id]", id=element_id)
-                raise ProcessDefinitionError(
-                    f"The task's form '{key}' does not exist (expected {key}.schema.json among the forms)",
-                    file=filename, element=element_id, line=found[0].sourceline if found else None)
 
     def _build_one(self, parser: CareflowParser, pid: str, digest: str, process_files: dict[str, str],
                    filename: str, properties: dict[str, dict[str, dict[str, str]]]) -> BuiltProcess:
@@ -218,40 +304,76 @@ class ProcessLibrary:
         for each_hash in bpmn_hashes:
             props.update(properties.get(each_hash, {}))
         return BuiltProcess(pid, spec.description or pid, spec, subprocesses, bpmn_hashes, dmn_hashes,
-                            sorted(message_starts), props)
+                            sorted(message_starts), props, Pins(), filename)
 
     def store(self, session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, str],
-              actor: str | None = None, deploy: bool = True) -> list[ProcessVersion]:
-        """Validate the files and store a new version of each process whose content changed."""
-        built, files = self.build(bpmn_files, dmn_files)
-        for digest, record in files.items():
-            if session.get(DefinitionFile, digest) is None:
-                session.add(record)
-        versions = []
-        for proc in built:
-            found = session.scalars(select(ProcessVersion).where(
-                ProcessVersion.process_id == proc.process_id,
-                ProcessVersion.content_hash == proc.content_hash)).first()
-            if found is None:
-                latest = session.scalar(select(func.max(ProcessVersion.version)).where(
-                    ProcessVersion.process_id == proc.process_id)) or 0
-                found = ProcessVersion(process_id=proc.process_id, name=proc.name, version=latest + 1,
-                                       content_hash=proc.content_hash, bpmn_hash=proc.bpmn_hashes[0],
-                                       bpmn_hashes=proc.bpmn_hashes, dmn_hashes=proc.dmn_hashes,
-                                       message_starts=proc.message_starts, deployed=deploy, created_by=actor,
-                                       element_properties=proc.element_properties)
-                session.add(found)
-                session.flush()
-            with self._lock:
-                self._specs[spec_ref(proc.process_id, proc.content_hash)] = (proc.spec, proc.subprocess_specs)
-            versions.append(found)
-        return versions
+              actor: str | None = None, deploy: bool = True, forms: dict[str, str] | None = None,
+              config: dict[str, str] | None = None, origin: str = "api") -> list[ProcessVersion]:
+        """Validate the files and store a new version of each process whose content changed.
+
+        With ``deploy`` each version becomes its process's current one: content an earlier version
+        already has makes that version current again (a roll-back, in the deployment log).
+        """
+        built, files = self.build(bpmn_files, dmn_files, forms, config)
+        return [self._store_built(session, proc, files, actor=actor, deploy=deploy, origin=origin) for proc in built]
+
+    def _store_built(self, session: Session, proc: BuiltProcess, files: dict[str, DefinitionFile], *,
+                     actor: str | None, deploy: bool, origin: str) -> ProcessVersion:
+        needed = {*proc.bpmn_hashes, *proc.dmn_hashes.values(), *proc.pins.form_hashes().values(),
+                  *proc.pins.config_hashes().values()}
+        for digest in needed:
+            if digest in files and session.get(DefinitionFile, digest) is None:
+                session.add(files[digest])
+        session.flush()
+        found = session.scalars(select(ProcessVersion).where(
+            ProcessVersion.process_id == proc.process_id,
+            ProcessVersion.content_hash == proc.content_hash)).first()
+        current = self.current(session, proc.process_id)
+        if found is None:
+            latest = session.scalar(select(func.max(ProcessVersion.version)).where(
+                ProcessVersion.process_id == proc.process_id)) or 0
+            found = ProcessVersion(process_id=proc.process_id, name=proc.name, version=latest + 1,
+                                   content_hash=proc.content_hash, bpmn_hash=proc.bpmn_hashes[0],
+                                   bpmn_hashes=proc.bpmn_hashes, dmn_hashes=proc.dmn_hashes,
+                                   message_starts=proc.message_starts, deployed=False, created_by=actor,
+                                   element_properties=proc.element_properties,
+                                   form_hashes=proc.pins.form_hashes(), config_hashes=proc.pins.config_hashes(),
+                                   origin=origin, based_on=current.id if current is not None else None)
+            session.add(found)
+            session.flush()
+            if deploy:
+                self._make_current(session, found, current, actor, "deployed", origin)
+        elif deploy and (current is None or current.id != found.id):
+            self._make_current(session, found, current, actor, "rolled_back", origin)
+        ref = spec_ref(proc.process_id, proc.content_hash)
+        with self._lock:
+            self._specs[ref] = (proc.spec, proc.subprocess_specs)
+            if COUNCIL in proc.pins.config:
+                self._council_by_ref[ref] = json.loads(proc.pins.config[COUNCIL].content)
+        return found
+
+    def _make_current(self, session: Session, version: ProcessVersion, previous: ProcessVersion | None,
+                      actor: str | None, action: str, source: str) -> None:
+        session.query(ProcessVersion).filter(
+            ProcessVersion.process_id == version.process_id, ProcessVersion.id != version.id,
+            ProcessVersion.deployed.is_(True)).update({"deployed": False}, synchronize_session="fetch")
+        version.deployed = True
+        session.add(DeploymentEvent(process_id=version.process_id, version_id=version.id, version=version.version,
+                                    action=action, actor=actor, at=utcnow(),
+                                    data={"source": source, "contentHash": version.content_hash,
+                                          "previousVersion": previous.version if previous is not None else None}))
+        log.info("%s: %s version %s is current (%s)", action, version.process_id, version.version, source)
 
     # ---- lookups -----------------------------------------------------------------------------
-    def latest(self, session: Session, process_id: str) -> ProcessVersion:
-        version = session.scalars(select(ProcessVersion).where(
+    def current(self, session: Session, process_id: str) -> ProcessVersion | None:
+        """The version new cases of ``process_id`` start on, if any."""
+        return session.scalars(select(ProcessVersion).where(
             ProcessVersion.process_id == process_id, ProcessVersion.deployed.is_(True))
             .order_by(ProcessVersion.version.desc()).limit(1)).first()
+
+    def latest(self, session: Session, process_id: str) -> ProcessVersion:
+        """The current version of ``process_id`` (404 when none is deployed)."""
+        version = self.current(session, process_id)
         if version is None:
             raise NotFound(f"No deployed process '{process_id}'")
         return version
@@ -268,7 +390,7 @@ class ProcessLibrary:
             for digest in set(version.dmn_hashes.values()):
                 stored = _stored_file(session, digest)
                 dmn[stored.filename] = stored.content
-            built, _ = self.build(bpmn, dmn)
+            built, _ = self.build(bpmn, dmn, pins=False)
             for proc in built:
                 if proc.process_id == version.process_id:
                     found = (proc.spec, proc.subprocess_specs)
@@ -317,6 +439,101 @@ class ProcessLibrary:
                 return row
         raise NotFound(f"No decision '{decision_id}'")
 
+    # ---- what a version pins -----------------------------------------------------------------
+    def _pinned_json(self, session: Session, digest: str) -> Any:
+        found = self._json.get(digest)
+        if found is None:
+            found = json.loads(_stored_file(session, digest).content)
+            self._json[digest] = found
+        return copy.deepcopy(found)  # a fresh copy per caller: cases never share mutable values
+
+    def config_data(self, session: Session, version: ProcessVersion) -> dict[str, Any]:
+        """The values a new case of ``version`` starts with: the ``configData`` section the version pinned.
+
+        A version stored before versions pinned their configuration reads the file on disk, as then.
+        """
+        digest = (version.config_hashes or {}).get(CONFIG_DATA)
+        if digest:
+            return dict(self._pinned_json(session, digest))
+        name = (version.element_properties or {}).get(version.process_id, {}).get(CONFIG_DATA)
+        path = self.bpmn_dir / name if name and "/" not in name and "\\" not in name else None
+        if path is None or not path.is_file():
+            return {}
+        values = parse_config_file(path.read_text(encoding="utf-8"), path.name).get(version.process_id) or {}
+        return copy.deepcopy(values) if isinstance(values, dict) else {}
+
+    def council_config(self, session: Session, version: ProcessVersion) -> dict[str, Any]:
+        """The council configuration ``version`` pinned (offered to its decisions)."""
+        digest = (version.config_hashes or {}).get(COUNCIL)
+        if digest:
+            return dict(self._pinned_json(session, digest))
+        return self._disk_council() if version.dmn_hashes else {}
+
+    def form_for(self, session: Session, version_id: int, form_key: str | None) -> Form:
+        """Form ``form_key`` as version ``version_id`` pinned it: the schema a case renders and validates.
+
+        A form the version did not pin (a version stored before versions pinned forms) is read from disk.
+        """
+        if not form_key:
+            return NO_FORM
+        version = session.get(ProcessVersion, version_id)
+        hashes = (version.form_hashes or {}) if version is not None else {}
+        schema_hash = hashes.get(f"{form_key}.schema.json")
+        if schema_hash is None:
+            if self.forms is None:
+                raise NotFound(f"No form '{form_key}'")
+            return self.forms.form(form_key)
+        ui_hash = hashes.get(f"{form_key}.ui.json")
+        found = self._forms.get((schema_hash, ui_hash))
+        if found is None:
+            schema = parse_form_file(_stored_file(session, schema_hash).content, f"{form_key}.schema.json")
+            ui = parse_form_file(_stored_file(session, ui_hash).content, f"{form_key}.ui.json") if ui_hash else {}
+            found = Form(form_key, schema, ui)
+            with self._lock:
+                self._forms[(schema_hash, ui_hash)] = found
+        return found
+
+    def form_for_task(self, task_id: str) -> Form:
+        """The form of a user task, as its case's version pinned it (``NO_FORM`` when it has none)."""
+        with self.db.reading() as session:
+            return self.task_form(session, task_id)
+
+    def task_form(self, session: Session, task_id: str) -> Form:
+        task = session.get(TaskRow, task_id)
+        if task is None:
+            raise NotFound(f"No task {task_id}")
+        if not task.form_key:
+            return NO_FORM
+        instance = session.get(Instance, task.instance_id)
+        if instance is None:
+            raise NotFound(f"No instance {task.instance_id}")
+        return self.form_for(session, instance.process_version_id, task.form_key)
+
+    def current_pins(self, session: Session) -> tuple[dict[str, str], dict[str, str]]:
+        """The form files and configuration files the current versions pin (for a deploy that sends
+        only some files: the others stay as deployed)."""
+        from .pins import config_files_from_sections
+
+        form_hashes: dict[str, str] = {}
+        config_hashes: dict[str, str] = {}
+        for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
+                                       .order_by(ProcessVersion.created_at)):
+            form_hashes.update(version.form_hashes or {})
+            config_hashes.update({k: v for k, v in (version.config_hashes or {}).items()})
+        forms = {name: _stored_file(session, digest).content for name, digest in form_hashes.items()}
+        sections = {}
+        for digest in set(config_hashes.values()):
+            stored = _stored_file(session, digest)
+            sections[stored.filename] = stored.content
+        return forms, config_files_from_sections(sections)
+
+    def deployment_log(self, session: Session, process_id: str) -> list[dict[str, Any]]:
+        """When each version of ``process_id`` was made current, by whom and how (newest first)."""
+        rows = session.scalars(select(DeploymentEvent).where(DeploymentEvent.process_id == process_id)
+                               .order_by(DeploymentEvent.at.desc(), DeploymentEvent.id.desc())).all()
+        return [{"action": r.action, "version": r.version, "actor": r.actor, "at": r.at.isoformat(),
+                 **(r.data or {})} for r in rows]
+
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -342,6 +559,25 @@ def element_properties(root: etree._Element) -> dict[str, dict[str, str]]:
         if props:
             found[el.get("id")] = props
     return found
+
+
+def _check_forms(forms: dict[str, str], properties: dict[str, dict[str, str]], root: etree._Element,
+                 filename: str) -> None:
+    for element_id, props in properties.items():
+        key = props.get("formKey")
+        if key:
+            found = root.xpath("//*[@id=$id]", id=element_id)
+            check_form_files(forms, key, bpmn_file=filename, element=element_id,
+                             line=found[0].sourceline if found else None)
+
+
+def _made_current_by_api(session: Session, version: ProcessVersion) -> bool:
+    """Whether a process owner made ``version`` current through the API (its latest deployment event)."""
+    event = session.scalars(select(DeploymentEvent).where(DeploymentEvent.process_id == version.process_id)
+                            .order_by(DeploymentEvent.at.desc(), DeploymentEvent.id.desc()).limit(1)).first()
+    if event is None:
+        return version.origin == "api"
+    return event.version_id == version.id and (event.data or {}).get("source") == "api"
 
 
 def _stored_file(session: Session, digest: str) -> DefinitionFile:

@@ -73,7 +73,7 @@ class Runtime(IncidentUseCases):
             raise NotFound(f"No instance {instance_id}")
         wf = self.cache.get(instance_id, row.version)
         if wf is None:
-            wf = serializer().deserialize_json(row.state)
+            wf = self.library.serializer.deserialize_json(row.state)
         wf.script_engine = self.script_engine
         return row, wf
 
@@ -166,7 +166,7 @@ class Runtime(IncidentUseCases):
                   start_message: str | None = None) -> Instance:
         version = self.library.latest(session, process_id)
         spec, subprocess_specs = self.library.specs(session, version)
-        case_hooks.apply_config_defaults(self.library, version, clean)
+        clean = {**self.library.config_data(session, version), **clean}  # the version's configuration
         instance_id = str(uuid.uuid4())
         case_reference = case_reference or self._next_case_reference(session)
         clean.setdefault("caseReference", case_reference)
@@ -210,7 +210,7 @@ class Runtime(IncidentUseCases):
             task_row = self._open_task(session, task_id)
             if not may_work(user, task_row):
                 raise Forbidden(_not_yours(task_row))
-            clean = self.forms.validate(task_row.form_key, data)
+            clean = self.library.task_form(session, task_id).validate(data)  # the case's own version
             row, wf = self._load(session, task_row.instance_id)
             if expected_version is not None and expected_version != row.version:
                 raise Conflict("The case was changed by someone else meanwhile; reload and try again",
