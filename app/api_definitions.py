@@ -1,4 +1,5 @@
-"""Process owners' API: validate and deploy BPMN and DMN, read a version's diagram."""
+"""Process owners' API: validate and deploy BPMN, DMN, forms and configuration; read a version's diagram
+and the deployment log."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
@@ -19,7 +20,8 @@ bp = Blueprint("api_definitions", __name__, url_prefix="/api/v1")
 def validate():  # type: ignore[no-untyped-def]
     data = body()
     svc = services()
-    return jsonify(validate_definitions(svc.db, svc.library, data.get("bpmn"), data.get("dmn")))
+    return jsonify(validate_definitions(svc.db, svc.library, data.get("bpmn"), data.get("dmn"), data.get("forms"),
+                                        data.get("config")))
 
 
 @bp.post("/definitions/deploy")
@@ -28,8 +30,17 @@ def deploy():  # type: ignore[no-untyped-def]
     data = body()
     svc = services()
     result = deploy_definitions(svc.db, svc.library, data.get("bpmn"), data.get("dmn"), actor=user().username,
-                                role=user().role)
+                                role=user().role, forms=data.get("forms"), config=data.get("config"))
     return jsonify(result), 201
+
+
+@bp.get("/processes/<process_id>/deployments")
+@authenticated()
+def deployments(process_id: str):  # type: ignore[no-untyped-def]
+    """The process's deployment log: each version made current (deployed or rolled back to), newest first."""
+    svc = services()
+    with svc.db.reading() as session:
+        return jsonify({"processId": process_id, "deployments": svc.library.deployment_log(session, process_id)})
 
 
 @bp.get("/processes/<process_id>/versions/<int:version>/diagram")

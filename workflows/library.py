@@ -29,7 +29,14 @@ from .errors import NotFound, ProcessDefinitionError
 from .forms import NO_FORM, Form, FormLibrary, parse_form_file
 from .models import DefinitionFile, DeploymentEvent, DiskState, Instance, ProcessVersion, TaskRow, utcnow
 from .pins import CONFIG_DATA, COUNCIL, Pins, check_form_files, content_hash, parse_config_file, pin, read_config_files
-from .spiff_bridge import CareflowParser, DecisionTaskEngine, make_serializer, spec_ref, top_workflow
+from .spiff_bridge import (
+    CareflowParser,
+    DecisionTaskEngine,
+    make_serializer,
+    spec_ref,
+    top_workflow,
+    use_careflow_timers,
+)
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -300,6 +307,7 @@ class ProcessLibrary:
             definition = getattr(task_spec, "event_definition", None)
             if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
                 message_starts.append(definition.name)
+        use_careflow_timers([spec, *subprocesses.values()])
         props: dict[str, dict[str, str]] = {}
         for each_hash in bpmn_hashes:
             props.update(properties.get(each_hash, {}))

@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -190,18 +198,22 @@ def make_serializer(spec_resolver: SpecResolver | None = None,
     config = dict(SPIFF_CONFIG)
     config[BusinessRuleTask] = type("LibraryBusinessRuleTaskConverter", (BusinessRuleTaskConverter,),
                                     {"source": decisions})
+    for timer in (DurationTimer, DateTimer, CycleTimer):
+        config[timer] = TimerConditionalEventDefinitionConverter
     config[BpmnWorkflow] = type("LibraryWorkflowStateConverter", (WorkflowStateConverter,),
                                 {"resolve_spec": staticmethod(spec_resolver) if spec_resolver else None})
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
-_SERIALIZER = make_serializer()
+_SERIALIZER: list[BpmnWorkflowSerializer] = []
 
 
 def serializer() -> BpmnWorkflowSerializer:
     """For writing states (no library needed); a state that names its version is restored with
     ``ProcessLibrary.serializer``, which knows where the versions are."""
-    return _SERIALIZER
+    if not _SERIALIZER:
+        _SERIALIZER.append(make_serializer())
+    return _SERIALIZER[0]
 
 
 class CareflowParser(SpiffBpmnParser):
@@ -260,3 +272,82 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
 def service_result(outputs: Any) -> str:
     """SpiffWorkflow's service task expects a JSON text back from the call."""
     return json.dumps(to_json_safe(outputs if outputs is not None else {}))
+
+
+# ---- timers read with careflow's duration library -----------------------------------------------
+def _timer_value(task: Any, expression: str) -> Any:
+    """A timer's value: a literal written without quotes (``P3M``, ``R3/P7D``, ``2026-04-01``) is
+    taken as it is; anything else is an expression over the task's data, run in the sandbox."""
+    from .timeutil import LOOKS_LIKE_DURATION
+
+    text = (expression or "").strip()
+    if LOOKS_LIKE_DURATION.match(text) or _ISO_DATE.match(text):
+        return text
+    return task.workflow.script_engine.evaluate(task, expression)
+
+
+class DurationTimer(DurationTimerEventDefinition):
+    """A duration timer that understands months, years and working days (``P3M``, ``P1Y``, ``P5WD``)."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        from .timeutil import timer_due
+
+        if my_task._get_internal_data("event_value") is None:
+            due = timer_due(datetime.now(timezone.utc), _timer_value(my_task, self.expression))
+            my_task._set_internal_data(event_value=due.isoformat())
+        if TimerEventDefinition.get_datetime(my_task._get_internal_data("event_value")) < datetime.now(timezone.utc):
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class DateTimer(TimeDateEventDefinition):
+    """A date timer whose expression may give a date, a datetime or ISO text."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        from .timeutil import timer_date
+
+        if my_task._get_internal_data("event_value") is None:
+            at = timer_date(_timer_value(my_task, self.expression))
+            my_task._set_internal_data(event_value=at.isoformat())
+        if TimerEventDefinition.get_datetime(my_task._get_internal_data("event_value")) < datetime.now(timezone.utc):
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class CycleTimer(CycleTimerEventDefinition):
+    """A repeating timer (``R3/P7D``, ``R/P1M``, ``R4/P5WD``): the interval is measured from its first start."""
+
+    def cycle_complete(self, my_task: Any) -> bool:
+        from .timeutil import add_duration, timer_date
+
+        if my_task._get_internal_data("event_value") is None:
+            text = str(_timer_value(my_task, self.expression)).strip()
+            count, _, rest = text[1:].partition("/")
+            parts = rest.split("/")
+            now = datetime.now(timezone.utc)
+            if len(parts) == 2 and not parts[0].upper().startswith("P"):
+                start = timer_date(parts[0])
+                interval = add_duration(start, parts[1]) - start
+            else:
+                first = add_duration(now, parts[0])
+                interval, start = first - now, first
+            my_task._set_internal_data(event_value={"cycles": int(count) if count else -1, "next": start.isoformat(),
+                                                    "duration": interval.total_seconds()})
+        return bool(super().cycle_complete(my_task))
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
+_TIMERS = {TimeDateEventDefinition: DateTimer, DurationTimerEventDefinition: DurationTimer,
+           CycleTimerEventDefinition: CycleTimer}
+
+
+def use_careflow_timers(specs: list[Any]) -> None:
+    """Give every timer of these specs careflow's reading of durations and dates (same data, same
+    serialization; only how the timer's text becomes a due time changes)."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            for each in [definition, *(getattr(definition, "event_definitions", None) or [])]:
+                replacement = _TIMERS.get(type(each))
+                if replacement is not None:
+                    each.__class__ = replacement
