@@ -37,7 +37,7 @@ from .models import (
     TimerRow,
     utcnow,
 )
-from .spiff_bridge import StepContext, current_step, service_result
+from .spiff_bridge import StepContext, current_step, event_subprocess_message_starts, service_result
 from .timeutil import parse_due
 
 
@@ -204,7 +204,7 @@ class Projector:
                 ready.append(task)
         self._tasks(wf, ready, ctx)
         self._timers(waiting)
-        self._subscriptions(waiting)
+        self._subscriptions(waiting, wf)
 
     def audit(self, ctx: StepContext, action: str, **fields: Any) -> None:
         self.session.add(AuditEvent(instance_id=self.row.id, at=ctx.now, actor=ctx.actor, action=action, **fields))
@@ -287,13 +287,18 @@ class Projector:
             return {"correlationKeys": following.pop()}
         return own
 
-    def _subscriptions(self, waiting_tasks: list[Any]) -> None:
+    def _subscriptions(self, waiting_tasks: list[Any], wf: BpmnWorkflow | None = None) -> None:
         wanted = []
         for task in waiting_tasks:
             for definition in messages_of(getattr(task.task_spec, "event_definition", None)):
                 props = self._message_properties(task.task_spec, definition.name)
                 key = correlation_key_for(props.get("correlationKeys", ""), task.data)
                 wanted.append((str(task.id), definition.name, key))
+        # Event sub-processes started by a message wait for it as long as their workflow runs.
+        for each, start, definition in event_subprocess_message_starts(wf) if wf is not None else []:
+            props = self.properties.get(start.bpmn_id, {})
+            key = correlation_key_for(props.get("correlationKeys", ""), _case_data(each))
+            wanted.append((str(each.task_tree.id), definition.name, key))
         if not wanted and not self.row.subscription_count:
             self.row.subscription_count = 0
             return
@@ -305,6 +310,13 @@ class Projector:
             self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
                                                  correlation_key=key))
         self.row.subscription_count = len(wanted)
+
+
+def _case_data(wf: Any) -> dict[str, Any]:
+    """The data an event sub-process's correlation keys are read from: the workflow's open work."""
+    open_tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING, max_depth=100000)
+    candidates = [t.data for t in open_tasks] or [wf.task_tree.data]
+    return max(candidates, key=len)
 
 
 def rule_ids(matched: list[dict[str, Any]]) -> list[str]:

@@ -36,6 +36,7 @@ from .spiff_bridge import (
     spec_ref,
     top_workflow,
     use_careflow_timers,
+    use_interrupting_starts,
 )
 from .validation import check_process_xml
 
@@ -257,12 +258,14 @@ class ProcessLibrary:
         parser = CareflowParser(decisions, source=self, validator=VALIDATOR)
         process_files: dict[str, str] = {}
         properties: dict[str, dict[str, dict[str, str]]] = {}  # file hash -> element id -> properties
+        interrupting: set[str] = set()  # start events of interrupting event sub-processes
         for filename, text in bpmn_files.items():
             root = parse_xml(text, filename)
             check_process_xml(root, filename)
             digest = content_hash(text)
             files[digest] = DefinitionFile(content_hash=digest, kind="bpmn", filename=filename, content=text)
             properties[digest] = element_properties(root)
+            interrupting.update(interrupting_starts(root))
             if pins and forms is not None:
                 _check_forms(forms, properties[digest], root, filename)
             try:
@@ -275,7 +278,8 @@ class ProcessLibrary:
                 process_files[pid] = digest
         built = []
         for pid, digest in process_files.items():
-            proc = self._build_one(parser, pid, digest, process_files, files[digest].filename, properties)
+            proc = self._build_one(parser, pid, digest, process_files, files[digest].filename, properties,
+                                   interrupting)
             if pins:
                 pinned = pin(pid, proc.element_properties, bool(proc.dmn_hashes), forms, config or {},
                              files[digest].filename)
@@ -287,7 +291,8 @@ class ProcessLibrary:
         return built, files
 
     def _build_one(self, parser: CareflowParser, pid: str, digest: str, process_files: dict[str, str],
-                   filename: str, properties: dict[str, dict[str, dict[str, str]]]) -> BuiltProcess:
+                   filename: str, properties: dict[str, dict[str, dict[str, str]]],
+                   interrupting: set[str]) -> BuiltProcess:
         try:
             spec = parser.get_spec(pid)
             subprocesses = parser.get_subprocess_specs(pid)
@@ -308,6 +313,7 @@ class ProcessLibrary:
             if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
                 message_starts.append(definition.name)
         use_careflow_timers([spec, *subprocesses.values()])
+        use_interrupting_starts([spec, *subprocesses.values()], interrupting)
         props: dict[str, dict[str, str]] = {}
         for each_hash in bpmn_hashes:
             props.update(properties.get(each_hash, {}))
@@ -567,6 +573,14 @@ def element_properties(root: etree._Element) -> dict[str, dict[str, str]]:
         if props:
             found[el.get("id")] = props
     return found
+
+
+def interrupting_starts(root: etree._Element) -> set[str]:
+    """Ids of the start events of interrupting event sub-processes (``isInterrupting`` defaults to true)."""
+    return {str(start.get("id")) for esp in root.iter(f"{{{BPMN_NS}}}subProcess")
+            if esp.get("triggeredByEvent") == "true"
+            for start in esp.iterchildren(f"{{{BPMN_NS}}}startEvent")
+            if start.get("isInterrupting", "true") != "false" and start.get("id")}
 
 
 def _check_forms(forms: dict[str, str], properties: dict[str, dict[str, str]], root: etree._Element,

@@ -17,6 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent as SpiffStartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -200,6 +201,7 @@ def make_serializer(spec_resolver: SpecResolver | None = None,
                                     {"source": decisions})
     for timer in (DurationTimer, DateTimer, CycleTimer):
         config[timer] = TimerConditionalEventDefinitionConverter
+    config[InterruptingStartEvent] = SPIFF_CONFIG[SpiffStartEvent]
     config[BpmnWorkflow] = type("LibraryWorkflowStateConverter", (WorkflowStateConverter,),
                                 {"resolve_spec": staticmethod(spec_resolver) if spec_resolver else None})
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
@@ -254,6 +256,10 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
 
     definition = None
     catching = []
+    for *_, found in event_subprocess_message_starts(wf):
+        if found.name == name:
+            definition = found  # an event sub-process this message starts
+    before = {task.id for each in [wf, *wf.subprocesses.values()] for task in each.get_tasks(max_depth=100000)}
     for each in [wf, *wf.subprocesses.values()]:
         for task in each.get_tasks(state=TaskState.WAITING, max_depth=100000):
             waits_for = getattr(task.task_spec, "event_definition", None)
@@ -267,6 +273,31 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
     for task in catching:
         if task.state != TaskState.WAITING:  # it caught the message (a boundary sibling may not have)
             task.set_data(**payload)
+    # An event sub-process the message started: its start event passes the payload on.
+    for each in [wf, *wf.subprocesses.values()]:
+        for task in each.get_tasks(max_depth=100000):
+            event = getattr(task.task_spec, "event_definition", None)
+            if task.id not in before and isinstance(event, MessageEventDefinition) and event.name == name \
+                    and getattr(event, "message_var", None) is None:
+                task.set_data(**payload)
+
+
+def event_subprocess_message_starts(wf: Any) -> list[tuple[Any, Any, Any]]:
+    """The message start events of the event sub-processes a running workflow can still start:
+    (workflow, start event spec, message definition). SpiffWorkflow keeps these as triggers of the
+    workflow's start, not as waiting tasks, so they are found in the spec."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+
+    found = []
+    for each in [wf, *wf.subprocesses.values()]:
+        if each.is_completed():
+            continue
+        for name in getattr(each.spec.start, "trigger_specs", None) or []:
+            sp_spec = wf.subprocess_specs.get(name)
+            for start in getattr(sp_spec, "bpmn_start_events", None) or []:
+                if isinstance(start.event_definition, MessageEventDefinition):
+                    found.append((each, start, start.event_definition))
+    return found
 
 
 def service_result(outputs: Any) -> str:
@@ -351,3 +382,56 @@ def use_careflow_timers(specs: list[Any]) -> None:
                 replacement = _TIMERS.get(type(each))
                 if replacement is not None:
                     each.__class__ = replacement
+
+
+# ---- interrupting event sub-processes --------------------------------------------------------------
+class InterruptingStartEvent(SpiffStartEvent):
+    """The start event of an interrupting event sub-process (``isInterrupting``, BPMN's default).
+
+    SpiffWorkflow 3.2 starts every event sub-process as a non-interrupting one; when this start event
+    runs, careflow cancels the rest of the enclosing process (its open tasks, waiting events and other
+    sub-processes), which then ends when the event sub-process ends.
+    """
+
+    def _run_hook(self, my_task: Any) -> Any:
+        result = super()._run_hook(my_task)
+        interrupt_enclosing(my_task)
+        return result
+
+
+def interrupt_enclosing(start_task: Any) -> None:
+    """Cancel everything in the enclosing workflow but the event sub-process ``start_task`` is in."""
+    from SpiffWorkflow.util.task import TaskState
+
+    own = start_task.workflow
+    if not hasattr(own, "parent_task_id"):
+        return  # a plain process start, not an event sub-process
+    esp_task = own.top_workflow.get_task_from_id(own.parent_task_id)
+    enclosing = esp_task.workflow
+    keep = {esp_task.id}
+    parent = esp_task.parent
+    while parent is not None:
+        keep.add(parent.id)
+        parent = parent.parent
+    for task in list(enclosing.get_tasks(max_depth=100000)):
+        if task.id in keep or task.has_state(TaskState.FINISHED_MASK) or _under(task, esp_task):
+            continue
+        if enclosing.tasks.get(task.id) is task:  # not dropped with a cancelled parent
+            task.cancel()
+
+
+def _under(task: Any, ancestor: Any) -> bool:
+    parent = task.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
+
+
+def use_interrupting_starts(specs: list[Any], start_ids: set[str]) -> None:
+    """Mark the start events of interrupting event sub-processes (ids read from the diagram)."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if type(task_spec) is SpiffStartEvent and task_spec.bpmn_id in start_ids:
+                task_spec.__class__ = InterruptingStartEvent
