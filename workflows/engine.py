@@ -37,7 +37,13 @@ from .models import (
     TimerRow,
     utcnow,
 )
-from .spiff_bridge import StepContext, current_step, event_subprocess_message_starts, service_result
+from .spiff_bridge import (
+    StepContext,
+    current_step,
+    event_subprocess_message_starts,
+    service_result,
+    settle_event_subprocesses,
+)
 from .timeutil import parse_due
 
 
@@ -111,6 +117,8 @@ def run_engine(wf: BpmnWorkflow) -> StepFailed | None:
     """Run engine steps; a failing script, expression, decision or handler is returned, not raised."""
     try:
         wf.do_engine_steps()
+        while settle_event_subprocesses(wf):  # the process ended: event sub-processes not started end too
+            wf.do_engine_steps()
     except Exception as exc:  # noqa: BLE001  every diagram-caused failure becomes an incident
         failed = tasks_in(wf, TaskState.ERROR)
         task = getattr(exc, "task", None) or (failed[0] if failed else None)

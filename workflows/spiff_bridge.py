@@ -435,3 +435,44 @@ def use_interrupting_starts(specs: list[Any], start_ids: set[str]) -> None:
         for task_spec in spec.task_specs.values():
             if type(task_spec) is SpiffStartEvent and task_spec.bpmn_id in start_ids:
                 task_spec.__class__ = InterruptingStartEvent
+
+
+def settle_event_subprocesses(wf: Any) -> bool:
+    """End the event sub-processes that never started once the rest of their process has ended.
+
+    BPMN ends a process when its own flow has ended and no event sub-process is running; SpiffWorkflow
+    would keep the process open for a timer start that is still waiting (a review due in a year would
+    reopen a closed plan). Returns True when something was cancelled (run the engine again).
+    """
+    from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+    from SpiffWorkflow.util.task import TaskState
+
+    changed = False
+    for each in [wf, *wf.subprocesses.values()]:
+        if each.is_completed():
+            continue
+        # An event sub-process hangs from the workflow's start task itself (the main flow from its
+        # start event), whichever class the dialect gives it.
+        esps = [t for t in each.task_tree.children if isinstance(t.task_spec, SubWorkflowTask)]
+        if not esps:
+            continue
+        tasks = [t for t in each.get_tasks(max_depth=100000) if t.workflow is each]
+        own_work = [t for t in tasks if getattr(t.task_spec, "bpmn_id", None) and t not in esps
+                    and not any(_under(t, esp) for esp in esps)]
+        if any(not t.has_state(TaskState.FINISHED_MASK) for t in own_work):
+            continue
+        for esp in esps:
+            sub = wf.subprocesses.get(esp.id)
+            if esp.has_state(TaskState.FINISHED_MASK):
+                continue
+            waiting_start = sub is None or all(
+                t.state == TaskState.WAITING for t in sub.get_tasks(max_depth=100000)
+                if t.workflow is sub and isinstance(t.task_spec, SpiffStartEvent))
+            if waiting_start:
+                esp.cancel()
+                changed = True
+        if changed:  # the process's end join waited for those: let it look again
+            for task in each.get_tasks(state=TaskState.WAITING, max_depth=100000):
+                if task.workflow is each:
+                    task.task_spec._update(task)
+    return changed
