@@ -7,7 +7,6 @@ library is its own resolver of specs, decision tables and configuration: nothing
 """
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import threading
@@ -26,15 +25,14 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .errors import NotFound, ProcessDefinitionError
-from .forms import NO_FORM, Form, FormLibrary, parse_form_file
-from .models import DefinitionFile, DeploymentEvent, DiskState, Instance, ProcessVersion, TaskRow, utcnow
-from .pins import CONFIG_DATA, COUNCIL, Pins, check_form_files, content_hash, parse_config_file, pin, read_config_files
+from .forms import Form, FormLibrary
+from .models import DefinitionFile, DeploymentEvent, ProcessVersion, utcnow
+from .pins import COUNCIL, PinnedLookups, Pins, check_form_files, content_hash, pin, read_config_files, stored_file
 from .spiff_bridge import (
     CareflowParser,
     DecisionTaskEngine,
     make_serializer,
     spec_ref,
-    top_workflow,
     use_careflow_timers,
     use_interrupting_starts,
 )
@@ -88,7 +86,7 @@ class BuiltProcess:
         return content_hash(json.dumps(parts, sort_keys=True))
 
 
-class ProcessLibrary:
+class ProcessLibrary(PinnedLookups):
     def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path, forms: FormLibrary | None = None,
                  council_config: Path | None = None) -> None:
         self.db = db
@@ -119,36 +117,6 @@ class ProcessLibrary:
             self._decision_models[dmn_hash] = model
         return model
 
-    def decision_defaults(self, workflow: Any) -> dict[str, Any]:
-        """The council configuration a case's decisions see: the one its version pinned."""
-        ref = getattr(top_workflow(workflow), "careflow_spec_ref", None)
-        if ref is None:
-            return self.current_council_config()
-        found = self._council_by_ref.get(ref)
-        if found is None:
-            process_id, _, digest = ref.rpartition("@")
-            with self.db.reading() as session:
-                version = session.scalars(select(ProcessVersion).where(
-                    ProcessVersion.process_id == process_id, ProcessVersion.content_hash == digest)).first()
-                found = self.council_config(session, version) if version is not None else {}
-            self._council_by_ref[ref] = found
-        return found
-
-    def current_council_config(self) -> dict[str, Any]:
-        """The council configuration of the newest current version that pins one, else the file on disk."""
-        with self.db.reading() as session:
-            for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
-                                           .order_by(ProcessVersion.created_at.desc())):
-                if COUNCIL in (version.config_hashes or {}):
-                    return self._pinned_json(session, version.config_hashes[COUNCIL])
-        return self._disk_council()
-
-    def _disk_council(self) -> dict[str, Any]:
-        path = self.council_config_path
-        if path is None or not path.is_file():
-            return {}
-        return parse_config_file(path.read_text(encoding="utf-8"), path.name)
-
     def _load_dmn(self, content: str, filename: str) -> Any:
         from .decisions import DecisionError, load_decisions
 
@@ -167,66 +135,12 @@ class ProcessLibrary:
         return bpmn, dmn, forms, read_config_files(self.bpmn_dir, self.council_config_path)
 
     def sync_from_disk(self, actor: str | None = None) -> list[ProcessVersion]:
-        """Store every process in ``bpmn/`` (with its decisions, forms and configuration) as a version if
-        new, following the rule in README.md: disk content never silently replaces a version that a
-        process owner deployed through the API; such a file is reported in ``load_errors`` instead."""
-        bpmn, dmn, forms, config = self.disk_files()
-        self.load_errors = []
-        try:
-            built, files = self.build(bpmn, dmn, forms, config)
-        except ProcessDefinitionError:
-            # One bad file must not keep the good ones (or the service) from starting.
-            built, files = self._build_each(bpmn, dmn, forms, config)
-        versions: list[ProcessVersion] = []
-        with self.db.transaction() as session:
-            for proc in built:
-                found = self._sync_one(session, proc, files, actor)
-                if found is not None:
-                    versions.append(found)
-        return versions
+        """Store every process on disk (with its decisions, forms and configuration) as a version if new,
+        by the rule in README.md: disk content never silently replaces a version a process owner deployed
+        through the API; such a file is reported in ``load_errors`` instead (``disk_sync.py``)."""
+        from .disk_sync import sync_from_disk
 
-    def _build_each(self, bpmn: dict[str, str], dmn: dict[str, str], forms: dict[str, str] | None,
-                    config: dict[str, str]) -> tuple[list[BuiltProcess], dict[str, DefinitionFile]]:
-        good_dmn = {}
-        for name, text in dmn.items():
-            try:
-                self.build({}, {name: text}, forms, config)
-                good_dmn[name] = text
-            except ProcessDefinitionError as exc:
-                self._record_load_error(exc.to_dict())
-        built: list[BuiltProcess] = []
-        files: dict[str, DefinitionFile] = {}
-        for name, text in bpmn.items():
-            try:
-                more, more_files = self.build({name: text}, good_dmn, forms, config)
-            except ProcessDefinitionError as exc:
-                self._record_load_error(exc.to_dict())
-                continue
-            built.extend(more)
-            files.update(more_files)
-        return built, files
-
-    def _sync_one(self, session: Session, proc: BuiltProcess, files: dict[str, DefinitionFile],
-                  actor: str | None) -> ProcessVersion | None:
-        current = self.current(session, proc.process_id)
-        disk = session.get(DiskState, proc.process_id)
-        if current is not None and current.content_hash != proc.content_hash and _made_current_by_api(
-                session, current) and not (disk is not None and disk.version_id == current.id) \
-                and str(proc.element_properties.get(proc.process_id, {}).get("basedOnVersion")) != str(
-                current.version):
-            self._record_load_error({
-                "error": "not_loaded", "file": proc.filename, "element": proc.process_id,
-                "message": f"{proc.filename} does not descend from version {current.version} of "
-                           f"'{proc.process_id}', which {current.created_by or 'a process owner'} deployed "
-                           f"through the API; it was not loaded. Take that version into the repository (or set "
-                           f"the process property basedOnVersion={current.version} on the edited file)."})
-            return None
-        version = self._store_built(session, proc, files, actor=actor, deploy=True, origin="disk")
-        if disk is None:
-            session.add(DiskState(process_id=proc.process_id, version_id=version.id, synced_at=utcnow()))
-        elif disk.version_id != version.id:
-            disk.version_id, disk.synced_at = version.id, utcnow()
-        return version
+        return sync_from_disk(self, actor)
 
     def _record_load_error(self, error: dict[str, Any]) -> None:
         log.warning("not loaded: %s", error.get("message"))
@@ -399,10 +313,10 @@ class ProcessLibrary:
         if found is None:
             bpmn, dmn = {}, {}
             for digest in version.bpmn_hashes:
-                stored = _stored_file(session, digest)
+                stored = stored_file(session, digest)
                 bpmn[stored.filename] = stored.content
             for digest in set(version.dmn_hashes.values()):
-                stored = _stored_file(session, digest)
+                stored = stored_file(session, digest)
                 dmn[stored.filename] = stored.content
             built, _ = self.build(bpmn, dmn, pins=False)
             for proc in built:
@@ -453,102 +367,6 @@ class ProcessLibrary:
                 return row
         raise NotFound(f"No decision '{decision_id}'")
 
-    # ---- what a version pins -----------------------------------------------------------------
-    def _pinned_json(self, session: Session, digest: str) -> Any:
-        found = self._json.get(digest)
-        if found is None:
-            found = json.loads(_stored_file(session, digest).content)
-            self._json[digest] = found
-        return copy.deepcopy(found)  # a fresh copy per caller: cases never share mutable values
-
-    def config_data(self, session: Session, version: ProcessVersion) -> dict[str, Any]:
-        """The values a new case of ``version`` starts with: the ``configData`` section the version pinned.
-
-        A version stored before versions pinned their configuration reads the file on disk, as then.
-        """
-        digest = (version.config_hashes or {}).get(CONFIG_DATA)
-        if digest:
-            return dict(self._pinned_json(session, digest))
-        name = (version.element_properties or {}).get(version.process_id, {}).get(CONFIG_DATA)
-        path = self.bpmn_dir / name if name and "/" not in name and "\\" not in name else None
-        if path is None or not path.is_file():
-            return {}
-        values = parse_config_file(path.read_text(encoding="utf-8"), path.name).get(version.process_id) or {}
-        return copy.deepcopy(values) if isinstance(values, dict) else {}
-
-    def council_config(self, session: Session, version: ProcessVersion) -> dict[str, Any]:
-        """The council configuration ``version`` pinned (offered to its decisions)."""
-        digest = (version.config_hashes or {}).get(COUNCIL)
-        if digest:
-            return dict(self._pinned_json(session, digest))
-        return self._disk_council() if version.dmn_hashes else {}
-
-    def form_for(self, session: Session, version_id: int, form_key: str | None) -> Form:
-        """Form ``form_key`` as version ``version_id`` pinned it: the schema a case renders and validates.
-
-        A form the version did not pin (a version stored before versions pinned forms) is read from disk.
-        """
-        if not form_key:
-            return NO_FORM
-        version = session.get(ProcessVersion, version_id)
-        hashes = (version.form_hashes or {}) if version is not None else {}
-        schema_hash = hashes.get(f"{form_key}.schema.json")
-        if schema_hash is None:
-            if self.forms is None:
-                raise NotFound(f"No form '{form_key}'")
-            return self.forms.form(form_key)
-        ui_hash = hashes.get(f"{form_key}.ui.json")
-        found = self._forms.get((schema_hash, ui_hash))
-        if found is None:
-            schema = parse_form_file(_stored_file(session, schema_hash).content, f"{form_key}.schema.json")
-            ui = parse_form_file(_stored_file(session, ui_hash).content, f"{form_key}.ui.json") if ui_hash else {}
-            found = Form(form_key, schema, ui)
-            with self._lock:
-                self._forms[(schema_hash, ui_hash)] = found
-        return found
-
-    def form_for_task(self, task_id: str) -> Form:
-        """The form of a user task, as its case's version pinned it (``NO_FORM`` when it has none)."""
-        with self.db.reading() as session:
-            return self.task_form(session, task_id)
-
-    def task_form(self, session: Session, task_id: str) -> Form:
-        task = session.get(TaskRow, task_id)
-        if task is None:
-            raise NotFound(f"No task {task_id}")
-        if not task.form_key:
-            return NO_FORM
-        instance = session.get(Instance, task.instance_id)
-        if instance is None:
-            raise NotFound(f"No instance {task.instance_id}")
-        return self.form_for(session, instance.process_version_id, task.form_key)
-
-    def current_pins(self, session: Session) -> tuple[dict[str, str], dict[str, str]]:
-        """The form files and configuration files the current versions pin (for a deploy that sends
-        only some files: the others stay as deployed)."""
-        from .pins import config_files_from_sections
-
-        form_hashes: dict[str, str] = {}
-        config_hashes: dict[str, str] = {}
-        for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
-                                       .order_by(ProcessVersion.created_at)):
-            form_hashes.update(version.form_hashes or {})
-            config_hashes.update({k: v for k, v in (version.config_hashes or {}).items()})
-        forms = {name: _stored_file(session, digest).content for name, digest in form_hashes.items()}
-        sections = {}
-        for digest in set(config_hashes.values()):
-            stored = _stored_file(session, digest)
-            sections[stored.filename] = stored.content
-        return forms, config_files_from_sections(sections)
-
-    def deployment_log(self, session: Session, process_id: str) -> list[dict[str, Any]]:
-        """When each version of ``process_id`` was made current, by whom and how (newest first)."""
-        rows = session.scalars(select(DeploymentEvent).where(DeploymentEvent.process_id == process_id)
-                               .order_by(DeploymentEvent.at.desc(), DeploymentEvent.id.desc())).all()
-        return [{"action": r.action, "version": r.version, "actor": r.actor, "at": r.at.isoformat(),
-                 **(r.data or {})} for r in rows]
-
-
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 
@@ -591,22 +409,6 @@ def _check_forms(forms: dict[str, str], properties: dict[str, dict[str, str]], r
             found = root.xpath("//*[@id=$id]", id=element_id)
             check_form_files(forms, key, bpmn_file=filename, element=element_id,
                              line=found[0].sourceline if found else None)
-
-
-def _made_current_by_api(session: Session, version: ProcessVersion) -> bool:
-    """Whether a process owner made ``version`` current through the API (its latest deployment event)."""
-    event = session.scalars(select(DeploymentEvent).where(DeploymentEvent.process_id == version.process_id)
-                            .order_by(DeploymentEvent.at.desc(), DeploymentEvent.id.desc()).limit(1)).first()
-    if event is None:
-        return version.origin == "api"
-    return event.version_id == version.id and (event.data or {}).get("source") == "api"
-
-
-def _stored_file(session: Session, digest: str) -> DefinitionFile:
-    found = session.get(DefinitionFile, digest)
-    if found is None:
-        raise NotFound(f"The stored file {digest[:12]} of this process version is missing")
-    return found
 
 
 def _process_ids(root: etree._Element) -> list[str]:

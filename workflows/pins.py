@@ -7,14 +7,22 @@ decisions. Changing any of them changes the version's content hash, so it makes 
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ProcessDefinitionError
-from .forms import parse_form_file
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .errors import NotFound, ProcessDefinitionError
+from .forms import NO_FORM, Form, FormLibrary, parse_form_file
+from .models import DefinitionFile, DeploymentEvent, Instance, ProcessVersion, TaskRow
+from .spiff_bridge import top_workflow
 
 COUNCIL = "council_config.json"  # the name the council configuration is pinned under
 CONFIG_DATA = "configData"       # the process property naming its configuration file
@@ -140,3 +148,145 @@ def config_files_from_sections(sections: dict[str, str]) -> dict[str, str]:
             out[filename] = text
     out.update({filename: canonical_json(values) for filename, values in files.items()})
     return out
+
+
+class PinnedLookups:
+    """What a version pinned, read back for its cases (a part of ``ProcessLibrary``)."""
+
+    db: Database
+    forms: FormLibrary | None
+    bpmn_dir: Path
+    council_config_path: Path | None
+    _lock: threading.Lock
+    _json: dict[str, Any]
+    _forms: dict[tuple[str, str | None], Form]
+    _council_by_ref: dict[str, dict[str, Any]]
+
+    def decision_defaults(self, workflow: Any) -> dict[str, Any]:
+        """The council configuration a case's decisions see: the one its version pinned."""
+        ref = getattr(top_workflow(workflow), "careflow_spec_ref", None)
+        if ref is None:
+            return self.current_council_config()
+        found = self._council_by_ref.get(ref)
+        if found is None:
+            process_id, _, digest = ref.rpartition("@")
+            with self.db.reading() as session:
+                version = session.scalars(select(ProcessVersion).where(
+                    ProcessVersion.process_id == process_id, ProcessVersion.content_hash == digest)).first()
+                found = self.council_config(session, version) if version is not None else {}
+            self._council_by_ref[ref] = found
+        return found
+
+    def current_council_config(self) -> dict[str, Any]:
+        """The council configuration of the newest current version that pins one, else the file on disk."""
+        with self.db.reading() as session:
+            for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
+                                           .order_by(ProcessVersion.created_at.desc())):
+                if COUNCIL in (version.config_hashes or {}):
+                    return self._pinned_json(session, version.config_hashes[COUNCIL])
+        return self._disk_council()
+
+    def _disk_council(self) -> dict[str, Any]:
+        path = self.council_config_path
+        if path is None or not path.is_file():
+            return {}
+        return parse_config_file(path.read_text(encoding="utf-8"), path.name)
+
+    def _pinned_json(self, session: Session, digest: str) -> Any:
+        found = self._json.get(digest)
+        if found is None:
+            found = json.loads(stored_file(session, digest).content)
+            self._json[digest] = found
+        return copy.deepcopy(found)  # a fresh copy per caller: cases never share mutable values
+
+    def config_data(self, session: Session, version: ProcessVersion) -> dict[str, Any]:
+        """The values a new case of ``version`` starts with: the ``configData`` section the version pinned.
+
+        A version stored before versions pinned their configuration reads the file on disk, as then.
+        """
+        digest = (version.config_hashes or {}).get(CONFIG_DATA)
+        if digest:
+            return dict(self._pinned_json(session, digest))
+        name = (version.element_properties or {}).get(version.process_id, {}).get(CONFIG_DATA)
+        path = self.bpmn_dir / name if name and "/" not in name and "\\" not in name else None
+        if path is None or not path.is_file():
+            return {}
+        values = parse_config_file(path.read_text(encoding="utf-8"), path.name).get(version.process_id) or {}
+        return copy.deepcopy(values) if isinstance(values, dict) else {}
+
+    def council_config(self, session: Session, version: ProcessVersion) -> dict[str, Any]:
+        """The council configuration ``version`` pinned (offered to its decisions)."""
+        digest = (version.config_hashes or {}).get(COUNCIL)
+        if digest:
+            return dict(self._pinned_json(session, digest))
+        return self._disk_council() if version.dmn_hashes else {}
+
+    def form_for(self, session: Session, version_id: int, form_key: str | None) -> Form:
+        """Form ``form_key`` as version ``version_id`` pinned it: the schema a case renders and validates.
+
+        A form the version did not pin (a version stored before versions pinned forms) is read from disk.
+        """
+        if not form_key:
+            return NO_FORM
+        version = session.get(ProcessVersion, version_id)
+        hashes = (version.form_hashes or {}) if version is not None else {}
+        schema_hash = hashes.get(f"{form_key}.schema.json")
+        if schema_hash is None:
+            if self.forms is None:
+                raise NotFound(f"No form '{form_key}'")
+            return self.forms.form(form_key)
+        ui_hash = hashes.get(f"{form_key}.ui.json")
+        found = self._forms.get((schema_hash, ui_hash))
+        if found is None:
+            schema = parse_form_file(stored_file(session, schema_hash).content, f"{form_key}.schema.json")
+            ui = parse_form_file(stored_file(session, ui_hash).content, f"{form_key}.ui.json") if ui_hash else {}
+            found = Form(form_key, schema, ui)
+            with self._lock:
+                self._forms[(schema_hash, ui_hash)] = found
+        return found
+
+    def form_for_task(self, task_id: str) -> Form:
+        """The form of a user task, as its case's version pinned it (``NO_FORM`` when it has none)."""
+        with self.db.reading() as session:
+            return self.task_form(session, task_id)
+
+    def task_form(self, session: Session, task_id: str) -> Form:
+        task = session.get(TaskRow, task_id)
+        if task is None:
+            raise NotFound(f"No task {task_id}")
+        if not task.form_key:
+            return NO_FORM
+        instance = session.get(Instance, task.instance_id)
+        if instance is None:
+            raise NotFound(f"No instance {task.instance_id}")
+        return self.form_for(session, instance.process_version_id, task.form_key)
+
+    def current_pins(self, session: Session) -> tuple[dict[str, str], dict[str, str]]:
+        """The form files and configuration files the current versions pin (for a deploy that sends
+        only some files: the others stay as deployed)."""
+        form_hashes: dict[str, str] = {}
+        config_hashes: dict[str, str] = {}
+        for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
+                                       .order_by(ProcessVersion.created_at)):
+            form_hashes.update(version.form_hashes or {})
+            config_hashes.update({k: v for k, v in (version.config_hashes or {}).items()})
+        forms = {name: stored_file(session, digest).content for name, digest in form_hashes.items()}
+        sections = {}
+        for digest in set(config_hashes.values()):
+            stored = stored_file(session, digest)
+            sections[stored.filename] = stored.content
+        return forms, config_files_from_sections(sections)
+
+    def deployment_log(self, session: Session, process_id: str) -> list[dict[str, Any]]:
+        """When each version of ``process_id`` was made current, by whom and how (newest first)."""
+        rows = session.scalars(select(DeploymentEvent).where(DeploymentEvent.process_id == process_id)
+                               .order_by(DeploymentEvent.at.desc(), DeploymentEvent.id.desc())).all()
+        return [{"action": r.action, "version": r.version, "actor": r.actor, "at": r.at.isoformat(),
+                 **(r.data or {})} for r in rows]
+
+
+def stored_file(session: Session, digest: str) -> DefinitionFile:
+    found = session.get(DefinitionFile, digest)
+    if found is None:
+        raise NotFound(f"The stored file {digest[:12]} of this process version is missing")
+    return found
