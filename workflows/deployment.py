@@ -59,11 +59,14 @@ class Sent:
             raise ValidationFailed("Send at least one file",
                                    [{"field": "bpmn", "message": "Add a .bpmn, .dmn, form or configuration file"}])
 
-    def with_current(self, session: Session, library: ProcessLibrary) -> tuple[dict[str, str], ...]:
+    def with_current(self, session: Session, library: ProcessLibrary
+                     ) -> tuple[dict[str, str], dict[str, str], dict[str, str] | None, dict[str, str]]:
         """The sent files over what the current versions pin (and, for files never deployed, the disk)."""
-        _, _, disk_forms, disk_config = library.disk_files()
-        pinned_forms, pinned_config = library.current_pins(session)
-        forms = {**(disk_forms or {}), **pinned_forms, **self.forms}
+        disk_forms, disk_config = library.disk_pins()
+        pinned_forms, pinned_config = library.current_pins(session, disk_config)
+        forms: dict[str, str] | None = {**(disk_forms or {}), **pinned_forms, **self.forms}
+        if disk_forms is None and not pinned_forms and not self.forms:
+            forms = None  # a library without a form folder checks no forms
         config = {**disk_config, **pinned_config, **self.config}
         dmn = {**_current_files(session, "dmn"), **self.dmn}
         bpmn = dict(self.bpmn)

@@ -131,8 +131,12 @@ class ProcessLibrary(PinnedLookups):
         """The diagrams, decision tables, forms and configuration files on disk."""
         bpmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.bpmn_dir.glob("*.bpmn"))}
         dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.dmn_dir.glob("*.dmn"))}
+        return (bpmn, dmn, *self.disk_pins())
+
+    def disk_pins(self) -> tuple[dict[str, str] | None, dict[str, str]]:
+        """The form files (None without a form folder) and configuration files on disk."""
         forms = self.forms.files() if self.forms is not None else None
-        return bpmn, dmn, forms, read_config_files(self.bpmn_dir, self.council_config_path)
+        return forms, read_config_files(self.bpmn_dir, self.council_config_path)
 
     def sync_from_disk(self, actor: str | None = None) -> list[ProcessVersion]:
         """Store every process on disk (with its decisions, forms and configuration) as a version if new,

@@ -136,14 +136,20 @@ def pin(process_id: str, properties: dict[str, dict[str, str]], calls_decisions:
     return pins
 
 
-def config_files_from_sections(sections: dict[str, str]) -> dict[str, str]:
-    """Whole configuration files rebuilt from pinned sections (``file#process`` -> section text)."""
+def config_files_from_sections(sections: dict[str, str], base: dict[str, str] | None = None) -> dict[str, str]:
+    """Whole configuration files rebuilt from pinned sections (``file#process`` -> section text), over
+    the sections of ``base`` files (those on disk) that no current version pins."""
     files: dict[str, dict[str, Any]] = {}
     out: dict[str, str] = {}
     for name, text in sections.items():
         filename, _, process_id = name.partition("#")
         if process_id:
-            files.setdefault(filename, {})[process_id] = json.loads(text)
+            if filename not in files:
+                try:
+                    files[filename] = dict(json.loads((base or {}).get(filename) or "{}"))
+                except (ValueError, TypeError):
+                    files[filename] = {}
+            files[filename][process_id] = json.loads(text)
         else:
             out[filename] = text
     out.update({filename: canonical_json(values) for filename, values in files.items()})
@@ -261,7 +267,8 @@ class PinnedLookups:
             raise NotFound(f"No instance {task.instance_id}")
         return self.form_for(session, instance.process_version_id, task.form_key)
 
-    def current_pins(self, session: Session) -> tuple[dict[str, str], dict[str, str]]:
+    def current_pins(self, session: Session, disk_config: dict[str, str] | None = None
+                     ) -> tuple[dict[str, str], dict[str, str]]:
         """The form files and configuration files the current versions pin (for a deploy that sends
         only some files: the others stay as deployed)."""
         form_hashes: dict[str, str] = {}
@@ -275,7 +282,7 @@ class PinnedLookups:
         for digest in set(config_hashes.values()):
             stored = stored_file(session, digest)
             sections[stored.filename] = stored.content
-        return forms, config_files_from_sections(sections)
+        return forms, config_files_from_sections(sections, disk_config)
 
     def deployment_log(self, session: Session, process_id: str) -> list[dict[str, Any]]:
         """When each version of ``process_id`` was made current, by whom and how (newest first)."""

@@ -146,6 +146,17 @@ def test_a_configuration_change_makes_a_new_version_and_running_cases_keep_their
         assert svc.library.council_config(s, v1) == {"budgetTolerancePct": 10}
 
 
+def test_a_diagram_change_keeps_the_forms_and_configuration_the_current_version_pinned(owner, admin):
+    deploy(owner, files())
+    deploy(owner, {"config": files(window="P6M")["config"],
+                   "forms": {"review_record.schema.json": json.dumps(FORM_V2)}})
+    renamed = REVIEW.replace('name="Approve"', 'name="Approve the package"')
+    assert deploy(owner, {"bpmn": {"review_lab.bpmn": renamed}})["review_lab"]["version"] == 3
+    case = start(admin)
+    assert case["data"]["reviewWindow"] == "P6M"
+    assert admin.get(f"/tasks/{first_task(admin, case)['id']}").json["form"]["schema"]["required"] == ["note"]
+
+
 def test_every_decision_log_row_names_the_table_version_and_the_rule_that_decided(lab, owner, admin):
     deploy(owner, files())
     case = start(admin)
