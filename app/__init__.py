@@ -9,12 +9,17 @@ from typing import Any
 
 from flask import Flask, current_app
 
+import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
+from handlers.registry import get_handler
 from workflows.db import Database
 from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
+from workflows.procedures import provider_failure
 from workflows.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
+# The statutory procedures this deployment runs; each registers its hooks with the runtime.
+PROCEDURES = (provider_failure.procedure,)
 
 
 @dataclass
@@ -97,7 +102,11 @@ def build_services(config: dict[str, Any]) -> Services:
     library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms, council)
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
-    return Services(db, library, forms, Runtime(db, library, forms))
+    runtime = Runtime(db, library, forms, handlers=get_handler,
+                      cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)))
+    for procedure in PROCEDURES:
+        runtime.register(procedure)
+    return Services(db, library, forms, runtime)
 
 
 def services() -> Services:

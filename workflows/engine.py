@@ -23,8 +23,6 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.registry import HandlerContext, HandlerError, get_handler
-
 from .errors import NotFound
 from .models import (
     AuditEvent,
@@ -37,6 +35,7 @@ from .models import (
     TimerRow,
     utcnow,
 )
+from .service_tasks import HandlerContext, HandlerError, HandlerLookup
 from .spiff_bridge import (
     StepContext,
     current_step,
@@ -58,14 +57,15 @@ def tasks_in(wf: BpmnWorkflow, state: int, **kwargs: Any) -> list[Any]:
     return found
 
 
-def call_service(engine: Any, task: Any, operation_name: str, operation_params: dict[str, Any]) -> str:
+def call_service(handlers: HandlerLookup, task: Any, operation_name: str,
+                 operation_params: dict[str, Any]) -> str:
     """SpiffWorkflow's service-task hook: find the handler by name, give it inputs and a context."""
     ctx = current_step.get()
-    handler = get_handler(operation_name)
+    handler = handlers(operation_name)
     inputs = {name: param.get("value") for name, param in (operation_params or {}).items()}
     hctx = HandlerContext(instance_id=ctx.instance_id if ctx else "", case_reference=ctx.case_reference if ctx
                           else "", task_id=str(task.id), element_id=task.task_spec.bpmn_id,
-                          now=ctx.now if ctx else utcnow())
+                          now=ctx.now if ctx else utcnow(), session=ctx.session if ctx else None)
     outputs = handler(inputs, hctx)
     if ctx is not None:
         for message in hctx.queued:
@@ -93,6 +93,8 @@ class WorkflowCache:
         return None
 
     def put(self, instance_id: str, version: int, wf: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
         with self._lock:
             self._items[instance_id] = (version, wf)
             self._items.move_to_end(instance_id)

@@ -2,7 +2,8 @@
 
 Each distinct file content is stored once by its hash (DESIGN.md decision 6): a process
 version names the BPMN and DMN files it was built from and pins the forms and configuration it
-depends on (``pins.py``), so it can be rebuilt exactly and running cases keep all of it. Each
+depends on (``pins.py``), so it can be rebuilt exactly and running cases keep all of it (their
+state names it: ``process@content-hash``). Each
 library is its own resolver of specs, decision tables and configuration: nothing is process-wide.
 """
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import DBAPIError
 
 from .errors import Conflict
-from .outbox import OutboxDispatcher, OutboxPolicy
+from .outbox import OutboxDispatcher
 from .runtime import Runtime
 from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed, next_due
 
@@ -165,35 +164,3 @@ class CareflowScheduler:
     @property
     def running(self) -> bool:
         return self._scheduler is not None
-
-
-def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **overrides: Any) -> CareflowScheduler:
-    """The scheduler for ``services`` (app.Services) with channels and policy from ``config``/environment."""
-    import os
-
-    from handlers.delivery import build_channels
-
-    config = dict(config or {})
-
-    def setting(name: str, default: Any) -> Any:
-        value = config.get(name)
-        if value in (None, ""):
-            value = os.environ.get(f"CAREFLOW_{name}") or os.environ.get(name)
-        return default if value in (None, "") else value
-
-    policy = OutboxPolicy.from_config({k: setting(k, None) for k in (
-        "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_MAX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS")})
-    from handlers.commission import CommissioningChannel
-    from handlers.providers import ProviderRegister, use_register
-
-    use_register(ProviderRegister(services.db))
-    channels = build_channels(config)
-    channels["commissioning"] = CommissioningChannel(services.db)
-    dispatcher = OutboxDispatcher(services.db, channels, policy)
-    options: dict[str, Any] = {
-        "poll_seconds": float(setting("POLL_SECONDS", 1.0)),
-        "escalation_channel": setting("ESCALATION_CHANNEL", "email"),
-        "manager_group": setting("DEFAULT_MANAGER_GROUP", "team_managers"),
-    }
-    options.update(overrides)
-    return CareflowScheduler(services.runtime, dispatcher, **options)

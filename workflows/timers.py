@@ -70,7 +70,7 @@ def fire(runtime: Runtime, timer_id: str | None = None, now: datetime | None = N
     clock = now or utcnow()
     claimed: str | None = None
     try:
-        with runtime._transaction() as session:
+        with runtime.transaction() as session:
             timer = session.scalars(_claim_query(runtime, clock, timer_id)).first()
             if timer is None:
                 return None
@@ -92,7 +92,7 @@ def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -
     clock = now or utcnow()
     fired: list[str] = []
     failed: list[TimerFailed] = []
-    with runtime._transaction() as session:
+    with runtime.transaction() as session:
         timers = session.scalars(_claim_query(runtime, clock, None, limit)).all()
         for timer in timers:
             try:
@@ -108,7 +108,7 @@ def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -
 
 
 def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetime, *, forced: bool) -> bool:
-    row, wf = runtime._load(session, timer.instance_id, lock=True)
+    row, wf = runtime.load(session, timer.instance_id, lock=True)
     task = wf.get_task_from_id(uuid.UUID(timer.id))
     if task is None or task.state != TaskState.WAITING:
         timer.state = "cancelled"  # the workflow moved on without it (e.g. an interrupting event)
@@ -124,7 +124,7 @@ def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetim
     def act() -> None:
         _force(task, timer.due_at, wf)
 
-    runtime._step(session, row, wf, ctx, act)
+    runtime.step(session, row, wf, ctx, act)
     return True
 
 
