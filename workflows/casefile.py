@@ -13,9 +13,6 @@
 """
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent

@@ -49,14 +49,14 @@ def _build_each(library: ProcessLibrary, bpmn: dict[str, str], dmn: dict[str, st
             library.build({}, {name: text}, forms, config)
             good_dmn[name] = text
         except ProcessDefinitionError as exc:
-            library._record_load_error(exc.to_dict())
+            library.record_load_error(exc.to_dict())
     built: list[BuiltProcess] = []
     files: dict[str, DefinitionFile] = {}
     for name, text in bpmn.items():
         try:
             more, more_files = library.build({name: text}, good_dmn, forms, config)
         except ProcessDefinitionError as exc:
-            library._record_load_error(exc.to_dict())
+            library.record_load_error(exc.to_dict())
             continue
         built.extend(more)
         files.update(more_files)
@@ -68,14 +68,14 @@ def _sync_one(library: ProcessLibrary, session: Session, proc: BuiltProcess, fil
     current = library.current(session, proc.process_id)
     disk = session.get(DiskState, proc.process_id)
     if current is not None and not _descends(session, proc, current, disk):
-        library._record_load_error({
+        library.record_load_error({
             "error": "not_loaded", "file": proc.filename, "element": proc.process_id,
             "message": f"{proc.filename} does not descend from version {current.version} of "
                        f"'{proc.process_id}', which {current.created_by or 'a process owner'} deployed "
                        f"through the API; it was not loaded. Take that version into the repository (or set "
                        f"the process property basedOnVersion={current.version} on the edited file)."})
         return None
-    version = library._store_built(session, proc, files, actor=actor, deploy=True, origin="disk")
+    version = library.store_built(session, proc, files, actor=actor, deploy=True, origin="disk")
     if disk is None:
         session.add(DiskState(process_id=proc.process_id, version_id=version.id, synced_at=utcnow()))
     elif disk.version_id != version.id:

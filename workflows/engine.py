@@ -304,11 +304,17 @@ class Projector:
                 props = self._message_properties(task.task_spec, definition.name)
                 key = correlation_key_for(props.get("correlationKeys", ""), task.data)
                 wanted.append((str(task.id), definition.name, key))
-        # Event sub-processes started by a message wait for it as long as their workflow runs.
-        for each, start, definition in event_subprocess_message_starts(wf) if wf is not None else []:
-            props = self.properties.get(start.bpmn_id, {})
-            key = correlation_key_for(props.get("correlationKeys", ""), _case_data(each))
-            wanted.append((str(each.task_tree.id), definition.name, key))
+        # Event sub-processes started by a message wait for it as long as their workflow runs; their keys
+        # are read from the case's data.
+        starts = event_subprocess_message_starts(wf) if wf is not None else []
+        if starts:
+            from .casefile import case_data  # the case file builds on this module
+
+            data = case_data(wf)
+            for each, start, definition in starts:
+                props = self.properties.get(start.bpmn_id, {})
+                key = correlation_key_for(props.get("correlationKeys", ""), data)
+                wanted.append((str(each.task_tree.id), definition.name, key))
         if not wanted and not self.row.subscription_count:
             self.row.subscription_count = 0
             return
@@ -320,13 +326,6 @@ class Projector:
             self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
                                                  correlation_key=key))
         self.row.subscription_count = len(wanted)
-
-
-def _case_data(wf: Any) -> dict[str, Any]:
-    """The data an event sub-process's correlation keys are read from: the workflow's open work."""
-    open_tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING, max_depth=100000)
-    candidates = [t.data for t in open_tasks] or [wf.task_tree.data]
-    return max(candidates, key=len)
 
 
 def rule_ids(matched: list[dict[str, Any]]) -> list[str]:

@@ -147,7 +147,7 @@ class ProcessLibrary(PinnedLookups):
 
         return sync_from_disk(self, actor)
 
-    def _record_load_error(self, error: dict[str, Any]) -> None:
+    def record_load_error(self, error: dict[str, Any]) -> None:
         log.warning("not loaded: %s", error.get("message"))
         self.load_errors.append(error)
 
@@ -248,9 +248,9 @@ class ProcessLibrary(PinnedLookups):
         already has makes that version current again (a roll-back, in the deployment log).
         """
         built, files = self.build(bpmn_files, dmn_files, forms, config)
-        return [self._store_built(session, proc, files, actor=actor, deploy=deploy, origin=origin) for proc in built]
+        return [self.store_built(session, proc, files, actor=actor, deploy=deploy, origin=origin) for proc in built]
 
-    def _store_built(self, session: Session, proc: BuiltProcess, files: dict[str, DefinitionFile], *,
+    def store_built(self, session: Session, proc: BuiltProcess, files: dict[str, DefinitionFile], *,
                      actor: str | None, deploy: bool, origin: str) -> ProcessVersion:
         needed = {*proc.bpmn_hashes, *proc.dmn_hashes.values(), *proc.pins.form_hashes().values(),
                   *proc.pins.config_hashes().values()}
