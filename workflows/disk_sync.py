@@ -70,10 +70,11 @@ def _sync_one(library: ProcessLibrary, session: Session, proc: BuiltProcess, fil
     if current is not None and not _descends(session, proc, current, disk):
         library.record_load_error({
             "error": "not_loaded", "file": proc.filename, "element": proc.process_id,
-            "message": f"{proc.filename} does not descend from version {current.version} of "
-                       f"'{proc.process_id}', which {current.created_by or 'a process owner'} deployed "
-                       f"through the API; it was not loaded. Take that version into the repository (or set "
-                       f"the process property basedOnVersion={current.version} on the edited file)."})
+            "message": f"{proc.filename} (with the tables, forms and configuration it uses) does not descend "
+                       f"from version {current.version} of '{proc.process_id}', which "
+                       f"{current.created_by or 'a process owner'} deployed through the API; it was not loaded. "
+                       f"Take that version into the repository (or set the process property "
+                       f"basedOnVersion={current.version} on the edited file)."})
         return None
     version = library.store_built(session, proc, files, actor=actor, deploy=True, origin="disk")
     if disk is None:

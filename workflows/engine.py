@@ -36,13 +36,8 @@ from .models import (
     utcnow,
 )
 from .service_tasks import HandlerContext, HandlerError, HandlerLookup
-from .spiff_bridge import (
-    StepContext,
-    current_step,
-    event_subprocess_message_starts,
-    service_result,
-    settle_event_subprocesses,
-)
+from .spiff_bridge import StepContext, current_step, service_result
+from .spiff_events import event_subprocess_message_starts, settle_event_subprocesses
 from .timeutil import parse_due
 
 

@@ -29,14 +29,8 @@ from .errors import NotFound, ProcessDefinitionError
 from .forms import Form, FormLibrary
 from .models import DefinitionFile, DeploymentEvent, ProcessVersion, utcnow
 from .pins import COUNCIL, PinnedLookups, Pins, check_form_files, content_hash, pin, read_config_files, stored_file
-from .spiff_bridge import (
-    CareflowParser,
-    DecisionTaskEngine,
-    make_serializer,
-    spec_ref,
-    use_careflow_timers,
-    use_interrupting_starts,
-)
+from .spiff_bridge import CareflowParser, DecisionTaskEngine, make_serializer, spec_ref
+from .spiff_events import use_careflow_timers, use_interrupting_starts
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
