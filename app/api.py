@@ -307,6 +307,13 @@ def list_incidents():  # type: ignore[no-untyped-def]
         return jsonify({"incidents": queries.list_incidents(session, None if state == "all" else state)})
 
 
+@bp.get("/stalled")
+@authenticated("admin", "manager", "quality_lead", "process_owner")
+def list_stalled():  # type: ignore[no-untyped-def]
+    """Cases running with nothing open, waiting or due: nothing can move them on without an operator."""
+    return jsonify({"cases": services().runtime.stalled_cases(int_arg("limit", 500, 1, 5000))})
+
+
 @bp.post("/incidents/<int:incident_id>/retry")
 @authenticated("admin")
 def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]

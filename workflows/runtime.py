@@ -18,16 +18,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import casefile
+from . import casefile, stalled
 from .data import normalise
 from .db import Database
 from .engine import (
+    MAX_TASKS_PER_STEP,
     Projector,
     StepFailed,
     WorkflowCache,
     call_service,
     correlation_key_from_request,
+    find_task,
     open_incident,
+    reached_end,
     run_engine,
     tasks_in,
 )
@@ -90,6 +93,7 @@ class Runtime(IncidentUseCases):
         self.cache = WorkflowCache(cache_size)  # 0: every step restores the state from the database
         self.script_engine = build_script_engine(handlers or no_handlers)
         self.procedures = Procedures()
+        self.max_tasks_per_step = MAX_TASKS_PER_STEP
 
     def register(self, procedure: Procedure) -> None:
         """Plug a procedure's hooks in (the app does this at start)."""
@@ -120,6 +124,7 @@ class Runtime(IncidentUseCases):
         """Act on the workflow (complete a task, deliver a message ...), run the engine, and save the
         state with its projections; a failure in the diagram becomes an incident, not an error."""
         ctx.session = session
+        wf.careflow_pruned = {}  # what this step prunes, for its projection
         token = current_step.set(ctx)
         try:
             failure: StepFailed | None = None
@@ -134,7 +139,7 @@ class Runtime(IncidentUseCases):
                         raise
                     failure = StepFailed(exc, getattr(exc, "task", None) or errored[0])
             if failure is None:
-                failure = run_engine(wf)
+                failure = run_engine(wf, max_tasks=self.max_tasks_per_step)
         finally:
             current_step.reset(token)
         data = self._save(session, row, wf, ctx, failure)
@@ -212,7 +217,7 @@ class Runtime(IncidentUseCases):
             open_incidents = 0  # an instance without an incident gains one only through a failure
         if open_incidents:
             row.status = "incident"
-        elif wf.is_completed():
+        elif reached_end(wf):
             if row.status != "completed":
                 session.add(AuditEvent(instance_id=row.id, at=ctx.now, actor=ctx.actor, action="instance_completed"))
             row.status = "completed"
@@ -280,7 +285,7 @@ class Runtime(IncidentUseCases):
                 row, wf, ctx = self._new_case(version, spec, subprocess_specs, case, actor)
                 token = current_step.set(ctx)
                 try:
-                    failure = run_engine(wf)
+                    failure = run_engine(wf, max_tasks=self.max_tasks_per_step)
                 finally:
                     current_step.reset(token)
                 row.state = serializer().serialize_json(wf)
@@ -339,7 +344,7 @@ class Runtime(IncidentUseCases):
             if expected_version is not None and expected_version != row.version:
                 raise Conflict("The case was changed by someone else meanwhile; reload and try again",
                                current_version=row.version)
-            task = wf.get_task_from_id(uuid.UUID(task_id))
+            task = find_task(wf, task_id)
             if task is None or task.state != TaskState.READY:
                 raise Conflict("This task can no longer be completed")
             task_row.completed_by = user.username
@@ -451,6 +456,17 @@ class Runtime(IncidentUseCases):
         """Fire every timer due at ``now`` (the runtime's clock; tests move it forward)."""
         return sum(1 for timer_id in self.due_timers(now, limit) if self.fire_timer(timer_id, now))
 
+    # ---- cases nothing can move on -----------------------------------------------------------
+    def stalled_cases(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Cases running with nothing open, waiting or due (see :mod:`workflows.stalled`)."""
+        with self.db.reading() as session:
+            return stalled.stalled_cases(session, limit)
+
+    def flag_stalled_cases(self, limit: int = 500) -> list[str]:
+        """Open an incident on every stalled case, so operators see it (the scheduler runs this)."""
+        with self.db.transaction() as session:
+            return stalled.raise_incidents_for_stalled(session, limit=limit)
+
     # ---- reading the live workflow ---------------------------------------------------------
     def instance_data(self, instance_id: str) -> dict[str, Any]:
         with self.db.reading() as session:
@@ -465,7 +481,7 @@ class Runtime(IncidentUseCases):
                 raise NotFound(f"No task {task_id}")
             row, wf = self.load(session, task_row.instance_id)
             self.cache.put(row.id, row.version, wf)
-            task = wf.get_task_from_id(uuid.UUID(task_id))
+            task = find_task(wf, task_id)
             return dict(task.data) if task is not None else {}
 
 
