@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workflows.deployment import deploy_definitions, validate_definitions
 from workflows.errors import NotFound
@@ -43,15 +44,31 @@ def deployments(process_id: str):  # type: ignore[no-untyped-def]
         return jsonify({"processId": process_id, "deployments": svc.library.deployment_log(session, process_id)})
 
 
+@bp.get("/processes/<process_id>/versions/<int:version>/files")
+@authenticated()
+def version_files(process_id: str, version: int):  # type: ignore[no-untyped-def]
+    """Everything the version pins (diagrams, tables, forms, configuration), as the deploy API takes it."""
+    svc = services()
+    with svc.db.reading() as session:
+        found = _version(session, process_id, version)
+        return jsonify({"processId": process_id, "version": found.version, "contentHash": found.content_hash,
+                        **svc.library.version_files(session, found)})
+
+
 @bp.get("/processes/<process_id>/versions/<int:version>/diagram")
 @authenticated()
 def diagram(process_id: str, version: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
-        found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                             ProcessVersion.version == version)).first()
-        if found is None:
-            raise NotFound(f"No version {version} of process '{process_id}'")
+        found = _version(session, process_id, version)
         stored = session.get(DefinitionFile, found.bpmn_hash)
         if stored is None:
             raise NotFound("The diagram of this version is missing")
         return Response(stored.content, mimetype="application/xml")
+
+
+def _version(session: Session, process_id: str, version: int) -> ProcessVersion:
+    found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                         ProcessVersion.version == version)).first()
+    if found is None:
+        raise NotFound(f"No version {version} of process '{process_id}'")
+    return found

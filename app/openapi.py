@@ -115,6 +115,10 @@ def openapi_document() -> dict[str, Any]:
                 "or configuration get a new version too; content an earlier version has rolls back to it",
                 _json({"type": "object"}, "Deployed"), body=_ref("Definitions"),
                 extra=INVALID, tag="modeller", ok_code="201")},
+            "/processes/{process_id}/versions/{version}/files": {"get": _op(
+                "Everything one version pins (diagrams, decision tables, forms, configuration), in the shape "
+                "the deploy request takes", _json({"type": "object"}),
+                params=[_path_param("process_id"), _path_param("version", "integer")], tag="modeller")},
             "/processes/{process_id}/deployments": {"get": _op(
                 "The deployment log of a process: each version made current (deployed or rolled back to)",
                 _json({"type": "object"}), params=[_path_param("process_id")], tag="modeller")},

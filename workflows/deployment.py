@@ -16,6 +16,7 @@ from .db import Database
 from .errors import Forbidden, ValidationFailed
 from .library import BuiltProcess, ProcessLibrary
 from .models import DefinitionFile, ProcessVersion
+from .pins import COUNCIL, canonical_json, parse_config_file
 
 MAX_FILE_CHARS = 5_000_000
 DEPLOYER_ROLES = frozenset({"process_owner", "admin"})
@@ -67,7 +68,15 @@ class Sent:
         forms: dict[str, str] | None = {**(disk_forms or {}), **pinned_forms, **self.forms}
         if disk_forms is None and not pinned_forms and not self.forms:
             forms = None  # a library without a form folder checks no forms
-        config = {**disk_config, **pinned_config, **self.config}
+        config = {**disk_config, **pinned_config}
+        for name, text in self.config.items():
+            # A process's configuration file is merged section by section: sending one process's values
+            # leaves the other processes' sections as they are. The council's file is replaced whole.
+            if name in config and name != COUNCIL:
+                merged = {**parse_config_file(config[name], name), **parse_config_file(text, name)}
+                config[name] = canonical_json(merged)
+            else:
+                config[name] = text
         dmn = {**_current_files(session, "dmn"), **self.dmn}
         bpmn = dict(self.bpmn)
         if self.dmn or self.forms or self.config:

@@ -284,6 +284,22 @@ class PinnedLookups:
             sections[stored.filename] = stored.content
         return forms, config_files_from_sections(sections, disk_config)
 
+    def version_files(self, session: Session, version: ProcessVersion) -> dict[str, dict[str, str]]:
+        """Every file ``version`` pins, by kind and name, in the shape the deploy API takes (to take a
+        deployed version into the repository, or to deploy it elsewhere)."""
+        out: dict[str, dict[str, str]] = {"bpmn": {}, "dmn": {}, "forms": {}, "config": {}}
+        for digest in [*version.bpmn_hashes, *sorted(set((version.dmn_hashes or {}).values()))]:
+            stored = stored_file(session, digest)
+            out[stored.kind][stored.filename] = stored.content
+        for name, digest in (version.form_hashes or {}).items():
+            out["forms"][name] = stored_file(session, digest).content
+        sections = {}
+        for digest in (version.config_hashes or {}).values():
+            stored = stored_file(session, digest)
+            sections[stored.filename] = stored.content
+        out["config"] = config_files_from_sections(sections)
+        return out
+
     def deployment_log(self, session: Session, process_id: str) -> list[dict[str, Any]]:
         """When each version of ``process_id`` was made current, by whom and how (newest first)."""
         rows = session.scalars(select(DeploymentEvent).where(DeploymentEvent.process_id == process_id)

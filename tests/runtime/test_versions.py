@@ -281,3 +281,33 @@ def test_two_apps_in_one_process_keep_their_own_tables_and_configuration(tmp_pat
     finally:
         first.extensions["careflow"].db.dispose()
         second.extensions["careflow"].db.dispose()
+
+
+def test_a_version_s_files_come_back_in_the_shape_the_deploy_request_takes(owner, admin):
+    deploy(owner, files())
+    deploy(owner, {"config": {"review_lab.config.json": json.dumps({"review_lab": {"reviewWindow": "P6M"}})}})
+    got = owner.get("/processes/review_lab/versions/1/files").json
+    assert (got["version"], sorted(got["bpmn"]), sorted(got["dmn"])) == (1, ["review_lab.bpmn"], ["review_route.dmn"])
+    assert json.loads(got["forms"]["review_record.schema.json"]) == FORM_V1
+    assert json.loads(got["config"]["review_lab.config.json"]) == {"review_lab": {"reviewWindow": "P3M"}}
+    assert json.loads(got["config"]["council_config.json"]) == {"budgetTolerancePct": 10}
+    # Deploying them again is a roll-back to version 1.
+    body = {k: got[k] for k in ("bpmn", "dmn", "forms", "config")}
+    again = deploy(owner, body)["review_lab"]
+    assert (again["version"], again["action"]) == (1, "rolled_back")
+    assert start(admin)["data"]["reviewWindow"] == "P3M"
+    assert owner.get("/processes/review_lab/versions/9/files").status_code == 404
+
+
+def test_sending_one_process_s_configuration_keeps_the_other_sections_of_the_file(owner, admin):
+    body = files()
+    body["bpmn"]["review_lab_two.bpmn"] = REVIEW.replace('id="review_lab"', 'id="review_lab_two"').replace(
+        'id="review_defs"', 'id="review_two_defs"')
+    body["config"]["review_lab.config.json"] = json.dumps({"review_lab": {"reviewWindow": "P3M"},
+                                                           "review_lab_two": {"reviewWindow": "P2M"}})
+    deploy(owner, body)
+    changed = deploy(owner, {"config": {"review_lab.config.json": json.dumps(
+        {"review_lab": {"reviewWindow": "P1Y"}})}})
+    assert changed["review_lab"]["action"] == "deployed" and changed["review_lab_two"]["action"] == "unchanged"
+    assert start(admin)["data"]["reviewWindow"] == "P1Y"
+    assert start(admin, "review_lab_two")["data"]["reviewWindow"] == "P2M"
