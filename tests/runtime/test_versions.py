@@ -311,3 +311,4 @@ def test_sending_one_process_s_configuration_keeps_the_other_sections_of_the_fil
     assert changed["review_lab"]["action"] == "deployed" and changed["review_lab_two"]["action"] == "unchanged"
     assert start(admin)["data"]["reviewWindow"] == "P1Y"
     assert start(admin, "review_lab_two")["data"]["reviewWindow"] == "P2M"
+
