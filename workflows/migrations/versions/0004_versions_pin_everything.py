@@ -48,6 +48,11 @@ def upgrade() -> None:
                                                server_default=sa.text("'{}'")))
     op.add_column("process_version", sa.Column("origin", sa.String(length=10), nullable=True))
     op.add_column("process_version", sa.Column("based_on", sa.Integer(), nullable=True))
+    # Where each stored version came from, as far as is known: loading from disk records its actor as
+    # system, cli or demo; a deployment through the API records the process owner's user name. So a
+    # version a process owner deployed before this migration is never replaced from disk silently.
+    op.execute("UPDATE process_version SET origin = CASE WHEN created_by IS NULL OR created_by IN "
+               "('system', 'cli', 'demo') THEN 'disk' ELSE 'api' END")
     # Until now every stored version stayed "deployed"; from now on only the current one is.
     op.execute(
         "UPDATE process_version SET deployed = false WHERE deployed = true AND version < "
