@@ -192,3 +192,45 @@ def test_timer_texts_that_are_expressions_are_accepted_at_load(svc):
                                 "<bpmn:timeDuration>reviewAfter</bpmn:timeDuration>")
     built, _ = svc.library.build({"calendar_timers.bpmn": variable}, {})
     assert {p.process_id for p in built} == {"calendar_timers", "dated_timer"}
+
+
+MONTHLY = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="monthly_defs"
+                  targetNamespace="https://careflow.example.org/test">
+  <bpmn:process id="monthly_visits" name="Monthly visits while the placement lasts" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="placement" name="Placement"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="every_month" name="Every month" attachedToRef="placement" cancelActivity="false">
+      <bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeCycle>R2/P1M</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:userTask id="visit" name="Visit"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="visited"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="placement"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="placement" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="every_month" targetRef="visit"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="visit" targetRef="visited"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_monthly_cycle_fires_a_calendar_month_on_and_repeats(tmp_path):
+    from tests.timers.helpers import fixture_app
+
+    (tmp_path / "bpmn").mkdir()
+    (tmp_path / "bpmn" / "monthly_visits.bpmn").write_text(MONTHLY)
+    svc = fixture_app(tmp_path).extensions["careflow"]
+    try:
+        started = utcnow()
+        row = svc.runtime.start("monthly_visits", {})
+        [first] = rows(svc, TimerRow, row.id, state="waiting").values()
+        assert first.kind == "cycle" and close(first.due_at, started + relativedelta(months=1))
+        assert svc.runtime.fire_due_timers(now=first.due_at + timedelta(minutes=1)) == 1
+        assert sorted(t.name for t in rows(svc, TaskRow, row.id, state="open").values()) == ["placement", "visit"]
+        [second] = rows(svc, TimerRow, row.id, state="waiting").values()
+        assert close(second.due_at, first.due_at + (first.due_at - started))  # the same interval again
+    finally:
+        svc.db.dispose()
