@@ -205,7 +205,8 @@ MONTHLY = """<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:timerEventDefinition><bpmn:timeCycle>R2/P1M</bpmn:timeCycle></bpmn:timerEventDefinition>
     </bpmn:boundaryEvent>
-    <bpmn:userTask id="visit" name="Visit"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="visit" name="Visit"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    </bpmn:userTask>
     <bpmn:endEvent id="visited"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
     <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="placement"/>
