@@ -17,7 +17,7 @@ bp = Blueprint("api_definitions", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/definitions/validate")
-@authenticated()
+@authenticated("definitions.validate")
 def validate():  # type: ignore[no-untyped-def]
     data = body()
     svc = services()
@@ -26,7 +26,7 @@ def validate():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/definitions/deploy")
-@authenticated("process_owner", "admin")
+@authenticated("definitions.deploy")
 def deploy():  # type: ignore[no-untyped-def]
     data = body()
     svc = services()
@@ -56,7 +56,7 @@ def version_files(process_id: str, version: int):  # type: ignore[no-untyped-def
 
 
 @bp.get("/processes/<process_id>/versions/<int:version>/diagram")
-@authenticated()
+@authenticated("diagram.read")
 def diagram(process_id: str, version: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         found = _version(session, process_id, version)
