@@ -36,7 +36,7 @@ def deploy():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/processes/<process_id>/deployments")
-@authenticated()
+@authenticated("processes.read")
 def deployments(process_id: str):  # type: ignore[no-untyped-def]
     """The process's deployment log: each version made current (deployed or rolled back to), newest first."""
     svc = services()
@@ -45,7 +45,7 @@ def deployments(process_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/processes/<process_id>/versions/<int:version>/files")
-@authenticated()
+@authenticated("diagram.read")  # a version's content, like its diagram
 def version_files(process_id: str, version: int):  # type: ignore[no-untyped-def]
     """Everything the version pins (diagrams, tables, forms, configuration), as the deploy API takes it."""
     svc = services()
