@@ -272,17 +272,25 @@ class PinnedLookups:
         """The form files and configuration files the current versions pin (for a deploy that sends
         only some files: the others stay as deployed)."""
         form_hashes: dict[str, str] = {}
-        config_hashes: dict[str, str] = {}
+        sections: dict[str, str] = {}
         for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
                                        .order_by(ProcessVersion.created_at)):
             form_hashes.update(version.form_hashes or {})
-            config_hashes.update({k: v for k, v in (version.config_hashes or {}).items()})
+            sections.update(self._config_sections(session, version))
         forms = {name: stored_file(session, digest).content for name, digest in form_hashes.items()}
-        sections = {}
-        for digest in set(config_hashes.values()):
-            stored = stored_file(session, digest)
-            sections[stored.filename] = stored.content
         return forms, config_files_from_sections(sections, disk_config)
+
+    def _config_sections(self, session: Session, version: ProcessVersion) -> dict[str, str]:
+        """The configuration ``version`` pinned, named ``file#process`` (its section) or by file (the
+        council's). Names come from the version, not the stored file: equal contents share one row."""
+        out = {}
+        for key, digest in (version.config_hashes or {}).items():
+            if key == CONFIG_DATA:
+                name = (version.element_properties or {}).get(version.process_id, {}).get(CONFIG_DATA)
+                out[f"{name}#{version.process_id}"] = stored_file(session, digest).content
+            else:
+                out[key] = stored_file(session, digest).content
+        return out
 
     def version_files(self, session: Session, version: ProcessVersion) -> dict[str, dict[str, str]]:
         """Every file ``version`` pins, by kind and name, in the shape the deploy API takes (to take a
@@ -293,11 +301,7 @@ class PinnedLookups:
             out[stored.kind][stored.filename] = stored.content
         for name, digest in (version.form_hashes or {}).items():
             out["forms"][name] = stored_file(session, digest).content
-        sections = {}
-        for digest in (version.config_hashes or {}).values():
-            stored = stored_file(session, digest)
-            sections[stored.filename] = stored.content
-        out["config"] = config_files_from_sections(sections)
+        out["config"] = config_files_from_sections(self._config_sections(session, version))
         return out
 
     def deployment_log(self, session: Session, process_id: str) -> list[dict[str, Any]]:

@@ -303,9 +303,9 @@ def test_sending_one_process_s_configuration_keeps_the_other_sections_of_the_fil
     body = files()
     body["bpmn"]["review_lab_two.bpmn"] = REVIEW.replace('id="review_lab"', 'id="review_lab_two"').replace(
         'id="review_defs"', 'id="review_two_defs"')
-    body["config"]["review_lab.config.json"] = json.dumps({"review_lab": {"reviewWindow": "P3M"},
+    body["config"]["review_lab.config.json"] = json.dumps({"review_lab": {"reviewWindow": "P2M"},
                                                            "review_lab_two": {"reviewWindow": "P2M"}})
-    deploy(owner, body)
+    deploy(owner, body)  # equal sections: one stored content, pinned by both processes
     changed = deploy(owner, {"config": {"review_lab.config.json": json.dumps(
         {"review_lab": {"reviewWindow": "P1Y"}})}})
     assert changed["review_lab"]["action"] == "deployed" and changed["review_lab_two"]["action"] == "unchanged"
