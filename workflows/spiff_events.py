@@ -63,25 +63,37 @@ class DateTimer(TimeDateEventDefinition):
 
 
 class CycleTimer(CycleTimerEventDefinition):
-    """A repeating timer (``R3/P7D``, ``R/P1M``, ``R4/P5WD``): the interval is measured from its first start."""
+    """A repeating timer (``R3/P7D``, ``R/P1M``, ``R4/P5WD``, ``R/2027-04-01/P1M``): each occurrence is
+    the one before plus the interval as a calendar counts it (``every``; ``duration`` is the first
+    interval in seconds, as SpiffWorkflow keeps it)."""
 
     def cycle_complete(self, my_task: Any) -> bool:
         from .timeutil import add_duration, timer_date
 
-        if my_task._get_internal_data("event_value") is None:
+        value = my_task._get_internal_data("event_value")
+        if value is None and my_task._get_internal_data("event_fired", False):
+            return False  # every cycle has run: the timer is done, not started again
+        if value is None:
             text = str(_timer_value(my_task, self.expression)).strip()
             count, _, rest = text[1:].partition("/")
             parts = rest.split("/")
             now = datetime.now(timezone.utc)
             if len(parts) == 2 and not parts[0].upper().startswith("P"):
-                start = timer_date(parts[0])
-                interval = add_duration(start, parts[1]) - start
+                start, every = timer_date(parts[0]), parts[1]
             else:
-                first = add_duration(now, parts[0])
-                interval, start = first - now, first
-            my_task._set_internal_data(event_value={"cycles": int(count) if count else -1, "next": start.isoformat(),
-                                                    "duration": interval.total_seconds()})
-        return bool(super().cycle_complete(my_task))
+                start, every = add_duration(now, parts[0]), parts[0]
+            value = {"cycles": int(count) if count else -1, "next": start.isoformat(), "every": every,
+                     "duration": (add_duration(start, every) - start).total_seconds()}
+            my_task._set_internal_data(event_value=value)
+        previous = value.get("next")
+        ready = bool(super().cycle_complete(my_task))
+        after = my_task._get_internal_data("event_value")
+        if ready and isinstance(after, dict) and after.get("every") and previous:
+            after["next"] = add_duration(datetime.fromisoformat(previous), after["every"]).isoformat()
+            if after.get("cycles") == 0:  # that was the last occurrence: done now, not at one more tick
+                my_task.internal_data.pop("event_value", None)
+                my_task._set_internal_data(event_fired=True)
+        return ready
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$")

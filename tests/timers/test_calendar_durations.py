@@ -232,6 +232,10 @@ def test_a_monthly_cycle_fires_a_calendar_month_on_and_repeats(tmp_path):
         assert svc.runtime.fire_due_timers(now=first.due_at + timedelta(minutes=1)) == 1
         assert sorted(t.name for t in rows(svc, TaskRow, row.id, state="open").values()) == ["placement", "visit"]
         [second] = rows(svc, TimerRow, row.id, state="waiting").values()
-        assert close(second.due_at, first.due_at + (first.due_at - started))  # the same interval again
+        assert close(second.due_at, first.due_at + relativedelta(months=1))  # a calendar month again
+        assert svc.runtime.fire_due_timers(now=second.due_at + timedelta(minutes=1)) == 1
+        assert len([t for t in rows(svc, TaskRow, row.id, state="open").values()]) == 2  # keyed by name
+        assert rows(svc, TimerRow, row.id, state="waiting") == {}  # two cycles, then the timer is done
+        assert svc.runtime.fire_due_timers(now=second.due_at + relativedelta(months=3)) == 0
     finally:
         svc.db.dispose()
