@@ -168,6 +168,8 @@ def test_a_timer_date_from_an_expression_over_the_case_data(svc):
 @pytest.mark.parametrize(("old", "new", "element"), [
     ("<bpmn:timeDuration>P3M</bpmn:timeDuration>", "<bpmn:timeDuration>P3X</bpmn:timeDuration>",
      "three_months_on"),
+    ("<bpmn:timerEventDefinition><bpmn:timeDuration>P3M",
+     '<bpmn:timerEventDefinition id="three_months_def"><bpmn:timeDuration>P3Y2', "three_months_on"),
     ('<bpmn:timeDuration>"P1Y"</bpmn:timeDuration>', '<bpmn:timeDuration>"P1Q"</bpmn:timeDuration>',
      "assessment_a_year_old"),
     ("<bpmn:timeDuration>P3M</bpmn:timeDuration>", "<bpmn:timeCycle>R3/P1Q</bpmn:timeCycle>", "three_months_on"),
