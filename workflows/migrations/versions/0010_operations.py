@@ -3,7 +3,7 @@
 Suspension needs no column: it is the instance status "suspended".
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0004
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
