@@ -342,3 +342,13 @@ def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
 
     row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)
     return jsonify(queries.outbox_dict(row))
+
+
+@bp.get("/stalled-cases")
+@authenticated("admin", "manager", "process_owner")
+def list_stalled_cases():  # type: ignore[no-untyped-def]
+    """Cases running with nothing open, waiting or due (an operator's on-demand check)."""
+    from workflows.health import stalled_cases
+
+    with services().db.reading() as session:
+        return jsonify({"cases": stalled_cases(session, limit=int_arg("limit", 500, 1, 5000))})

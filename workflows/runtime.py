@@ -128,11 +128,12 @@ class Runtime(IncidentUseCases):
                     act()
                 except CareflowError:
                     raise
-                except Exception as exc:  # noqa: BLE001  a post-script failing on completion
+                except Exception as exc:  # noqa: BLE001  a post-script failing on completion, a retry failing
                     errored = tasks_in(wf, TaskState.ERROR)
-                    if not errored:
+                    failed_task = getattr(exc, "task", None)
+                    if not errored and failed_task is None:
                         raise
-                    failure = StepFailed(exc, getattr(exc, "task", None) or errored[0])
+                    failure = StepFailed(exc, failed_task or errored[0])
             if failure is None:
                 failure = run_engine(wf)
         finally:

@@ -173,8 +173,14 @@ class PF:
 
 
 @pytest.fixture
-def pf(app: Any, users: Any) -> PF:
-    return PF(app, users.make("quinn.lead", "quality_lead", GROUPS))
+def pf(app: Any, users: Any) -> Any:
+    driver = PF(app, users.make("quinn.lead", "quality_lead", GROUPS))
+    yield driver
+    # Whatever a scenario did, no case is left running with nothing open, waiting or due (issue 11).
+    from workflows.health import stalled_cases
+
+    with driver.services.db.reading() as s:
+        assert stalled_cases(s) == []
 
 
 @pytest.fixture(params=["cached", "uncached"])
