@@ -409,7 +409,8 @@ class Runtime(IncidentUseCases):
         """Deliver a message to every instance waiting for it under these keys; if none waits,
         start the processes that a message of this name starts."""
         clean = normalise(payload)
-        key = correlation_key_from_request(normalise(keys or {}, source="correlationKeys"))
+        clean_keys = normalise(keys or {}, source="correlationKeys")
+        key = correlation_key_from_request(clean_keys)
         with self.transaction() as session:
             subs = session.scalars(select(MessageSubscription).where(
                 MessageSubscription.message_name == name, MessageSubscription.correlation_key == key)).all()
@@ -420,8 +421,9 @@ class Runtime(IncidentUseCases):
             started: list[str] = []
             if not delivered and start:
                 for version in self.library.processes_started_by(session, name):
-                    row = self.start_in(session, version.process_id, dict(clean), actor=actor,
-                                         start_message=name)
+                    # The keys name the case a later message must find: they join its data.
+                    row = self.start_in(session, version.process_id, {**clean, **clean_keys}, actor=actor,
+                                        start_message=name)
                     started.append(row.id)
             if not delivered and not started:
                 raise NotFound(f"No instance is waiting for message '{name}' with these keys, and no process "
