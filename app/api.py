@@ -229,6 +229,7 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
                    if form_key else None)
     if out["state"] == "open":
         out["data"] = svc.runtime.task_data(task_id)
+        out["formValues"] = out["draft"] or svc.runtime.task_form_values(task_id)
     return jsonify(out)
 
 

@@ -461,6 +461,19 @@ class Runtime(IncidentUseCases):
             self.cache.put(row.id, row.version, wf)
             return casefile.case_data(wf)
 
+    def task_form_values(self, task_id: str) -> dict[str, Any]:
+        """What the task's form starts from: its own fields only (see :mod:`workflows.form_values`)."""
+        from .form_values import task_form_values
+
+        with self.db.reading() as session:
+            task_row = session.get(TaskRow, task_id)
+            if task_row is None:
+                raise NotFound(f"No task {task_id}")
+            if not task_row.form_key:
+                return {}
+            fields = (self.forms.schema(task_row.form_key).get("properties") or {}).keys()
+            return task_form_values(session, task_row, fields)
+
     def task_data(self, task_id: str) -> dict[str, Any]:
         with self.db.reading() as session:
             task_row = session.get(TaskRow, task_id)
