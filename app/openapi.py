@@ -132,6 +132,7 @@ def openapi_document() -> dict[str, Any]:
             **_outbox_paths(),
             **_provider_paths(),
             **_provider_failure_paths(),
+            **_health_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -318,4 +319,14 @@ def _provider_failure_paths() -> dict[str, Any]:
         "/instances/{instance_id}/person-cases": {"get": _op(
             "Open and closed person cases of an incident, by end reason, urgency, action and charge",
             _json(counts), params=instance, tag="provider failure")},
+    }
+
+
+def _health_paths() -> dict[str, Any]:
+    """Operators' on-demand checks and the recipient directory (workflows/health.py, workflows/recipients.py)."""
+    return {
+        "/stalled-cases": {"get": _op(
+            "Cases running with nothing open, waiting or due (admin, manager, process owner)",
+            _json({"type": "object", "properties": {"cases": {"type": "array", "items": {"type": "object"}}}}),
+            params=[_query("limit", "integer")], tag="operations")},
     }
