@@ -78,19 +78,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, api_definitions, api_provider_failure, api_providers, errors, pages, web
+    from . import api, api_definitions, api_provider_failure, api_providers, api_recipients, errors, pages, web
 
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
+    app.register_blueprint(api_recipients.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
     web.exempt_from_csrf(api.bp)
     web.exempt_from_csrf(api_definitions.bp)
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
+    web.exempt_from_csrf(api_recipients.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app
 

@@ -324,9 +324,22 @@ def _provider_failure_paths() -> dict[str, Any]:
 
 def _health_paths() -> dict[str, Any]:
     """Operators' on-demand checks and the recipient directory (workflows/health.py, workflows/recipients.py)."""
+    entry = {"type": "object", "properties": {k: {"type": "string"} for k in ("name", "address", "note",
+                                                                               "updatedAt", "updatedBy")}}
     return {
         "/stalled-cases": {"get": _op(
             "Cases running with nothing open, waiting or due (admin, manager, process owner)",
             _json({"type": "object", "properties": {"cases": {"type": "array", "items": {"type": "object"}}}}),
             params=[_query("limit", "integer")], tag="operations")},
+        "/recipients": {"get": _op(
+            "The recipient directory: where messages to each role or organisation go",
+            _json({"type": "object", "properties": {"recipients": {"type": "array", "items": entry}}}),
+            tag="operations")},
+        "/recipients/{name}": {
+            "put": _op("Add or change the address of a role or organisation (admin)", _json(entry),
+                       params=[_path_param("name")], body={"type": "object", "required": ["address"], "properties": {
+                           "address": {"type": "string"}, "note": {"type": "string"}}}, extra=INVALID,
+                       tag="operations"),
+            "delete": _op("Remove a directory entry (admin)", {"description": "Removed"},
+                          params=[_path_param("name")], tag="operations", ok_code="204")},
     }

@@ -58,9 +58,15 @@ class IncidentUseCases:
                 task = wf.get_task_from_id(uuid.UUID(incident.task_id)) if incident.task_id else None
                 if task is None:
                     return
-                if not task.state & _MOVED_ON:
-                    # Failed while running (ERROR) or before it could start (left FUTURE): run it again.
-                    # The correction goes where the task takes its data from, then onto the task itself.
+                if task.state == TaskState.ERROR:
+                    # Failed while running: run it again with its own data (a multi-instance item keeps
+                    # its item), corrected where the operator says so.
+                    task._set_state(TaskState.READY)
+                    if clean:
+                        task.set_data(**clean)
+                elif not task.state & _MOVED_ON:
+                    # Failed before it could start (left FUTURE): build it again from its parent's data,
+                    # corrected first where the task takes its data from, then on the task itself.
                     if clean and task.parent is not None:
                         task.parent.set_data(**clean)
                     try:

@@ -9,7 +9,7 @@ from typing import Any
 from tests.web.support import PASSWORD, sign_in
 from workflows.identity import add_user
 
-from .conftest import PF, day
+from .conftest import FACTS, PF, day
 
 REQUIRED_RECORD = {"fundingCategory": "LCC_ARRANGED", "serviceType": "CARE_HOME_RESIDENTIAL",
                    "personLegalBasis": "S18_EXISTING", "riskToLife": False, "immediateSignificantHealthRisk": False,
@@ -99,11 +99,7 @@ def test_a_task_form_starts_from_its_own_fields(pf: PF) -> None:
     incident = pf.notify("PRV-NOTES", providerName="Birch House Ltd", eventType="ADMINISTRATOR_APPOINTED")
     verify = task_id(pf, incident, "pf_verify")
     assert pf.api.get(f"/tasks/{verify}").json["formValues"]["providerName"] == "Birch House Ltd"  # the notice
-    pf.complete(incident, "pf_verify", {"providerName": "Birch House Ltd", "isRegisteredCareProvider": True,
-                                        "activityIsRegulated": True, "serviceType": "CARE_HOME_RESIDENTIAL",
-                                        "eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING",
-                                        "unableToCarryOn": True, "cqcLikelyFailureNotified": False,
-                                        "anyUrgentNeeds": False})
+    pf.complete(incident, "pf_verify", {**FACTS, "providerName": "Birch House Ltd"})
     pf.complete(incident, "pf_provider_response", {"informationReceived": True,
                                                    "notes": "List arrived late; two names misspelt"})
     pf.complete(incident, "pf_meeting", {"meetingDate": day(1)})
