@@ -31,7 +31,7 @@ from .engine import (
     run_engine,
     tasks_in,
 )
-from .errors import CareflowError, Conflict, Forbidden, NotFound
+from .errors import CareflowError, Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import FormLibrary
 from .identity import MANAGER_ROLES, Principal
 from .incidents import IncidentUseCases
@@ -343,6 +343,11 @@ class Runtime(IncidentUseCases):
             task = wf.get_task_from_id(uuid.UUID(task_id))
             if task is None or task.state != TaskState.READY:
                 raise Conflict("This task can no longer be completed")
+            problems = [p for procedure in self.procedures.for_process(row.process_id)
+                        for p in procedure.check_submission(row, task_row.name, task_row.form_key, clean,
+                                                            dict(task.data))]
+            if problems:
+                raise ValidationFailed("There is a problem with the form", problems)
             task_row.completed_by = user.username
             task_row.draft = None
             ctx = StepContext(row.id, row.case_reference, user.username)
