@@ -5,7 +5,7 @@ the runtime's use cases and the read models in :mod:`workflows.queries`.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["due_text"] = due_text
     app.jinja_env.filters["humanise"] = humanise
     app.jinja_env.filters["display"] = display_value
     app.jinja_env.globals["error_list"] = error_list
@@ -99,6 +100,16 @@ def london_date(value: datetime | str | None) -> str:
         return ""
     local = moment.astimezone(LONDON)
     return f"{local.day} {local:%B %Y}"
+
+
+def due_text(value: datetime | str | None) -> str:
+    """A due date; with its time when it falls within two days (urgent work is due at an hour)."""
+    moment = _aware(value)
+    if moment is None:
+        return ""
+    if moment - datetime.now(UTC) < timedelta(days=2):
+        return london_time(moment)
+    return london_date(moment)
 
 
 def humanise(value: Any) -> str:
