@@ -192,6 +192,14 @@ def get_instance(instance_id: str):  # type: ignore[no-untyped-def]
     return jsonify(_instance_out(instance_id))
 
 
+@bp.post("/instances/<instance_id>/cancel")
+@authenticated("quality_lead", "admin")
+def cancel_instance(instance_id: str):  # type: ignore[no-untyped-def]
+    """Cancel a case opened by mistake (and its open child cases), with a reason; audited."""
+    row = services().runtime.cancel_case(instance_id, body().get("reason"), user().username)
+    return jsonify(_instance_out(row.id, with_data=False))
+
+
 # ---- tasks ----------------------------------------------------------------------------------
 @bp.get("/tasks")
 @authenticated()

@@ -327,6 +327,11 @@ def _health_paths() -> dict[str, Any]:
     entry = {"type": "object", "properties": {k: {"type": "string"} for k in ("name", "address", "note",
                                                                                "updatedAt", "updatedBy")}}
     return {
+        "/instances/{instance_id}/cancel": {"post": _op(
+            "Cancel a case opened by mistake, with its open child cases (quality lead, admin); audited",
+            _json(_ref("Instance")), params=[_path_param("instance_id")],
+            body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+            extra={**CONFLICT, **INVALID}, tag="operations")},
         "/stalled-cases": {"get": _op(
             "Cases running with nothing open, waiting or due (admin, manager, process owner)",
             _json({"type": "object", "properties": {"cases": {"type": "array", "items": {"type": "object"}}}}),

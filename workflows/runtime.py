@@ -34,6 +34,7 @@ from .engine import (
 from .errors import CareflowError, Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import FormLibrary
 from .identity import MANAGER_ROLES, Principal
+from .cancel import CaseCancelling
 from .incidents import IncidentUseCases
 from .library import ProcessLibrary
 from .models import AuditEvent, Incident, Instance, MessageSubscription, ProcessVersion, TaskRow, TimerRow, User, utcnow
@@ -72,7 +73,7 @@ class NewCase:
     audit_data: dict[str, Any] | None = None  # what the start's audit row shows (default: the data)
 
 
-class Runtime(IncidentUseCases):
+class Runtime(IncidentUseCases, CaseCancelling):
     """careflow's use cases over one database and process library.
 
     Procedures and service-task handlers are handed in (``register``, ``handlers=``): the runtime

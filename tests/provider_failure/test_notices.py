@@ -15,3 +15,24 @@ def test_correlation_keys_alone_join_the_open_incident(pf: PF) -> None:
     second = pf.message("provider_failure_notified", {"providerRef": "PRV-KEYS"},
                         {"eventType": "WINDING_UP_ORDER", "notificationSource": "administrator"})
     assert second == {"correlated": [incident], "started": []}
+
+
+def test_an_incident_opened_by_mistake_is_cancelled_with_a_reason_and_audited(pf: PF, users) -> None:  # type: ignore[no-untyped-def]
+    caseworker = users.make("casey.worker", "caseworker", ("qiss",))
+    [incident] = pf.message("provider_failure_notified", {"providerRef": "PRV-OOPS"},
+                            {"providerName": "Wrong Provider Ltd", "eventType": "ADMINISTRATOR_APPOINTED"})["started"]
+    assert caseworker.post(f"/instances/{incident}/cancel", json={"reason": "wrong provider"}).status_code == 403
+    r = pf.api.post(f"/instances/{incident}/cancel", json={"reason": "  "})
+    assert r.status_code == 422 and r.json["errors"][0]["field"] == "reason"
+    r = pf.api.post(f"/instances/{incident}/cancel",
+                    json={"reason": "Opened by mistake: the notice was about a provider in another county"})
+    assert r.status_code == 200 and r.json["status"] == "terminated", r.json
+    assert pf.tasks(incident) == []
+    history = pf.api.get(f"/instances/{incident}").json["history"]
+    [cancelled] = [h for h in history if h["action"] == "case_cancelled"]
+    assert cancelled["actor"] == "quinn.lead" and "another county" in cancelled["data"]["reason"]
+    assert pf.api.post(f"/instances/{incident}/cancel", json={"reason": "again"}).status_code == 409
+    # Nothing waits for that provider any more: the next notice opens a fresh incident.
+    again = pf.message("provider_failure_notified", {"providerRef": "PRV-OOPS"},
+                       {"providerName": "Wrong Provider Ltd", "eventType": "ADMINISTRATOR_APPOINTED"})
+    assert again["started"] and again["started"] != [incident]
