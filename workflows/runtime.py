@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import casefile
+from .cancel import CaseCancelling
 from .data import normalise
 from .db import Database
 from .engine import (
@@ -34,7 +35,6 @@ from .engine import (
 from .errors import CareflowError, Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import FormLibrary
 from .identity import MANAGER_ROLES, Principal
-from .cancel import CaseCancelling
 from .incidents import IncidentUseCases
 from .library import ProcessLibrary
 from .models import AuditEvent, Incident, Instance, MessageSubscription, ProcessVersion, TaskRow, TimerRow, User, utcnow
