@@ -36,3 +36,37 @@ def test_an_incident_opened_by_mistake_is_cancelled_with_a_reason_and_audited(pf
     again = pf.message("provider_failure_notified", {"providerRef": "PRV-OOPS"},
                        {"providerName": "Wrong Provider Ltd", "eventType": "ADMINISTRATOR_APPOINTED"})
     assert again["started"] and again["started"] != [incident]
+
+
+def test_a_three_notice_storm_is_recorded_on_the_incident_and_decided_again(pf: PF) -> None:
+    """A petition (no business failure, service continues: no intervention), then another council's notice
+    of a winding-up order with the service ceasing (business failure: s.48), then the administrator."""
+    incident = pf.notify("PRV-STORM", providerName="Larch Care Group", eventType="WINDING_UP_PETITION_ONLY",
+                         notificationSource="Companies House watch")
+    pf.triage(incident, providerName="Larch Care Group", eventType="WINDING_UP_PETITION_ONLY",
+              serviceStatus="CONTINUING", unableToCarryOn=False)
+    assert pf.rules(incident)["TemporaryDutyTrigger"] == [8]
+    assert [t["name"] for t in pf.tasks(incident)] == ["pf_no_intervention"]
+    second = pf.message("provider_failure_notified", {"providerRef": "PRV-STORM"},
+                        {"eventType": "WINDING_UP_ORDER", "serviceStatus": "CEASING",
+                         "notificationSource": "Blackpool Council"})
+    assert second == {"correlated": [incident], "started": []}
+    assert pf.rules(incident)["ClassifyTriggerEvent"] == [14, 6]  # DMN-01a again, on the stronger trigger
+    assert pf.rules(incident)["TemporaryDutyTrigger"] == [8, 1]  # and DMN-01: now the s.48 duty
+    assert [t["name"] for t in pf.tasks(incident)] == ["pf_meeting"]
+    third = pf.message("provider_failure_notified", {"providerRef": "PRV-STORM"},
+                       {"eventType": "ADMINISTRATOR_APPOINTED", "notificationSource": "administrator"})
+    assert third["correlated"] == [incident]
+    case = pf.api.get(f"/instances/{incident}").json
+    data = case["data"]
+    # Every further notice is in the incident's own data, as the API shows it.
+    assert [(n["type"], n["source"]) for n in data["noticeLog"]] == [
+        ("WINDING_UP_ORDER", "Blackpool Council"), ("ADMINISTRATOR_APPOINTED", "administrator")]
+    # The change of duty basis is recorded with its reason and shown on the case.
+    [change] = data["dutyBasisChanges"]
+    assert (change["from"], change["to"], change["trigger"]) == (
+        "NO_INTERVENTION_PROVIDER_RESPONSIBLE", "S48_TEMPORARY_DUTY", "WINDING_UP_ORDER")
+    assert "s.48" in change["reason"]
+    assert case["summary"]["dutyBasis"] == "S48_TEMPORARY_DUTY"
+    assert case["summary"]["dutyBasisChanges"] == data["dutyBasisChanges"]
+    assert [t["name"] for t in pf.tasks(incident)] == ["pf_meeting"]  # the third notice changed nothing
