@@ -21,14 +21,14 @@ def demo_entries() -> dict[str, str]:
 
 
 @bp.get("/recipients")
-@authenticated("admin", "manager", "process_owner")
+@authenticated("recipients.read")
 def list_recipients():  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         return jsonify({"recipients": recipients.list_entries(session)})
 
 
 @bp.put("/recipients/<name>")
-@authenticated("admin")
+@authenticated("recipients.write")
 def put_recipient(name: str):  # type: ignore[no-untyped-def]
     data = body()
     with services().db.transaction() as session:
@@ -37,7 +37,7 @@ def put_recipient(name: str):  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/recipients/<name>")
-@authenticated("admin")
+@authenticated("recipients.write")
 def delete_recipient(name: str):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         recipients.remove_entry(session, name)

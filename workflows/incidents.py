@@ -4,13 +4,13 @@ A mixin of :class:`workflows.runtime.Runtime`, kept apart to keep each module re
 """
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from .data import normalise
+from .engine import find_task
 from .errors import Conflict, NotFound
 from .models import AuditEvent, Incident, Instance, utcnow
 from .spiff_bridge import StepContext
@@ -55,7 +55,7 @@ class IncidentUseCases:
                               "data": {"incident": incident_id, "data": clean}})
 
             def act() -> None:
-                task = wf.get_task_from_id(uuid.UUID(incident.task_id)) if incident.task_id else None
+                task = find_task(wf, incident.task_id) if incident.task_id else None
                 if task is None:
                     return
                 if task.state == TaskState.ERROR:
@@ -72,7 +72,7 @@ class IncidentUseCases:
                     try:
                         wf.reset_from_task_id(task.id)
                     finally:
-                        task = wf.get_task_from_id(uuid.UUID(incident.task_id)) or task
+                        task = find_task(wf, incident.task_id) or task
                         if clean:
                             task.set_data(**clean)
                 elif clean:

@@ -178,7 +178,7 @@ def pf(app: Any, users: Any) -> Any:
     driver = PF(app, users.make("quinn.lead", "quality_lead", GROUPS))
     yield driver
     # Whatever a scenario did, no case is left running with nothing open, waiting or due (issue 11).
-    from workflows.health import stalled_cases
+    from workflows.stalled import stalled_cases
 
     with driver.services.db.reading() as s:
         assert stalled_cases(s) == []

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import lab_app
-from workflows.health import stalled_cases
 from workflows.models import Incident, TaskRow
+from workflows.stalled import stalled_cases
 
 
 @pytest.fixture(params=["cached", "uncached"])
@@ -57,12 +57,12 @@ def test_operators_list_stalled_cases(lab, users):
     admin = users.make("ada.admin", "admin", ("admins",))
     worker = users.make("casey.worker", "caseworker")
     row = svc.runtime.start("notes_loop", {})
-    assert admin.get("/stalled-cases").json == {"cases": []}
+    assert admin.get("/stalled").json == {"cases": []}
     # A case whose projections show nothing open, waiting or due while it is running is stalled.
     with svc.db.transaction() as s:
         task = s.scalars(select(TaskRow).where(TaskRow.instance_id == row.id)).one()
         task.state = "cancelled"
-    r = admin.get("/stalled-cases")
+    r = admin.get("/stalled")
     assert r.status_code == 200
     assert [(c["id"], c["processId"], c["status"]) for c in r.json["cases"]] == [(row.id, "notes_loop", "running")]
-    assert worker.get("/stalled-cases").status_code == 403
+    assert worker.get("/stalled").status_code == 403
