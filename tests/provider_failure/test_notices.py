@@ -2,7 +2,7 @@
 notices recorded on the incident and decided again (B.2, PF-04), cancelling an incident opened by mistake."""
 from __future__ import annotations
 
-from .conftest import PF
+from .conftest import PF, day
 
 
 def test_correlation_keys_alone_join_the_open_incident(pf: PF) -> None:
@@ -57,6 +57,7 @@ def test_a_three_notice_storm_is_recorded_on_the_incident_and_decided_again(pf: 
     third = pf.message("provider_failure_notified", {"providerRef": "PRV-STORM"},
                        {"eventType": "ADMINISTRATOR_APPOINTED", "notificationSource": "administrator"})
     assert third["correlated"] == [incident]
+    assert pf.rules(incident)["TemporaryDutyTrigger"] == [8, 1]  # during the set-up tasks a notice is logged only
     case = pf.api.get(f"/instances/{incident}").json
     data = case["data"]
     # Every further notice is in the incident's own data, as the API shows it.
@@ -70,3 +71,25 @@ def test_a_three_notice_storm_is_recorded_on_the_incident_and_decided_again(pf: 
     assert case["summary"]["dutyBasis"] == "S48_TEMPORARY_DUTY"
     assert case["summary"]["dutyBasisChanges"] == data["dutyBasisChanges"]
     assert [t["name"] for t in pf.tasks(incident)] == ["pf_meeting"]  # the third notice changed nothing
+
+
+def test_during_closure_a_further_notice_is_decided_again_and_a_change_recorded(pf: PF) -> None:
+    """E4-like: the CQC cancels the registration (s.19(3) power); during the closure an administrator is
+    appointed and the service is ceasing: now a business failure, so the s.48 duty (the work goes on)."""
+    incident = pf.notify("PRV-MEADOW", providerName="Meadow View", eventType="CQC_DEREGISTRATION_OR_ENFORCEMENT")
+    pf.triage(incident, providerName="Meadow View", serviceType="CARE_HOME_NURSING",
+              eventType="CQC_DEREGISTRATION_OR_ENFORCEMENT", anyUrgentNeeds=True)
+    pf.open_closure(incident, day(21))
+    assert pf.instance(incident).summary["dutyBasis"] == "S19_POWER_URGENT_NEEDS"
+    pf.message("provider_failure_notified", {"providerRef": "PRV-MEADOW"},
+               {"eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING", "notificationSource": "administrator"})
+    rules = pf.rules(incident)
+    assert rules["ClassifyTriggerEvent"] == [17, 1] and rules["TemporaryDutyTrigger"] == [4, 1]
+    data = pf.data(incident)
+    [change] = data["dutyBasisChanges"]
+    assert (change["from"], change["to"], change["trigger"]) == (
+        "S19_POWER_URGENT_NEEDS", "S48_TEMPORARY_DUTY", "ADMINISTRATOR_APPOINTED")
+    assert "reg 2(2)(a)" in change["reason"] and "work continues" in change["reason"]
+    assert [n["type"] for n in data["noticeLog"]] == ["ADMINISTRATOR_APPOINTED"]
+    assert "pf_confirm_end" not in [t["name"] for t in pf.tasks(incident)]  # the closure goes on
+    assert pf.waits_for(incident, "person_cases_all_closed")
