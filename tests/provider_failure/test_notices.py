@@ -82,7 +82,8 @@ def test_during_closure_a_further_notice_is_decided_again_and_a_change_recorded(
     pf.open_closure(incident, day(21))
     assert pf.instance(incident).summary["dutyBasis"] == "S19_POWER_URGENT_NEEDS"
     pf.message("provider_failure_notified", {"providerRef": "PRV-MEADOW"},
-               {"eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING", "notificationSource": "administrator"})
+               {"eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING",
+                "notificationSource": "administrator"})
     rules = pf.rules(incident)
     assert rules["ClassifyTriggerEvent"] == [17, 1] and rules["TemporaryDutyTrigger"] == [4, 1]
     data = pf.data(incident)
