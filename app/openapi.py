@@ -213,6 +213,8 @@ def _schemas() -> dict[str, Any]:
                                                                  "schema": {"type": "object"},
                                                                  "ui": {"type": "object"}}},
             "data": {"type": "object"}, "draft": {"type": ["object", "null"]},
+            "formValues": {"type": "object", "description": "What the form starts from: the draft, else the "
+                           "task's own fields (what the case came with, this step's earlier answers)"},
             "instanceVersion": {"type": ["integer", "null"]}}},
         "Incident": {"type": "object", "properties": {
             "id": {"type": "integer"}, "instanceId": {"type": "string"}, "taskId": text, "elementId": text,
@@ -231,6 +233,7 @@ def _schemas() -> dict[str, Any]:
             "status": {"type": "string", "enum": ["running", "completed", "incident", "terminated"]},
             "version": {"type": "integer"}, "startedBy": text, "createdAt": when, "updatedAt": when,
             "completedAt": when, "data": {"type": "object"},
+            "summary": {"type": "object", "description": "The case's summary fields (its process says which)"},
             "openTasks": {"type": "array", "items": _ref("Task")},
             "waitingTimers": {"type": "array", "items": {"type": "object"}},
             "incidents": {"type": "array", "items": _ref("Incident")},
