@@ -144,6 +144,10 @@ def display_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if len(value) <= 10 and all(not isinstance(v, (list, tuple, dict)) for v in value):
             return ", ".join(display_value(v) for v in value) or "None"
+        if len(value) <= 10 and all(isinstance(v, dict) and len(v) <= 8 for v in value):
+            # A short log (e.g. changes of a decision, with their reasons): each entry readable.
+            return "; ".join(", ".join(f"{humanise(k)}: {display_value(v)}" for k, v in entry.items())
+                             for entry in value)
         return f"{len(value)} {'entry' if len(value) == 1 else 'entries'}"
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)

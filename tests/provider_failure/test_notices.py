@@ -3,6 +3,7 @@ notices recorded on the incident and decided again (B.2, PF-04), cancelling an i
 from __future__ import annotations
 
 from .conftest import PF, day
+from .test_unknown_facts import web_worker
 
 
 def test_correlation_keys_alone_join_the_open_incident(pf: PF) -> None:
@@ -71,6 +72,9 @@ def test_a_three_notice_storm_is_recorded_on_the_incident_and_decided_again(pf: 
     assert case["summary"]["dutyBasis"] == "S48_TEMPORARY_DUTY"
     assert case["summary"]["dutyBasisChanges"] == data["dutyBasisChanges"]
     assert [t["name"] for t in pf.tasks(incident)] == ["pf_meeting"]  # the third notice changed nothing
+    page = web_worker(pf).get(f"/cases/{incident}").text  # the case page shows the change and its reason
+    assert "From: No intervention provider responsible, To: S48 temporary duty" in page
+    assert "Trigger: Winding up order, Reason: Care Act s.48" in page
 
 
 def test_during_closure_a_further_notice_is_decided_again_and_a_change_recorded(pf: PF) -> None:
