@@ -233,14 +233,6 @@ def get_instance(instance_id: str):  # type: ignore[no-untyped-def]
     return jsonify(_instance_out(instance_id))
 
 
-@bp.post("/instances/<instance_id>/cancel")
-@authenticated("instance.cancel")
-def cancel_instance(instance_id: str):  # type: ignore[no-untyped-def]
-    """Cancel a case opened by mistake (and its open child cases), with a reason; audited."""
-    row = services().runtime.cancel_case(instance_id, body().get("reason"), user().username)
-    return jsonify(_instance_out(row.id, with_data=False))
-
-
 # ---- tasks ----------------------------------------------------------------------------------
 @bp.get("/tasks")
 @authenticated("tasks.list")
@@ -278,8 +270,7 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
         instance = session.get(Instance, row.instance_id)
         out["instanceVersion"] = instance.version if instance else None
     form_key = out["formKey"]
-    out["form"] = ({"key": form_key, "schema": svc.forms.schema(form_key), "ui": svc.forms.ui(form_key)}
-                   if form_key else None)
+    out["form"] = svc.library.form_for_task(task_id).to_dict() if form_key else None  # the case's version
     if out["state"] == "open":
         out["data"] = svc.runtime.task_data(task_id)
         out["formValues"] = out["draft"] or svc.runtime.task_form_values(task_id)

@@ -26,7 +26,6 @@ CALLS = {
     "decision.evaluate": ("post", "/decisions/no_such_decision/evaluate", {"inputs": {}}),
     "incidents.list": ("get", "/incidents", None),
     "stalled.list": ("get", "/stalled", None),
-    "instance.cancel": ("post", f"/instances/{MISSING}/cancel", {"reason": "opened by mistake"}),
     "incident.repair": ("post", "/incidents/999999/retry", {}),
     "outbox.list": ("get", "/outbox", None),
     "outbox.retry": ("post", "/outbox/999999/retry", {}),
@@ -41,6 +40,8 @@ CALLS = {
     "providers.write": ("put", "/providers/NO-SUCH/vacancies", {"residential": 1}),
     "commissioning.read": ("get", "/commissioning", None),
     "commissioning.advance": ("post", "/commissioning/999999/state", {"state": "placed"}),
+    "operations.read": ("get", "/operations/incidents", None),
+    "operations.repair": ("post", f"/instances/{MISSING}/suspend", {"reason": "checking"}),
 }
 
 

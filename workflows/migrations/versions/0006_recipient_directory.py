@@ -1,7 +1,7 @@
 """The recipient directory: role or organisation -> address, kept by admins.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0010 (the head when this was written; the lead fixes the chain at merge)
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
