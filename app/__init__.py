@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api_operations,
         api_provider_failure,
         api_providers,
+        api_recipients,
         errors,
         hardening,
         observability,
@@ -98,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_definitions.bp)
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
+    app.register_blueprint(api_recipients.bp)
     app.register_blueprint(api_operations.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
@@ -105,6 +107,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.exempt_from_csrf(api_definitions.bp)
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
+    web.exempt_from_csrf(api_recipients.bp)
     web.exempt_from_csrf(api_operations.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app

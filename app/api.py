@@ -273,6 +273,7 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
     out["form"] = svc.library.form_for_task(task_id).to_dict() if form_key else None  # the case's version
     if out["state"] == "open":
         out["data"] = svc.runtime.task_data(task_id)
+        out["formValues"] = out["draft"] or svc.runtime.task_form_values(task_id)
     return jsonify(out)
 
 
@@ -398,3 +399,4 @@ def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
 
     row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)
     return jsonify(queries.outbox_dict(row))
+

@@ -85,6 +85,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         add_user(svc.db, username, role, groups, display_name=name, email=f"{username}@example.org",
                  password=DEMO_PASSWORD, exist_ok=True)
     svc.library.sync_from_disk(actor="demo")
+    from workflows.recipients import seed
+
+    from .api_recipients import demo_entries
+
+    with svc.db.transaction() as session:
+        added = seed(session, demo_entries(), actor="demo")
+    print(f"recipient directory: {added} invented demo addresses added")
     print(f"demo users ready ({', '.join(u[0] for u in DEMO_USERS)}); password: {DEMO_PASSWORD}")
     return 0
 

@@ -167,6 +167,7 @@ def openapi_document() -> dict[str, Any]:
             **operations_paths(),
             **_provider_paths(),
             **_provider_failure_paths(),
+            **_operator_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -228,6 +229,8 @@ def _schemas() -> dict[str, Any]:
                                                                  "schema": {"type": "object"},
                                                                  "ui": {"type": "object"}}},
             "data": {"type": "object"}, "draft": {"type": ["object", "null"]},
+            "formValues": {"type": "object", "description": "What the form starts from: the draft, else the "
+                           "task's own fields (what the case came with, this step's earlier answers)"},
             "instanceVersion": {"type": ["integer", "null"]}}},
         "Incident": {"type": "object", "properties": {
             "id": {"type": "integer"}, "instanceId": {"type": "string"}, "taskId": text, "elementId": text,
@@ -246,6 +249,7 @@ def _schemas() -> dict[str, Any]:
             "status": {"type": "string", "enum": ["running", "completed", "incident", "terminated"]},
             "version": {"type": "integer"}, "startedBy": text, "createdAt": when, "updatedAt": when,
             "completedAt": when, "data": {"type": "object"},
+            "summary": {"type": "object", "description": "The case's summary fields (its process says which)"},
             "openTasks": {"type": "array", "items": _ref("Task")},
             "waitingTimers": {"type": "array", "items": {"type": "object"}},
             "incidents": {"type": "array", "items": _ref("Incident")},
@@ -367,4 +371,24 @@ def _provider_failure_paths() -> dict[str, Any]:
         "/instances/{instance_id}/person-cases": {"get": _op(
             "Open and closed person cases of an incident, by end reason, urgency, action and charge",
             _json(counts), params=instance, tag="provider failure")},
+    }
+
+
+def _operator_paths() -> dict[str, Any]:
+    """The recipient directory (workflows/recipients.py)."""
+    entry = {"type": "object", "properties": {"name": {"type": "string"}, "address": {"type": "string"},
+                                              **{k: {"type": ["string", "null"]} for k in ("note", "updatedAt",
+                                                                                            "updatedBy")}}}
+    return {
+        "/recipients": {"get": _op(
+            "The recipient directory: where messages to each role or organisation go",
+            _json({"type": "object", "properties": {"recipients": {"type": "array", "items": entry}}}),
+            tag="operations")},
+        "/recipients/{name}": {
+            "put": _op("Add or change the address of a role or organisation (admin)", _json(entry),
+                       params=[_path_param("name")], body={"type": "object", "required": ["address"], "properties": {
+                           "address": {"type": "string"}, "note": {"type": "string"}}}, extra=INVALID,
+                       tag="operations"),
+            "delete": _op("Remove a directory entry (admin)", {"description": "Removed"},
+                          params=[_path_param("name")], tag="operations", ok_code="204")},
     }

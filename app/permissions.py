@@ -47,6 +47,8 @@ MATRIX: dict[str, Rule] = {
     "incident.repair": Rule(frozenset({"admin"})),
     "outbox.list": Rule(frozenset({"manager", "process_owner", "admin"})),
     "outbox.retry": Rule(frozenset({"admin"})),
+    "recipients.read": Rule(frozenset({"manager", "process_owner", "admin"})),
+    "recipients.write": Rule(frozenset({"admin"})),
     "definitions.validate": Rule(frozenset({"process_owner", "admin"})),
     "definitions.deploy": Rule(frozenset({"process_owner", "admin"})),
     "diagram.read": Rule(EVERYONE),

@@ -21,6 +21,14 @@ def notify(inputs: dict[str, Any], context: HandlerContext) -> dict[str, Any]:
     data = inputs.get("data") or {}
     if not isinstance(data, dict):
         raise HandlerError("notify 'data' must be an object")
+    recipient = inputs.get("recipient")
+    if channel != "record" and context.session is not None:
+        from workflows.recipients import address_for
+
+        if address_for(context.session, recipient if isinstance(recipient, str) else None) is None:
+            # Visible at once, on this step: nothing is queued that could never be delivered.
+            raise HandlerError(f"No address for '{recipient}' in the recipient directory: an admin adds it "
+                               f"(PUT /api/v1/recipients/<name>), then retries this incident")
     key = context.queue_message(channel=channel, template=template, recipient=inputs.get("recipient"),
                                 data=data)
     return {"queued": True, "messageKey": key}

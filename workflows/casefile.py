@@ -56,13 +56,14 @@ def prepare_message_start(wf: BpmnWorkflow) -> None:
 def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
     """The case's data where its work is: of its open, waiting or failed tasks, the one that has
     gathered the most data (with parallel branches, e.g. a review loop beside the main path, not
-    whichever happens to be last); where it ended when nothing is open."""
+    whichever happens to be last); where it ended when nothing is open; with its data objects."""
     candidates = [] if reached_end(wf) else tasks_in(wf, TaskState.READY | TaskState.WAITING | TaskState.ERROR)
     if not candidates and wf.last_task is not None:
         candidates = [wf.last_task]
-    if not candidates:
-        return dict(wf.data)
-    return dict(max(candidates, key=lambda t: len(t.data)).data)
+    data = dict(max(candidates, key=lambda t: len(t.data)).data) if candidates else dict(wf.data)
+    # Data objects are the case's shared records (a log several branches write): part of its data.
+    data.update(getattr(wf, "data_objects", None) or {})
+    return data
 
 
 def summarise(row: Instance, properties: dict[str, str], data: dict[str, Any]) -> None:

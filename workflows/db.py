@@ -10,7 +10,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import ops_models  # noqa: F401  (its tables share the metadata)
+from . import (
+    ops_models,  # noqa: F401  (its tables share the metadata)
+    recipients,  # noqa: F401  (its table joins the schema)
+)
 from .models import Base
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -82,7 +82,11 @@ def call_service(handlers: HandlerLookup, task: Any, operation_name: str,
     hctx = HandlerContext(instance_id=ctx.instance_id if ctx else "", case_reference=ctx.case_reference if ctx
                           else "", task_id=str(task.id), element_id=task.task_spec.bpmn_id,
                           now=ctx.now if ctx else utcnow(), session=ctx.session if ctx else None)
-    outputs = handler(inputs, hctx)
+    try:
+        outputs = handler(inputs, hctx)
+    except HandlerError as exc:
+        exc.task = task  # type: ignore[attr-defined]  # the incident names its step, so a retry can run it
+        raise
     if ctx is not None:
         for message in hctx.queued:
             ctx.outbox.append({**message, "task_id": str(task.id)})

@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from .db import Database
 
 
+# A task in one of these states has run, is running, or waits for its event: the case can move on.
+_MOVED_ON = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED
+
+
+class RetryDidNotRun(Exception):
+    """The retried step was still not run after the engine steps: a new incident, not a silent stall."""
+
+    def __init__(self, message: str, task: Any) -> None:
+        super().__init__(message)
+        self.task = task
+
+
 class IncidentUseCases:
     db: Database
 
@@ -43,13 +55,32 @@ class IncidentUseCases:
                               "data": {"incident": incident_id, "data": clean}})
 
             def act() -> None:
-                if incident.task_id:
-                    task = find_task(wf, incident.task_id)
-                    if task is not None and task.state == TaskState.ERROR:
-                        wf.reset_from_task_id(task.id)
-                        task = find_task(wf, incident.task_id)
-                    if task is not None and clean:
+                task = find_task(wf, incident.task_id) if incident.task_id else None
+                if task is None:
+                    return
+                if task.state == TaskState.ERROR:
+                    # Failed while running: run it again with its own data (a multi-instance item keeps
+                    # its item), corrected where the operator says so.
+                    task._set_state(TaskState.READY)
+                    if clean:
                         task.set_data(**clean)
+                elif not task.state & _MOVED_ON:
+                    # Failed before it could start (left FUTURE): build it again from its parent's data,
+                    # corrected first where the task takes its data from, then on the task itself.
+                    if clean and task.parent is not None:
+                        task.parent.set_data(**clean)
+                    try:
+                        wf.reset_from_task_id(task.id)
+                    finally:
+                        task = find_task(wf, incident.task_id) or task
+                        if clean:
+                            task.set_data(**clean)
+                elif clean:
+                    task.set_data(**clean)
+                wf.do_engine_steps()  # a failure here is raised with its task: a new incident
+                if not task.state & _MOVED_ON and task.parent is not None and task.parent.state == TaskState.COMPLETED:
+                    raise RetryDidNotRun(f"'{task.task_spec.bpmn_name or task.task_spec.bpmn_id}' could not run "
+                                         "again; correct the case's data and retry", task)
 
             return self.step(session, row, wf, ctx, act)
 

@@ -205,7 +205,13 @@ def list_messages(session: Session, state: str | None, limit: int = 100, offset:
 
 
 def _resolve_group(session: Session, recipient: str | None) -> list[str]:
-    """``group:team_managers`` means the e-mail addresses of that group's active members."""
+    """``group:team_managers`` means the e-mail addresses of that group's active members; a role or an
+    organisation means its address in the recipient directory, as it is now."""
+    from .recipients import Recipient, is_address
+
+    if recipient and not is_address(recipient):
+        entry = session.get(Recipient, recipient.strip())
+        return [entry.address] if entry is not None else []
     if not recipient or not recipient.startswith("group:"):
         return []
     group = session.scalars(select(Group).where(Group.name == recipient[len("group:"):])).first()

@@ -34,6 +34,12 @@ class Procedure:
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         """An instance of one of its processes reached an end event (not when it continues as new)."""
 
+    def check_submission(self, row: Instance, task_name: str, form_key: str | None, data: dict[str, Any],
+                         case: dict[str, Any]) -> list[dict[str, str]]:
+        """Problems (``field``, ``message``) with a task's answers that only the case can show, e.g. a date
+        before another the case holds; the submission is refused with a 422 listing them."""
+        return []
+
 
 class Procedures:
     """The procedures registered with one runtime (each runtime has its own: no process-wide state)."""

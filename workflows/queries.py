@@ -207,7 +207,7 @@ def instance_dict(session: Session, row: Instance, *, history: bool = True) -> d
         "caseReference": row.case_reference, "parentCaseReference": row.parent_case_reference,
         "businessKey": row.business_key, "title": row.title, "status": row.status, "version": row.version,
         "startedBy": row.started_by, "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),
-        "completedAt": iso(row.completed_at),
+        "completedAt": iso(row.completed_at), "summary": row.summary or {},
         "openTasks": [task_dict(t) for t in tasks if t.state == "open"],
         "waitingTimers": [{"id": t.id, "elementId": t.element_id, "name": t.name, "kind": t.kind,
                            "dueAt": iso(t.due_at)} for t in timers],

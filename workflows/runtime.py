@@ -34,7 +34,7 @@ from .engine import (
     run_engine,
     tasks_in,
 )
-from .errors import CareflowError, Conflict, Forbidden, NotFound
+from .errors import CareflowError, Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import FormLibrary
 from .identity import MANAGER_ROLES, Principal
 from .incidents import IncidentUseCases
@@ -142,11 +142,12 @@ class Runtime(IncidentUseCases):
                     act()
                 except CareflowError:
                     raise
-                except Exception as exc:  # noqa: BLE001  a post-script failing on completion
+                except Exception as exc:  # noqa: BLE001  a post-script failing on completion, a retry failing
                     errored = tasks_in(wf, TaskState.ERROR)
-                    if not errored:
+                    failed_task = getattr(exc, "task", None)
+                    if not errored and failed_task is None:
                         raise
-                    failure = StepFailed(exc, getattr(exc, "task", None) or errored[0])
+                    failure = StepFailed(exc, failed_task or errored[0])
             if failure is None:
                 failure = run_engine(wf, max_tasks=self.max_tasks_per_step)
         finally:
@@ -361,6 +362,11 @@ class Runtime(IncidentUseCases):
             task = find_task(wf, task_id)
             if task is None or task.state != TaskState.READY:
                 raise Conflict("This task can no longer be completed")
+            problems = [p for procedure in self.procedures.for_process(row.process_id)
+                        for p in procedure.check_submission(row, task_row.name, task_row.form_key, clean,
+                                                            dict(task.data))]
+            if problems:
+                raise ValidationFailed("There is a problem with the form", problems)
             task_row.completed_by = user.username
             task_row.draft = None
             ctx = StepContext(row.id, row.case_reference, user.username)
@@ -433,7 +439,8 @@ class Runtime(IncidentUseCases):
         if may_reach is not None and name in self.procedures.system_messages():
             raise Forbidden(f"Message '{name}' is sent only by careflow itself")
         clean = normalise(payload)
-        key = correlation_key_from_request(normalise(keys or {}, source="correlationKeys"))
+        clean_keys = normalise(keys or {}, source="correlationKeys")
+        key = correlation_key_from_request(clean_keys)
         with self.transaction() as session:
             subs = session.scalars(select(MessageSubscription).where(
                 MessageSubscription.message_name == name, MessageSubscription.correlation_key == key)).all()
@@ -450,8 +457,9 @@ class Runtime(IncidentUseCases):
             started: list[str] = []
             if not delivered and start:
                 for version in self.library.processes_started_by(session, name):
-                    row = self.start_in(session, version.process_id, dict(clean), actor=actor,
-                                         start_message=name)
+                    # The keys name the case a later message must find: they join its data.
+                    row = self.start_in(session, version.process_id, {**clean, **clean_keys}, actor=actor,
+                                        start_message=name)
                     started.append(row.id)
             if not delivered and not started:
                 raise NotFound(f"No instance is waiting for message '{name}' with these keys, and no process "
@@ -499,6 +507,19 @@ class Runtime(IncidentUseCases):
             row, wf = self.load(session, instance_id)
             self.cache.put(row.id, row.version, wf)
             return casefile.case_data(wf)
+
+    def task_form_values(self, task_id: str) -> dict[str, Any]:
+        """What the task's form starts from: its own fields only (see :mod:`workflows.form_values`)."""
+        from .form_values import task_form_values
+
+        with self.db.reading() as session:
+            task_row = session.get(TaskRow, task_id)
+            if task_row is None:
+                raise NotFound(f"No task {task_id}")
+            if not task_row.form_key:
+                return {}
+            fields = (self.forms.schema(task_row.form_key).get("properties") or {}).keys()
+            return task_form_values(session, task_row, fields)
 
     def task_data(self, task_id: str) -> dict[str, Any]:
         with self.db.reading() as session:

@@ -5,7 +5,7 @@ the runtime's use cases and the read models in :mod:`workflows.queries`.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["due_text"] = due_text
     app.jinja_env.filters["humanise"] = humanise
     app.jinja_env.filters["display"] = display_value
     app.jinja_env.globals["error_list"] = error_list
@@ -101,6 +102,16 @@ def london_date(value: datetime | str | None) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
+def due_text(value: datetime | str | None) -> str:
+    """A due date; with its time when it falls within two days (urgent work is due at an hour)."""
+    moment = _aware(value)
+    if moment is None:
+        return ""
+    if moment - datetime.now(UTC) < timedelta(days=2):
+        return london_time(moment)
+    return london_date(moment)
+
+
 def humanise(value: Any) -> str:
     """``FAMILY_OR_CARER`` -> ``Family or carer``; ``riskToLife`` -> ``Risk to life``."""
     if value is None:
@@ -133,6 +144,10 @@ def display_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if len(value) <= 10 and all(not isinstance(v, (list, tuple, dict)) for v in value):
             return ", ".join(display_value(v) for v in value) or "None"
+        if len(value) <= 10 and all(isinstance(v, dict) and len(v) <= 8 for v in value):
+            # A short log (e.g. changes of a decision, with their reasons): each entry readable.
+            return "; ".join(", ".join(f"{humanise(k)}: {display_value(v)}" for k, v in entry.items())
+                             for entry in value)
         return f"{len(value)} {'entry' if len(value) == 1 else 'entries'}"
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)

@@ -23,13 +23,13 @@ def _form_of(task: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _initial_values(task: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """A saved draft, else what the case already knows for these questions."""
+    """A saved draft, else the task's own fields: what the case came with and this step's earlier
+    answers, never another step's answers nor a default (no radio is chosen for the user)."""
     if task.get("draft"):
         return dict(task["draft"])
     if task["state"] != "open":
         return {}
-    data = services().runtime.task_data(task["id"])
-    return {k: v for k, v in data.items() if k in (schema.get("properties") or {}) and v is not None}
+    return services().runtime.task_form_values(task["id"])
 
 
 def _render(task: dict[str, Any], schema: dict[str, Any], ui: dict[str, Any], values: dict[str, Any],

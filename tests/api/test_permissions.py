@@ -29,6 +29,8 @@ CALLS = {
     "incident.repair": ("post", "/incidents/999999/retry", {}),
     "outbox.list": ("get", "/outbox", None),
     "outbox.retry": ("post", "/outbox/999999/retry", {}),
+    "recipients.read": ("get", "/recipients", None),
+    "recipients.write": ("put", "/recipients/GP", {"address": "gp@surgery.example.org"}),
     "definitions.validate": ("post", "/definitions/validate", {}),
     "definitions.deploy": ("post", "/definitions/deploy", {}),
     "diagram.read": ("get", "/processes/demo_referral/versions/1/diagram", None),

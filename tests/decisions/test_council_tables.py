@@ -44,7 +44,7 @@ TABLES: dict[str, tuple[str, str, int]] = {
     "ReviewScheduling": ("review_scheduling.dmn", "COLLECT", 11),
     "ProviderFailurePersonAction": ("provider_failure_person_action.dmn", "FIRST", 9),
     "AllocateWorker": ("allocate_worker.dmn", "FIRST", 5),
-    "PersonNotifications": ("person_notifications.dmn", "COLLECT", 12),
+    "PersonNotifications": ("person_notifications.dmn", "COLLECT", 13),
     "OrdinaryResidenceRouting": ("ordinary_residence_routing.dmn", "FIRST", 9),
 }
 
@@ -570,6 +570,11 @@ vector("DMN-10-r6-to-r12-council-funded-everything", "PersonNotifications",
         msg("SAFEGUARDING_ENQUIRY_SERVICE", "M10", "IMMEDIATELY"), msg("S117_HEALTH_TEAM", "M1", "SAME_DAY"),
         msg("CARER_OR_REPRESENTATIVE", "M16", "SAME_DAY")], 6, 7, 8, 9, 10, 11, 12)
 vector("DMN-10-self-funder-staying-nothing-to-send", "PersonNotifications", notify("SELF_FUNDED"), None)
+vector("DMN-10-r11-s117-other-council-told-too", "PersonNotifications",
+       notify(s117=True, s117ResponsibleAuthorityIsThisCouncil=False),
+       [msg("S117_HEALTH_TEAM", "M1", "SAME_DAY"), msg("S117_RESPONSIBLE_COUNCIL", "M1", "SAME_DAY")], 11, 13)
+vector("DMN-10-r11-s117-this-council-health-team-only", "PersonNotifications",
+       notify(s117=True, s117ResponsibleAuthorityIsThisCouncil=True), [msg("S117_HEALTH_TEAM", "M1", "SAME_DAY")], 11)
 
 
 # DMN-11 OrdinaryResidenceRouting -------------------------------------------------------------

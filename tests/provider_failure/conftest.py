@@ -14,7 +14,8 @@ GROUPS = ("customer_access_service", "qiss", "sqip", "allocated_worker", "care_n
           "head_of_service")
 FACTS = {"providerName": "Oakfield House Ltd", "isRegisteredCareProvider": True, "activityIsRegulated": True,
          "serviceType": "CARE_HOME_RESIDENTIAL", "eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING",
-         "unableToCarryOn": True, "cqcLikelyFailureNotified": False, "anyUrgentNeeds": False}
+         "unableToCarryOn": True, "cqcLikelyFailureNotified": False, "anyUrgentNeeds": False,
+         "providerContactEmail": "administrator@provider.example.org"}
 
 
 def day(n: int) -> str:
@@ -173,8 +174,31 @@ class PF:
 
 
 @pytest.fixture
-def pf(app: Any, users: Any) -> PF:
-    return PF(app, users.make("quinn.lead", "quality_lead", GROUPS))
+def pf(app: Any, users: Any) -> Any:
+    driver = PF(app, users.make("quinn.lead", "quality_lead", GROUPS))
+    yield driver
+    # Whatever a scenario did, no case is left running with nothing open, waiting or due (issue 11).
+    from workflows.stalled import stalled_cases
+
+    with driver.services.db.reading() as s:
+        assert stalled_cases(s) == []
+
+
+# Invented placing and neighbouring authorities the scenarios name, beside the demo directory.
+TEST_AUTHORITIES = {"Cyngor Sir Enghraifft (W1)": "lleoliadau@w1.example.org",
+                    "Comhairle Enghreifftiche (invented Scottish council)": "placements@scot1.example.org",
+                    "Comhairle Example (Scotland)": "placements@scot2.example.org",
+                    "Example HSC Trust": "placements@hsc.example.org", "Council X": "finance@council-x.example.org"}
+
+
+def seed_directory(application: Any, leave_out: tuple[str, ...] = ()) -> None:
+    """The recipient directory as ``careflow demo`` seeds it, plus the scenarios' authorities."""
+    from app.api_recipients import demo_entries
+    from workflows.recipients import seed
+
+    entries = {k: v for k, v in {**demo_entries(), **TEST_AUTHORITIES}.items() if k not in leave_out}
+    with application.extensions["careflow"].db.transaction() as session:
+        seed(session, entries, actor="test")
 
 
 @pytest.fixture(params=["cached", "uncached"])
@@ -184,5 +208,6 @@ def app(request: Any, tmp_path: Any) -> Any:
     from tests.conftest import make_app
 
     application = make_app(tmp_path, WORKFLOW_CACHE_SIZE=256 if request.param == "cached" else 0)
+    seed_directory(application)
     yield application
     application.extensions["careflow"].db.dispose()

@@ -1,5 +1,6 @@
-"""Optional yes/no questions left empty on the person forms: the provider's list still counts, and the
-advocacy tables still decide (they match no rule on an unanswered question)."""
+"""Optional yes/no questions left empty on the person forms: the provider's list still counts, unanswered
+questions stay unknown (null, issue 11), and the advocacy tables decide on them (no rule matches an unknown
+fact, except where the law presumes an answer: capacity)."""
 from __future__ import annotations
 
 from .conftest import PF, day
@@ -24,8 +25,11 @@ def test_empty_answers_keep_the_list_and_presumptions(pf: PF) -> None:
                                      "candidateAbleAndAvailable": True})
     rules = pf.rules(case)
     assert rules["AllocateWorker"] == [4]  # complex needs, from the provider's list
-    assert rules["AppropriateIndividualTest"] == [6]  # capacity and consent presumed until recorded otherwise
-    assert rules["IndependentAdvocateRequired"] == [6]  # the appropriate individual supports involvement
+    # Whether the candidate is paid or implicated was not answered: the table cannot find them appropriate
+    # (no rule matches), so there is no appropriate individual and an advocate is required (DMN-05 rule 3).
+    assert rules["AppropriateIndividualTest"] == []
+    assert rules["IndependentAdvocateRequired"] == [3]
     assert [m.recipient for m in pf.outbox([case]) if m.template == "M8"] == ["ICB_DISTRICT_NURSING"]
     data = pf.data(case)
-    assert data["terminallyIll"] is False and data["lacksCapacity"] is False
+    assert data["terminallyIll"] is None and data["lacksCapacity"] is None  # unknown, not "No"
+    assert data["capacityPresumed"] is True  # capacity presumed for the decisions (MCA 2005 s.1(2))

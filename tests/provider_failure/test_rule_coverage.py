@@ -48,7 +48,8 @@ INCIDENTS: list[tuple[str, str, dict[str, Any], bool | None]] = [
     ("PRV-T19", "FORCE_MAJEURE", {}, None),
 ]
 
-APPROPRIATE = {"substantialDifficultyAny": True, "hasAppropriateCandidate": True, "candidateAbleAndAvailable": True}
+APPROPRIATE = {"substantialDifficultyAny": True, "hasAppropriateCandidate": True, "candidateAbleAndAvailable": True,
+               "candidatePaidOrProfessionalCarer": False, "candidateImplicatedInSafeguarding": False}
 HOME = "CARE_HOME_RESIDENTIAL"
 # Person cases on a closure 30 days out: (person, PP-06 answers).
 PEOPLE: list[tuple[dict[str, Any], dict[str, Any]]] = [

@@ -3,6 +3,7 @@ case per affected person (DESIGN.md decision 2).
 
 * ``person_cases``: PF-10, opening the person cases of an incident from the provider's list;
 * ``people``: checking that list (CSV or JSON), line by line;
+* ``checks``: answers checked against the case (a closure date against the notice);
 * ``closure``: telling the incident when its last person case closes, with the totals;
 * ``read_models``: the incidents and their person cases for the dashboard, from rows only.
 """
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflows.procedure import Procedure
 
+from .checks import submission_problems
 from .closure import ALL_CLOSED, close_parent_when_last
 from .person_cases import DISPUTE, INCIDENT, PERSON
 
@@ -32,6 +34,10 @@ class ProviderFailure(Procedure):
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         if row.process_id == PERSON:
             close_parent_when_last(runtime, session, row)
+
+    def check_submission(self, row: Instance, task_name: str, form_key: str | None, data: dict[str, Any],
+                         case: dict[str, Any]) -> list[dict[str, str]]:
+        return submission_problems(form_key, data, case)
 
 
 procedure = ProviderFailure()

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 from workflows.data import normalise
 from workflows.errors import ValidationFailed
@@ -75,7 +76,7 @@ PERSON_SCHEMA: dict[str, Any] = {
 }
 BOOLEAN_FIELDS = frozenset(k for k, v in PERSON_SCHEMA["properties"].items() if v.get("type") == "boolean")
 COLUMNS = list(PERSON_SCHEMA["properties"])
-_VALIDATOR = Draft202012Validator(PERSON_SCHEMA)
+_VALIDATOR = Draft202012Validator(PERSON_SCHEMA, format_checker=FormatChecker())  # dates as the forms
 _TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
 
 
@@ -95,8 +96,11 @@ def parse_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
     for row in reader:
         record: dict[str, Any] = {}
         for key, value in row.items():
-            if key is None:  # more cells than headers
-                record["__extra__"] = value
+            if key is None:  # more cells than headers: name the first stray cell's column
+                stray = [v for v in (value or []) if str(v).strip()]
+                if stray:
+                    column = column_letter(len(reader.fieldnames) + 1 + (value or []).index(stray[0]))
+                    record["__extra__"] = (column, str(stray[0]).strip()[:40])
                 continue
             cell = (value or "").strip()
             if not cell:
@@ -108,6 +112,15 @@ def parse_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
                 record[name] = cell
         rows.append((reader.line_num, record))
     return rows
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet's name for column ``number`` (1 = A, 27 = AA)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def numbered(people: Any) -> list[tuple[int, Any]]:
@@ -136,9 +149,20 @@ def validate_people(rows: list[tuple[int, Any]]) -> tuple[list[dict[str, Any]], 
         ref = record.get("personRef") if isinstance(record.get("personRef"), str) else None
         found = []
         if "__extra__" in record:
-            found.append({"field": "", "message": "This line has more cells than the header"})
+            column, text = record["__extra__"]
+            found.append({"field": f"column {column}",
+                          "message": f"Column {column} has a stray value ('{text}') but no heading: remove it, or "
+                                     f"move it under its heading"})
             record = {k: v for k, v in record.items() if k != "__extra__"}
         found += [field_error(err, PERSON_SCHEMA) for err in _VALIDATOR.iter_errors(record)]
+        born = record.get("dateOfBirth")
+        if isinstance(born, str) and not any(f["field"] == "dateOfBirth" for f in found):
+            try:
+                if date.fromisoformat(born) > date.today():
+                    found.append({"field": "dateOfBirth", "message": "Date of birth must be in the past, "
+                                                                     "not in the future"})
+            except ValueError:
+                pass
         if ref and ref in seen:
             found.append({"field": "personRef", "message": f"Person reference {ref} is also on line {seen[ref]}"})
         if found:
