@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 
 import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
+import workflows.casework  # noqa: F401  (notes, documents, allocation: same metadata)
 from handlers.registry import get_handler
 from workflows.db import Database
 from workflows.forms import FormLibrary

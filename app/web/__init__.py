@@ -15,6 +15,9 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from .session_user import load_user
+from .words import duration_words, humanise, message_label
+
+__all__ = ["LONDON", "display_value", "humanise", "london_date", "london_time"]
 
 LONDON = ZoneInfo("Europe/London")
 csrf = CSRFProtect()
@@ -45,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["humanise"] = humanise
     app.jinja_env.filters["display"] = display_value
+    app.jinja_env.filters["message_label"] = message_label
     app.jinja_env.globals["error_list"] = error_list
 
     csrf.init_app(app)
@@ -55,9 +59,10 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 
-    from . import auth, cases, dashboard, inbox, tasks
+    from . import auth, cases, casework, dashboard, inbox, incident_start, outbox_pages, tasks, tokens
 
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, casework.bp, outbox_pages.bp,
+                      tokens.bp, incident_start.bp):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 
@@ -101,26 +106,6 @@ def london_date(value: datetime | str | None) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
-def humanise(value: Any) -> str:
-    """``FAMILY_OR_CARER`` -> ``Family or carer``; ``riskToLife`` -> ``Risk to life``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    text = str(value)
-    if text.isupper() or "_" in text:
-        words = text.replace("_", " ").lower()
-    else:
-        chars: list[str] = []
-        for i, ch in enumerate(text):
-            if ch.isupper() and i and not text[i - 1].isupper():
-                chars.append(" ")
-            chars.append(ch.lower() if ch.isupper() and not (i + 1 < len(text) and text[i + 1].isupper()) else ch)
-        words = "".join(chars)
-    words = words.strip()
-    return words[:1].upper() + words[1:]
-
-
 def display_value(value: Any) -> str:
     """A stored value as a caseworker reads it: Yes/No, UK dates, words for codes."""
     import json
@@ -141,6 +126,9 @@ def display_value(value: Any) -> str:
             return london_date(value + "T12:00:00+00:00")
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}.*", value) and _aware(value):
             return london_time(value)
+        spoken = duration_words(value)
+        if spoken:
+            return spoken
         if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+|[A-Z]{4,}", value):
             return humanise(value)
     return str(value)

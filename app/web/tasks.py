@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from workflows import queries
+from workflows import casework, queries
 from workflows.errors import Conflict, ValidationFailed
 
 from .. import services
@@ -42,7 +42,10 @@ def _render(task: dict[str, Any], schema: dict[str, Any], ui: dict[str, Any], va
     if me().role in ("manager", "admin") and task["state"] == "open":
         with services().db.reading() as session:
             people = queries.group_members(session, task.get("candidateGroup"))
-    return render_template("tasks/task.html", task=task, form=view, schema=schema, people=people), status
+    from .casework import comments_for
+
+    return render_template("tasks/task.html", task=task, form=view, schema=schema, people=people,
+                           comments=comments_for(task["id"])), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -65,9 +68,18 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
     runtime = services().runtime
     if action.verb in ("add", "remove"):
         return _render(found, schema, ui, data)
-    if action.verb == "save":
+    if action.verb in ("save", "autosave"):
         runtime.save_draft(task_id, data, me())
+        if action.verb == "autosave":  # the page's own background save: no banner, no reload
+            return {"saved": True}, 200
         flash("Your answers are saved as a draft. Nothing is sent until you complete the task.", "success")
+        return redirect(url_for("tasks.task", task_id=task_id))
+    if action.verb == "claim":
+        # Claiming from the form keeps what was typed: saved as the draft first, then claimed.
+        runtime.save_draft(task_id, data, me())
+        row = runtime.claim(task_id, me())
+        casework.allocate_on_claim(services().db, row.case_reference, me().username)
+        flash("You have claimed this task. Your answers so far are kept as a draft.", "success")
         return redirect(url_for("tasks.task", task_id=task_id))
     errors = list(problems)
     try:
@@ -80,6 +92,8 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
         instance = runtime.complete_task(task_id, data, me())
     except ValidationFailed as exc:  # the schema changed between the check above and now
         return _render(found, schema, ui, data, exc.errors, status=422)
+    if not found.get("assignee"):  # completing an unclaimed task claims its case, as claiming would
+        casework.allocate_on_claim(services().db, found["caseReference"], me().username)
     flash(f"‘{found['title']}’ is complete for {found.get('subject') or found['caseReference']}", "success")
     with services().db.reading() as session:
         following, _ = queries.list_tasks(session, me(), queries.TaskFilter(
