@@ -57,6 +57,11 @@ def _principal(token: str) -> Principal:
     return principal
 
 
+def forget_cached_principals() -> None:
+    """Drop the remembered token users (a token was revoked here: it stops working now, not in 10 s)."""
+    _PRINCIPALS.clear()
+
+
 def body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if data is None:

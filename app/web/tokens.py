@@ -57,6 +57,9 @@ def create():  # type: ignore[no-untyped-def]
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
 def revoke(token_id: int):  # type: ignore[no-untyped-def]
+    from ..api import forget_cached_principals
+
     row = revoke_token(services().db, token_id, me())
+    forget_cached_principals()
     flash(f"The token ‘{row.label or token_id}’ is revoked: it no longer works", "success")
     return redirect(url_for("tokens.tokens"))
