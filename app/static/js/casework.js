@@ -14,7 +14,8 @@
       saving = true;
       var data = new FormData(form);
       data.set("action", "autosave");
-      fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+      // getAttribute: the form has fields named "action", which hide form.action.
+      fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                            headers: { "Accept": "application/json" } })
         .then(function (response) {
           if (response.ok && status) {
