@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["humanise"] = humanise
     app.jinja_env.filters["display"] = display_value
     app.jinja_env.filters["message_label"] = message_label
+    app.jinja_env.filters["person_name"] = person_name
     app.jinja_env.globals["error_list"] = error_list
 
     csrf.init_app(app)
@@ -70,6 +71,26 @@ def init_app(app: Flask) -> None:
 def exempt_from_csrf(blueprint: Any) -> None:
     """The API authenticates every call with a bearer token, so it has no CSRF token to send."""
     csrf.exempt(blueprint)
+
+
+def person_name(username: str | None) -> str:
+    """A user name as the person's name (``casey.worker`` -> ``Casey Worker``); once per request."""
+    from flask import g
+
+    if not username:
+        return ""
+    names = getattr(g, "careflow_person_names", None)
+    if names is None:
+        from sqlalchemy import select
+
+        from workflows.models import User
+
+        from .. import services
+
+        with services().db.reading() as session:
+            names = dict(session.execute(select(User.username, User.display_name)).all())
+        g.careflow_person_names = names
+    return str(names.get(username) or username)
 
 
 def error_list(errors: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -84,11 +84,11 @@ def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]
         entries.append({"at": t["dueAt"], "kind": "timer", "title": "Waiting until: " + (t.get("name") or "a date"),
                         "detail": "Not reached yet", "actor": None, "future": True})
     for n in records.get("notes", []):
-        title = (f"Comment on ‘{n['taskTitle']}’" if n.get("taskId") else f"Note: {n['categoryText']}")
+        title = f"Comment on ‘{n['taskTitle']}’" if n.get("taskId") else n["categoryText"]
         entries.append({"at": n["createdAt"], "kind": "note", "title": title, "detail": n["text"],
                         "actor": n["author"], "contactDate": n.get("contactDate")})
     for d in records.get("documents", []):
         entries.append({"at": d["createdAt"], "kind": "document", "title": f"Document added: {d['title']}",
-                        "detail": f"{d['kind']}, {d['size']:,} bytes", "actor": d["author"], "document": d})
+                        "detail": f"{d['kind']}, {max(1, -(-d['size'] // 1024)):,} KB", "actor": d["author"], "document": d})
     entries.sort(key=lambda e: e["at"] or "", reverse=True)
     return entries

@@ -95,7 +95,7 @@ def test_a_note_and_a_document_on_a_case_and_in_the_chronology(page: Any, live_s
     page.get_by_role("link", name="See the case's chronology").click()
     page.wait_for_url(re.compile(r"/chronology"))
     text = page.locator(".careflow-chronology").inner_text()
-    assert "Note: Contact with family or carer" in text and "Spoke to Noor's son" in text
+    assert "Contact with family or carer" in text and "Spoke to Noor's son" in text
     assert "Document added: Letter from the GP" in text and "Case started" in text
     check_page(page, "chronology")
     page.get_by_label("Steps").uncheck()

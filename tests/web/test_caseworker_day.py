@@ -46,9 +46,9 @@ def test_a_note_with_its_category_and_date_of_contact_is_on_the_case_and_in_the_
     assert added.status_code == 302
     page = _text(browser_client.get(url).text)
     assert "Contact with family or carer" in page and "Spoke to the daughter." in page
-    assert "Contact on 2 December 2026" in page and "Written by casey.worker" in page
+    assert "Contact on 2 December 2026" in page and "Written by Casey Worker" in page
     chronology = _text(browser_client.get(f"{url}/chronology").text)
-    assert "Note: Contact with family or carer" in chronology and "Case started" in chronology
+    assert "Contact with family or carer" in chronology and "Case started" in chronology
     only_notes = _text(browser_client.get(f"{url}/chronology?show=note").text)
     assert "Spoke to the daughter." in only_notes and "Case started" not in only_notes
 
@@ -85,7 +85,7 @@ def test_documents_upload_download_and_refuse_what_is_not_allowed(web_services: 
     assert added.status_code == 302
     page = browser_client.get(url).text
     found = re.search(r'href="(/cases/[^"]+/documents/(\d+))"', page)
-    assert found and "Letter from the GP" in page and "casey.worker" in page
+    assert found and "Letter from the GP" in page and "Casey Worker" in page
     download = browser_client.get(found.group(1))
     assert download.data == PDF and download.mimetype == "application/pdf"
     assert 'filename="letter.pdf"' in download.headers["Content-Disposition"]
