@@ -192,8 +192,8 @@ def progress_chart(people: list[dict[str, Any]], today: date, width: int = 720, 
         return None
     opened = [_local_day(p["createdAt"]) for p in people]
     closed = [_local_day(p["completedAt"]) for p in people if p["completedAt"] is not None]
-    first_found = min(opened) - timedelta(days=1)
-    start = min(start, first_found + timedelta(days=1)) if start else first_found
+    # From zero the day before the incident started (or the first person was found, if earlier).
+    start = min([start, *opened] if start else opened) - timedelta(days=1)
     end = max([today, *opened, *closed])
     days = (end - start).days + 1
     if days > 120:  # keep the chart readable: a point per week over a long incident

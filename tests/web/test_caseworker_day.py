@@ -410,3 +410,38 @@ def test_a_quality_lead_starts_an_incident_from_a_form_and_sees_every_bad_line_o
                   **{"notified-day": "2", "notified-month": "12", "notified-year": "2026"})
     assert again.headers["Location"] == started.headers["Location"]
     assert lead.get("/incidents/NO-SUCH/people").status_code == 404
+
+
+def test_the_incident_dashboard_groups_by_what_matters_and_lists_people_with_their_step(
+        web_services: Any, client_as: Any) -> None:
+    from datetime import date, timedelta
+
+    from workflows.models import Instance, TaskRow, utcnow
+
+    incident = web_services.runtime.start("web_two_steps", {"personName": "Harbour View",
+                                                            "closureDate": (date.today() - timedelta(days=2)).isoformat()},
+                                          actor="quinn.lead", case_reference="PF-HARBOUR-1")
+    summaries = [{"urgency": "CRITICAL", "fundingCategory": "LCC_ARRANGED", "personRef": "H1",
+                  "placingAuthorityName": "Conwy County Borough Council"},
+                 {"fundingCategory": "SELF_FUNDED", "personRef": "H2"}]
+    people = []
+    for i, summary in enumerate(summaries):
+        person = web_services.runtime.start("web_two_steps", {"personName": f"Harbour Resident {i + 1}"},
+                                            actor="quinn.lead", parent_case_reference="PF-HARBOUR-1")
+        people.append(person)
+        with web_services.db.transaction() as session:
+            session.get(Instance, person.id).summary = summary
+    with web_services.db.transaction() as session:  # the first resident's step is overdue
+        task = session.query(TaskRow).filter_by(instance_id=people[0].id, state="open").one()
+        task.due_at, task.assignee = utcnow() - timedelta(hours=3), "casey.worker"
+    with web_services.db.transaction() as session:
+        session.get(Instance, incident.id).summary = {"closureDate": (date.today() - timedelta(days=2)).isoformat()}
+    page = _text(client_as("quinn.lead").get("/incidents/PF-HARBOUR-1").text)
+    assert "1 not yet assessed for urgency" in page and "1 with an overdue step" in page
+    assert "has passed" in page  # the closure date
+    assert "Critical" in page and "LCC arranged" in page and "Conwy County Borough Council" in page
+    assert "H1" not in page and "H2" not in page  # never a breakdown per person
+    people_table = page[page.index("People with open cases: 2"):]
+    assert people_table.index("Harbour Resident 1") < people_table.index("Harbour Resident 2")
+    assert "Check the person's details" in people_table and "Casey Worker" in people_table
+    assert "Overdue" in people_table and "Not yet assessed" in people_table
