@@ -89,6 +89,7 @@ def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]
                         "actor": n["author"], "contactDate": n.get("contactDate")})
     for d in records.get("documents", []):
         entries.append({"at": d["createdAt"], "kind": "document", "title": f"Document added: {d['title']}",
-                        "detail": f"{d['kind']}, {max(1, -(-d['size'] // 1024)):,} KB", "actor": d["author"], "document": d})
+                        "detail": f"{d['kind']}, {max(1, -(-d['size'] // 1024)):,} KB", "actor": d["author"],
+                        "document": d})
     entries.sort(key=lambda e: e["at"] or "", reverse=True)
     return entries

@@ -418,9 +418,8 @@ def test_the_incident_dashboard_groups_by_what_matters_and_lists_people_with_the
 
     from workflows.models import Instance, TaskRow, utcnow
 
-    incident = web_services.runtime.start("web_two_steps", {"personName": "Harbour View",
-                                                            "closureDate": (date.today() - timedelta(days=2)).isoformat()},
-                                          actor="quinn.lead", case_reference="PF-HARBOUR-1")
+    incident = web_services.runtime.start("web_two_steps", {"personName": "Harbour View"}, actor="quinn.lead",
+                                          case_reference="PF-HARBOUR-1")
     summaries = [{"urgency": "CRITICAL", "fundingCategory": "LCC_ARRANGED", "personRef": "H1",
                   "placingAuthorityName": "Conwy County Borough Council"},
                  {"fundingCategory": "SELF_FUNDED", "personRef": "H2"}]
