@@ -71,8 +71,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         add_user(svc.db, username, role, groups, display_name=name, email=f"{username}@example.org",
                  password=DEMO_PASSWORD, exist_ok=True)
     svc.library.sync_from_disk(actor="demo")
+    _demo_register(svc.db)
     print(f"demo users ready ({', '.join(u[0] for u in DEMO_USERS)}); password: {DEMO_PASSWORD}")
     return 0
+
+
+def _demo_register(db: Any) -> None:
+    """An invented provider register for the demo (quality leads start incidents from it), when empty."""
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from handlers.commissioning_tables import Provider
+    from handlers.providers import ProviderRegister
+
+    with db.reading() as session:
+        if session.scalar(select(func.count()).select_from(Provider)):
+            return
+    result = ProviderRegister(db).import_cqc((Path(__file__).parent / "demo" / "provider_register.csv").read_text())
+    print(f"demo provider register: {result.added} invented providers")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
