@@ -103,6 +103,8 @@ def inbox():  # type: ignore[no-untyped-def]
         saved = casework.saved_filters(session, user.username)
         people = _team_people(session, seen_as.group_names) if view == "teams" else []
     urgency_of(tasks, now)
+    # The page's tasks come overdue first (as the list does), then the most urgent, then the soonest due.
+    tasks.sort(key=lambda t: (not t["overdue"], t["urgency"]["rank"]))
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("inbox/inbox.html", tasks=tasks, total=total, counts=counts, view=view,
                            views=views, filters=filters, due_choices=DUE_CHOICES, processes=processes,
