@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from datetime import date, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .db import Database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .identity import MANAGER_ROLES, Principal
-from .models import Base, Instance, TaskRow, User, utcnow
+from .models import AuditEvent, Base, Instance, TaskRow, User, utcnow
 
 NOTE_CATEGORIES = {
     "contact": "Contact with the person",
@@ -261,13 +262,6 @@ def allocate(db: Database, case_reference: str, username: str, by: Principal) ->
         return current
 
 
-def allocate_on_claim(db: Database, case_reference: str, username: str) -> None:
-    """The first worker to claim a step of an unallocated case holds it from then on."""
-    with db.transaction() as session:
-        if session.get(CaseAllocation, case_reference) is None:
-            session.add(CaseAllocation(case_reference=case_reference, username=username, allocated_by=username))
-
-
 def release(db: Database, case_reference: str, by: Principal) -> None:
     with db.transaction() as session:
         current = session.get(CaseAllocation, case_reference)
@@ -278,23 +272,65 @@ def release(db: Database, case_reference: str, by: Principal) -> None:
         session.delete(current)
 
 
+# The databases whose sessions keep continuity (the app's; not every test database of the runtime).
+_FOLLOWING: weakref.WeakSet[Any] = weakref.WeakSet()
+TAKES_THE_CASE = ("task_claimed", "task_reassigned")
+
+
+def keep_continuity(db: Database) -> None:
+    """In ``db``'s transactions: claiming a step of an unallocated case allocates the case to the
+    claimer, reassigning a step allocates it to the new worker, and new steps of an allocated case
+    go to the allocated worker when they are in the step's team. All in the transaction that
+    claims, reassigns or opens the step (the runtime writes the rows; this fills them in)."""
+    _FOLLOWING.add(db.engine)
+
+
 @event.listens_for(Session, "before_flush")
-def _offer_to_allocated_worker(session: Session, flush_context: Any, instances: Any) -> None:
-    """New steps of an allocated case go straight to the allocated worker, when they are in the
-    step's team: the runtime writes task rows; this gives them their assignee as they are stored."""
-    new = [t for t in session.new if isinstance(t, TaskRow) and t.state == "open" and not t.assignee]
-    if not new:
+def _continuity(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.bind not in _FOLLOWING:
         return
-    refs = list({t.case_reference for t in new})
+    events = [e for e in session.new if isinstance(e, AuditEvent) and e.action in TAKES_THE_CASE and e.task_id]
+    new = [t for t in session.new if isinstance(t, TaskRow) and t.state == "open" and not t.assignee]
+    if not events and not new:
+        return
     with session.no_autoflush:
-        held = dict(session.execute(select(CaseAllocation.case_reference, CaseAllocation.username)
-                                    .where(CaseAllocation.case_reference.in_(refs))).all())
-        if not held:
-            return
-        members: dict[str, set[str]] = {}
-        for username in set(held.values()):
-            user = session.scalars(select(User).where(User.username == username)).first()
-            members[username] = set(user.group_names) if user is not None and user.active else set()
+        decided = _follow_claims(session, events)
+        if new:
+            _offer_to_allocated_worker(session, new, decided)
+
+
+def _follow_claims(session: Session, events: list[AuditEvent]) -> dict[str, str]:
+    """Allocations made by this flush's claims and reassignments: case reference -> worker."""
+    decided: dict[str, str] = {}
+    for e in events:
+        task = session.get(TaskRow, e.task_id)
+        worker = (e.data or {}).get("to") if e.action == "task_reassigned" else e.actor
+        if task is None or not worker:
+            continue
+        ref = task.case_reference
+        current = session.get(CaseAllocation, ref)
+        if current is None and ref not in decided:
+            session.add(CaseAllocation(case_reference=ref, username=worker, allocated_by=e.actor,
+                                       allocated_at=utcnow()))
+            decided[ref] = worker
+        elif e.action == "task_reassigned":
+            if current is not None:
+                current.username, current.allocated_by, current.allocated_at = worker, e.actor, utcnow()
+            decided[ref] = worker
+    return decided
+
+
+def _offer_to_allocated_worker(session: Session, new: list[TaskRow], decided: dict[str, str]) -> None:
+    refs = list({t.case_reference for t in new})
+    held = dict(session.execute(select(CaseAllocation.case_reference, CaseAllocation.username)
+                                .where(CaseAllocation.case_reference.in_(refs))).all())
+    held.update({ref: worker for ref, worker in decided.items() if ref in refs})
+    if not held:
+        return
+    members: dict[str, set[str]] = {}
+    for username in set(held.values()):
+        user = session.scalars(select(User).where(User.username == username)).first()
+        members[username] = set(user.group_names) if user is not None and user.active else set()
     for task in new:
         worker = held.get(task.case_reference)
         if worker and (task.candidate_group is None or task.candidate_group in members.get(worker, set())):

@@ -153,8 +153,7 @@ def delete_filter(filter_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def claim(task_id: str):  # type: ignore[no-untyped-def]
-    row = services().runtime.claim(task_id, me())
-    casework.allocate_on_claim(services().db, row.case_reference, me().username)
+    row = services().runtime.claim(task_id, me())  # the case is allocated to a first claimer in the same transaction
     flash(f"You have claimed ‘{row.title}’ for {row.subject or row.case_reference}", "success")
     return redirect(_back(url_for("tasks.task", task_id=task_id)))
 
@@ -174,8 +173,7 @@ def reassign(task_id: str):  # type: ignore[no-untyped-def]
     if not username:
         flash("Select who to give the task to", "error")
         return redirect(_back(url_for("tasks.task", task_id=task_id)))
-    row = services().runtime.reassign(task_id, username, me())
-    casework.allocate(services().db, row.case_reference, username, me())
+    row = services().runtime.reassign(task_id, username, me())  # the case follows the step to its new worker
     flash(f"‘{row.title}’ is now assigned to {row.assignee}, who now holds the case", "success")
     return redirect(_back(url_for("tasks.task", task_id=task_id)))
 

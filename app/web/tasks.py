@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from workflows import casework, queries
+from workflows import queries
 from workflows.errors import Conflict, ValidationFailed
 
 from .. import services
@@ -77,8 +77,7 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
     if action.verb == "claim":
         # Claiming from the form keeps what was typed: saved as the draft first, then claimed.
         runtime.save_draft(task_id, data, me())
-        row = runtime.claim(task_id, me())
-        casework.allocate_on_claim(services().db, row.case_reference, me().username)
+        runtime.claim(task_id, me())
         flash("You have claimed this task. Your answers so far are kept as a draft.", "success")
         return redirect(url_for("tasks.task", task_id=task_id))
     errors = list(problems)
@@ -88,12 +87,12 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
         errors += [e for e in exc.errors if e["field"] not in {p["field"] for p in problems}]
     if errors:
         return _render(found, schema, ui, data, errors, status=422)
+    if not found.get("assignee"):
+        runtime.claim(task_id, me())  # claim on submit: the case is then held by whoever completed its step
     try:
         instance = runtime.complete_task(task_id, data, me())
     except ValidationFailed as exc:  # the schema changed between the check above and now
         return _render(found, schema, ui, data, exc.errors, status=422)
-    if not found.get("assignee"):  # completing an unclaimed task claims its case, as claiming would
-        casework.allocate_on_claim(services().db, found["caseReference"], me().username)
     flash(f"‘{found['title']}’ is complete for {found.get('subject') or found['caseReference']}", "success")
     with services().db.reading() as session:
         following, _ = queries.list_tasks(session, me(), queries.TaskFilter(

@@ -444,3 +444,22 @@ def test_the_incident_dashboard_groups_by_what_matters_and_lists_people_with_the
     assert people_table.index("Harbour Resident 1") < people_table.index("Harbour Resident 2")
     assert "Check the person's details" in people_table and "Casey Worker" in people_table
     assert "Overdue" in people_table and "Not yet assessed" in people_table
+
+
+def test_a_claim_through_the_api_allocates_the_case_too_and_a_reassign_moves_it(
+        web_app: Any, web_services: Any, client_as: Any) -> None:
+    from workflows.casework import CaseAllocation
+    from workflows.identity import issue_token
+
+    case = _start(web_services)
+    task = _open_task(web_services, case.id)
+    api = web_app.test_client()
+    headers = {"Authorization": f"Bearer {issue_token(web_services.db, 'sam.support')}"}
+    assert api.post(f"/api/v1/tasks/{task.id}/claim", headers=headers).status_code == 200
+    with web_services.db.reading() as session:
+        assert session.get(CaseAllocation, case.case_reference).username == "sam.support"
+    manager = client_as("morgan.manager")
+    _post(manager, f"/tasks/{task.id}/reassign", f"/tasks/{task.id}", username="casey.worker")
+    with web_services.db.reading() as session:
+        assert session.get(CaseAllocation, case.case_reference).username == "casey.worker"
+    assert "Casey Worker" in _text(manager.get(f"/cases/{case.id}").text)
