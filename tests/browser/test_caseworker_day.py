@@ -119,6 +119,11 @@ def test_a_note_and_a_document_on_a_case_and_in_the_chronology(page: Any, live_s
     after = page.evaluate("document.querySelector('#diagram .viewport').getAttribute('transform')")
     assert after != before
     page.get_by_role("button", name="Fit to the box").click()
+    page.get_by_role("button", name="Full screen").click()
+    page.locator("#diagram.careflow-diagram--full").wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "day-diagram-full-screen.png"))
+    page.get_by_role("button", name="Leave full screen").click()
+    page.locator("#diagram:not(.careflow-diagram--full)").wait_for()
 
 
 def test_a_saved_filter_and_the_inbox_at_375_px(page: Any, browser: Any, live_server: dict[str, Any]) -> None:

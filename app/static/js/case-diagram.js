@@ -96,8 +96,27 @@
           "left": function () { pan(120, 0); },
           "right": function () { pan(-120, 0); },
           "up": function () { pan(0, 120); },
-          "down": function () { pan(0, -120); }
+          "down": function () { pan(0, -120); },
+          "full-screen": function () {
+            // The whole screen for a large process: fitted there, its steps can be read.
+            var figure = document.getElementById("diagram-area") || holder;
+            if (document.fullscreenElement) {
+              document.exitFullscreen();
+            } else if (figure.requestFullscreen) {
+              figure.requestFullscreen();
+            }
+          }
         };
+        document.addEventListener("fullscreenchange", function () {
+          var full = !!document.fullscreenElement;
+          holder.classList.toggle("careflow-diagram--full", full);
+          canvas.resized();
+          showAll();
+          var button = controls.querySelector("[data-diagram-action=full-screen]");
+          if (button) {
+            button.textContent = full ? "Leave full screen" : "Full screen";
+          }
+        });
         Array.prototype.forEach.call(controls.querySelectorAll("[data-diagram-action]"), function (button) {
           button.addEventListener("click", function () {
             var act = actions[button.getAttribute("data-diagram-action")];
