@@ -17,19 +17,25 @@ from workflows.outbox import STATES, OutboxDispatcher
 from workflows.queries import outbox_dict
 
 from .. import services
+from ..permissions import allowed
 from .session_user import me
 
 bp = Blueprint("outbox_pages", __name__)
 PAGE_SIZE = 50
-SEE_OUTBOX = ("admin", "quality_lead")
 STATE_LABELS = {"pending": "Waiting to be sent", "sending": "Being sent", "sent": "Sent",
                 "incident": "Could not be sent"}
 STATE_TAGS = {"pending": "govuk-tag--yellow", "sending": "govuk-tag--blue", "sent": "govuk-tag--green",
               "incident": "govuk-tag--red"}
 
 
-def _require(roles: tuple[str, ...], what: str) -> None:
-    if me().role not in roles:
+def may_see_outbox(role: str) -> bool:
+    """Who sees the page: the API's ``outbox.list`` row, and quality leads (they follow provider
+    failures' letters and notices)."""
+    return role == "quality_lead" or allowed("outbox.list", role)
+
+
+def _require(may: bool, what: str) -> None:
+    if not may:
         raise Forbidden(what)
 
 
@@ -59,13 +65,13 @@ def failed_count() -> int:
 
 @bp.app_context_processor
 def outbox_words() -> dict[str, Any]:
-    return {"message_states": STATE_LABELS, "message_tags": STATE_TAGS}
+    return {"message_states": STATE_LABELS, "message_tags": STATE_TAGS, "may_see_outbox": may_see_outbox}
 
 
 @bp.get("/outbox")
 @login_required
 def outbox():  # type: ignore[no-untyped-def]
-    _require(SEE_OUTBOX, "Only admins and quality leads can see every message careflow sent.")
+    _require(may_see_outbox(me().role), "Only admins, quality leads and managers can see every message careflow sent.")
     state = request.args.get("state", "")
     state = state if state in STATES else ""
     raw = request.args.get("page", "1")
@@ -80,7 +86,7 @@ def outbox():  # type: ignore[no-untyped-def]
 @bp.post("/outbox/<int:message_id>/retry")
 @login_required
 def retry(message_id: int):  # type: ignore[no-untyped-def]
-    _require(("admin",), "Only an admin can send a message again.")
+    _require(allowed("outbox.retry", me().role), "Only an admin can send a message again.")
     OutboxDispatcher(services().db, {}).retry(message_id, me().username)
     flash("The message will be sent again in a moment", "success")
     target = request.form.get("next", "")
