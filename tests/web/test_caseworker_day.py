@@ -463,3 +463,31 @@ def test_a_claim_through_the_api_allocates_the_case_too_and_a_reassign_moves_it(
     with web_services.db.reading() as session:
         assert session.get(CaseAllocation, case.case_reference).username == "casey.worker"
     assert "Casey Worker" in _text(manager.get(f"/cases/{case.id}").text)
+
+
+def test_the_chronology_has_the_decision_with_its_rule_and_the_message_sent(web_services: Any,
+                                                                            client_as: Any) -> None:
+    instance = web_services.runtime.start("demo_referral", {}, actor="casey.worker")
+    task = _open_task(web_services, instance.id)
+    client = client_as("casey.worker")
+    _post(client, f"/tasks/{task.id}", f"/tasks/{task.id}", action="complete", personName="Alex Example",
+          referralSource="GP", riskToLife="yes", livesAlone="no")
+    text = _text(client.get(f"/cases/{instance.id}/chronology").text)
+    assert "Step done: Record the referral" in text and "by Casey Worker" in text
+    decision = re.search(r"Decision: ([^.]+)\. ?Rule \d", text) or re.search(r"Decision: (.+?) Rule", text)
+    assert decision, text[:2000]
+    assert "_" not in decision.group(1)  # the decision's title, not its id
+    only = _text(client.get(f"/cases/{instance.id}/chronology?show=decision").text)
+    assert "Step done" not in only and "Decision:" in only
+
+
+def test_the_most_urgent_task_comes_first_on_the_inbox_page(web_services: Any, browser_client: Any) -> None:
+    from workflows.models import Instance
+
+    _start(web_services, "Routine Person")
+    urgent = _start(web_services, "Critical Person")
+    with web_services.db.transaction() as session:
+        session.get(Instance, urgent.id).summary = {"urgency": "CRITICAL"}
+    text = _text(browser_client.get("/").text)
+    assert text.index("Critical Person") < text.index("Routine Person")
+    assert "Critical" in text and "Not set" in text
