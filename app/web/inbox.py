@@ -27,7 +27,7 @@ VIEWS = {
     "all": ("All your work", {"mine": True, "my_groups": True}),
     "mine": ("Assigned to you", {"mine": True}),
     "team": ("Unassigned in your teams", {"my_groups": True, "unassigned": True}),
-    "teams": ("Everything in the teams you manage", {"my_groups": True}),
+    "teams": ("All tasks in your teams", {"my_groups": True}),
 }
 DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue"), ("today", "Due by the end of today"),
                ("week", "Due within 7 days"), ("month", "Due within 30 days")]

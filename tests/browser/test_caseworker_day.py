@@ -290,3 +290,17 @@ def test_a_token_is_created_used_with_the_api_and_revoked(page: Any, live_server
     assert "is revoked" in page.locator(".govuk-notification-banner").inner_text()
     assert api(token) == 401
     check_page(page, "tokens-revoked")
+
+
+def test_a_manager_reassigns_from_the_teams_list(page: Any, live_server: dict[str, Any]) -> None:
+    case = _start(live_server, "Team Person")
+    task = _open_task(live_server, case.id)
+    sign_in(page, "morgan.manager")
+    page.get_by_role("link", name="All tasks in your teams").click()
+    check_page(page, "inbox-manager-teams")
+    page.get_by_label(re.compile("^Give ‘Check the person's details’ for Team Person")).select_option(
+        label="Sam Support")
+    page.get_by_role("button", name="Reassign Check the person's details for Team Person").click()
+    assert "now assigned to sam.support" in page.locator(".govuk-notification-banner").inner_text()
+    assert _open_task(live_server, case.id).assignee == "sam.support" and task.id
+    assert "view=teams" in page.url

@@ -185,7 +185,7 @@ def test_a_manager_sees_the_teams_tasks_and_reassigns_from_the_list(web_services
     _post(browser_client, f"/tasks/{task.id}/claim")
     manager = client_as("morgan.manager")
     teams = manager.get("/?view=teams").text
-    assert "Everything in the teams you manage" in teams and "Jordan Sample" in teams
+    assert "All tasks in your teams" in teams and "Jordan Sample" in teams
     assert f'id="give-{task.id}"' in teams
     moved = _post(manager, f"/tasks/{task.id}/reassign", "/?view=teams", username="sam.support",
                   next="/?view=teams")
