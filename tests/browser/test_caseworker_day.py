@@ -170,7 +170,7 @@ def test_answers_typed_before_claiming_are_kept(page: Any, live_server: dict[str
     assert page.get_by_label("Hours of care a week").input_value() == "9"
     # Typing saves a draft in the background: a reload keeps it.
     page.get_by_label("Hours of care a week").fill("11")
-    page.locator("#autosave-status").filter(has_text="Draft saved").wait_for()
+    page.locator("#autosave-status").filter(has_text="Draft saved").wait_for(timeout=30_000)
     page.reload()
     assert page.get_by_label("Hours of care a week").input_value() == "11"
     page.get_by_label("Add a comment").fill("Asked the GP for the letter.")

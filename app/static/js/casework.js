@@ -7,11 +7,14 @@
   if (form && window.fetch && window.FormData) {
     var timer = null;
     var saving = false;
+    var again = false;
     var save = function () {
       if (saving) {
+        again = true;  // typed while the last save was on its way: save once more after it
         return;
       }
       saving = true;
+      again = false;
       var data = new FormData(form);
       data.set("action", "autosave");
       // getAttribute: the form has fields named "action", which hide form.action.
@@ -24,7 +27,12 @@
           }
         })
         .catch(function () { /* the next change tries again; the buttons still work */ })
-        .then(function () { saving = false; });
+        .then(function () {
+          saving = false;
+          if (again) {
+            save();
+          }
+        });
     };
     var changed = function (event) {
       if (event.target && event.target.type === "file") {
