@@ -11,6 +11,7 @@ import re
 import weakref
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -34,6 +35,7 @@ TASK_COMMENT = "task_comment"
 MAX_NOTE_CHARS = 10_000
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_SAVED_FILTERS = 20
+LONDON = ZoneInfo("Europe/London")  # a date of contact is a UK calendar date
 
 
 class CaseNote(Base):
@@ -112,7 +114,7 @@ def add_note(db: Database, instance_id: str, user: Principal, *, category: str, 
         errors.append({"field": "text", "message": "Enter the note" if not task_id else "Enter your comment"})
     elif len(text) > MAX_NOTE_CHARS:
         errors.append({"field": "text", "message": f"The note must be {MAX_NOTE_CHARS:,} characters or fewer"})
-    if contact_date is not None and contact_date > utcnow().date():
+    if contact_date is not None and contact_date > utcnow().astimezone(LONDON).date():
         errors.append({"field": "contact_date", "message": "The date of contact must be today or in the past"})
     if errors:
         raise ValidationFailed("The note has problems", errors)
