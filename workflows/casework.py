@@ -257,11 +257,30 @@ def allocate(db: Database, case_reference: str, username: str, by: Principal) ->
         if session.scalar(select(Instance.id).where(Instance.case_reference == case_reference).limit(1)) is None:
             raise NotFound(f"No case {case_reference}")
         if current is None:
-            current = CaseAllocation(case_reference=case_reference, username=username, allocated_by=by.username)
-            session.add(current)
+            _insert_if_absent(session, case_reference, username, by.username)
+            current = session.get(CaseAllocation, case_reference)
+            assert current is not None
         current.username, current.allocated_by, current.allocated_at = username, by.username, utcnow()
         session.flush()
         return current
+
+
+def _insert_if_absent(session: Session, case_reference: str, username: str, by: str | None) -> None:
+    """A new allocation, unless another transaction made one meanwhile (theirs stands: no error)."""
+    values = {"case_reference": case_reference, "username": username, "allocated_by": by, "allocated_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(CaseAllocation).values(**values).on_conflict_do_nothing(
+            index_elements=["case_reference"]))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(CaseAllocation).values(**values).on_conflict_do_nothing(
+            index_elements=["case_reference"]))
+    else:
+        session.add(CaseAllocation(**values))
 
 
 def release(db: Database, case_reference: str, by: Principal) -> None:
@@ -312,8 +331,7 @@ def _follow_claims(session: Session, events: list[AuditEvent]) -> dict[str, str]
         ref = task.case_reference
         current = session.get(CaseAllocation, ref)
         if current is None and ref not in decided:
-            session.add(CaseAllocation(case_reference=ref, username=worker, allocated_by=e.actor,
-                                       allocated_at=utcnow()))
+            _insert_if_absent(session, ref, worker, e.actor)
             decided[ref] = worker
         elif e.action == "task_reassigned":
             if current is not None:
