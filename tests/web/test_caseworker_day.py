@@ -285,6 +285,7 @@ def test_the_outbox_page_and_a_failed_message_on_its_case_with_retry_for_admins(
     assert "Messages that could not be sent: 1" in _text(lead.get("/incidents").text)
     case_page = _text(browser_client.get(f"/cases/{case.id}").text)
     assert "Could not be sent" in case_page and "SMTP 550: mailbox unavailable" in case_page
+    assert "1 message could not be sent" in case_page
     assert _post(lead, f"/outbox/{failed}/retry", "/outbox").status_code == 403
     add_user(web_services.db, "ada.admin", "admin", ["admins"], display_name="Ada Admin", password="careflow-demo")
     admin = client_as("ada.admin")
