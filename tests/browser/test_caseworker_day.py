@@ -221,6 +221,31 @@ def test_a_quality_lead_starts_an_incident_and_uploads_a_csv_with_two_bad_lines(
     assert "Funding must be one of" in table
     check_page(page, "incident-people-errors")
 
+    # Once the incident is in active closure, a clean file opens a case per person.
+    from sqlalchemy import select
+
+    from tests.conftest import Users
+    from tests.provider_failure.conftest import GROUPS, PF, day
+    from workflows.models import Instance
+
+    reference = page.url.split("/incidents/", 1)[1].split("/", 1)[0]
+    with live_server["services"].db.reading() as session:
+        incident_id = session.scalars(select(Instance.id).where(Instance.case_reference == reference)).one()
+    pf = PF(live_server["app"], Users(live_server["app"]).make("qiss.worker", "quality_lead", GROUPS))
+    pf.triage(incident_id)
+    pf.open_closure(incident_id, day(21))
+    clean = ("personRef,personName,role,fundingCategory,serviceType,placingAuthorityName\n"
+             "L1,Avery Example,ADULT,LCC_ARRANGED,CARE_HOME_RESIDENTIAL,Conwy County Borough Council\n"
+             "L2,Blake Example,ADULT,SELF_FUNDED,CARE_HOME_NURSING,\n"
+             "L3,Casey Example,CARER,NHS_CHC,CARE_HOME_NURSING,\n")
+    page.set_input_files("#file", files=[{"name": "residents.csv", "mimeType": "text/csv", "buffer": clean.encode()}])
+    page.get_by_role("button", name="Check and add people").click()
+    page.wait_for_url(re.compile(r"/incidents/CF-[^/]+$"))
+    assert "3 people added" in page.locator(".govuk-notification-banner").inner_text()
+    people = page.locator("table[aria-labelledby=people-heading]").inner_text()
+    assert "Avery Example" in people and "Casey Example" in people
+    check_page(page, "incident-dashboard-with-people")
+
 
 def test_a_sent_message_is_visible_in_the_outbox_page(page: Any, live_server: dict[str, Any], tmp_path: Any) -> None:
     import uuid

@@ -492,3 +492,40 @@ def test_the_most_urgent_task_comes_first_on_the_inbox_page(web_services: Any, b
     text = _text(browser_client.get("/").text)
     assert text.index("Critical Person") < text.index("Routine Person")
     assert "Critical" in text and "Not set" in text
+
+
+def test_a_clean_resident_list_uploaded_in_the_browser_opens_a_case_per_person(
+        web_app: Any, web_services: Any, client_as: Any) -> None:
+    import io
+
+    from tests.conftest import Users
+    from tests.provider_failure.conftest import GROUPS, PF, day
+
+    _register(web_services)
+    lead = client_as("quinn.lead")
+    started = _post(lead, "/incidents/new", "/incidents/new", provider="1-000000006",
+                    trigger="ADMINISTRATOR_APPOINTED",
+                    **{"notified-day": "1", "notified-month": "12", "notified-year": "2026"})
+    reference = started.headers["Location"].rsplit("/", 1)[1]
+    with web_services.db.reading() as session:
+        from sqlalchemy import select
+
+        from workflows.models import Instance
+
+        incident_id = session.scalars(select(Instance.id).where(Instance.case_reference == reference)).one()
+    # The quality lead's tasks up to active closure, as the provider-failure scenarios work them.
+    pf = PF(web_app, Users(web_app).make("qiss.worker", "quality_lead", GROUPS))
+    pf.triage(incident_id)
+    pf.open_closure(incident_id, day(21))
+    upload = f"/incidents/{reference}/people"
+    csv = ("personRef,personName,role,fundingCategory,serviceType,placingAuthorityName\n"
+           "F1,Avery Example,ADULT,LCC_ARRANGED,CARE_HOME_RESIDENTIAL,Conwy County Borough Council\n"
+           "F2,Blake Example,ADULT,SELF_FUNDED,CARE_HOME_NURSING,\n")
+    added = lead.post(upload, data={"csrf_token": csrf_token(lead.get(upload).text),
+                                    "file": (io.BytesIO(csv.encode()), "residents.csv")},
+                      content_type="multipart/form-data")
+    assert added.status_code == 302 and added.headers["Location"] == f"/incidents/{reference}"
+    dashboard = _text(lead.get(added.headers["Location"]).text)
+    assert "2 people added, each with a case of their own" in dashboard
+    assert "People with open cases: 2" in dashboard and "Avery Example" in dashboard
+    assert "Conwy County Borough Council" in dashboard and "LCC arranged" in dashboard
