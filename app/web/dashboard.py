@@ -51,6 +51,12 @@ def incidents():  # type: ignore[no-untyped-def]
 
     with services().db.reading() as session:
         rows = read_models.incident_cases(session)
+        # The incident's own status ("Active closure"), where the process records one.
+        summaries = dict(session.execute(select(Instance.id, Instance.summary).where(
+            Instance.id.in_([r["id"] for r in rows]))).all()) if rows else {}
+    for r in rows:
+        summary = summaries.get(r["id"])
+        r["incidentStatus"] = summary.get("incidentStatus") if isinstance(summary, dict) else None
     return render_template("dashboard/incidents.html", incidents=rows, failed=messages("incident", 50))
 
 

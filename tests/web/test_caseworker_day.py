@@ -380,6 +380,7 @@ def test_a_quality_lead_starts_an_incident_from_a_form_and_sees_every_bad_line_o
     reference = started.headers["Location"].rsplit("/", 1)[1]
     dashboard = _text(lead.get(started.headers["Location"]).text)
     assert "Upload the people affected" in dashboard
+    assert "Triage" in _text(lead.get("/incidents").text)  # the incident's own status, in words
     with web_services.db.reading() as session:
         incident = session.scalars(select(Instance).where(Instance.case_reference == reference)).one()
         assert incident.process_id == "provider_failure"
