@@ -43,6 +43,11 @@
     };
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
+    // The buttons send the answers themselves: no background save may race them.
+    form.addEventListener("submit", function () {
+      window.clearTimeout(timer);
+      saving = true;
+    });
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
     button.hidden = false;
