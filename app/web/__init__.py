@@ -60,10 +60,23 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 
-    from . import auth, cases, casework, dashboard, inbox, incident_start, outbox_pages, tasks, tokens
+    from . import (
+        auth,
+        cases,
+        casework,
+        dashboard,
+        decisions,
+        heatmap,
+        inbox,
+        incident_start,
+        operations,
+        outbox_pages,
+        tasks,
+        tokens,
+    )
 
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, casework.bp, outbox_pages.bp,
-                      tokens.bp, incident_start.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp,
+                      casework.bp, outbox_pages.bp, tokens.bp, incident_start.bp):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 

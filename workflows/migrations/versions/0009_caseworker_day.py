@@ -2,7 +2,7 @@
 saved inbox filters, and an expiry on API tokens.
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0004, 0010 (it also joins those two heads, which both follow 0003)
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0003"
+down_revision = ("0004", "0010")
 branch_labels = None
 depends_on = None
 
