@@ -1,10 +1,11 @@
-# careflow: `make run` serves the app on http://127.0.0.1:5000, `make test` runs every test.
+# careflow: `make run` serves the app on http://127.0.0.1:5000 (and a mail catcher), `make test` runs every test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.careflow-installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+MAIL_PORT ?= 1025
 
 .PHONY: install system-deps db run test test-fast bench lint clean
 
@@ -35,8 +36,10 @@ db: install
 	$(BIN)/careflow db upgrade
 	$(BIN)/careflow demo
 
+# A local mail catcher (SMTP on 127.0.0.1:$(MAIL_PORT), messages kept in instance/mail/) runs beside
+# the app unless SMTP_HOST names a real server; /outbox shows what was sent.
 run: install db
-	$(BIN)/careflow serve --host $(HOST) --port $(PORT)
+	$(BIN)/careflow serve --host $(HOST) --port $(PORT) --mail-catcher $(MAIL_PORT)
 
 test: install system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider

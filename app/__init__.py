@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 
 import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
+import workflows.casework  # notes, documents, allocation: same metadata; continuity for the app's database
 from handlers.registry import get_handler
 from workflows.db import Database
 from workflows.forms import FormLibrary
@@ -115,6 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def build_services(config: dict[str, Any]) -> Services:
     db = Database(config["DATABASE_URL"], busy_timeout_ms=int(config.get("SQLITE_BUSY_TIMEOUT_MS", 30_000)))
+    workflows.casework.keep_continuity(db)  # a person's later steps go to the worker who holds the case
     if config.get("CREATE_SCHEMA"):
         db.create_schema()
     forms = FormLibrary(Path(config["FORMS_DIR"]))

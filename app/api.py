@@ -63,6 +63,11 @@ def _principal(token: str) -> Principal:
     return principal
 
 
+def forget_cached_principals() -> None:
+    """Drop the remembered token users (a token was revoked here: it stops working now, not in 10 s)."""
+    _PRINCIPALS.clear()
+
+
 def body() -> dict[str, Any]:
     if not request.content_length and not request.data:
         return {}

@@ -92,8 +92,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with svc.db.transaction() as session:
         added = seed(session, demo_entries(), actor="demo")
     print(f"recipient directory: {added} invented demo addresses added")
+    _demo_register(svc.db)
     print(f"demo users ready ({', '.join(u[0] for u in DEMO_USERS)}); password: {DEMO_PASSWORD}")
     return 0
+
+
+def _demo_register(db: Any) -> None:
+    """An invented provider register for the demo (quality leads start incidents from it), when empty."""
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from handlers.commissioning_tables import Provider
+    from handlers.providers import ProviderRegister
+
+    with db.reading() as session:
+        if session.scalar(select(func.count()).select_from(Provider)):
+            return
+    result = ProviderRegister(db).import_cqc((Path(__file__).parent / "demo" / "provider_register.csv").read_text())
+    print(f"demo provider register: {result.added} invented providers")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -101,6 +118,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from . import create_app
 
+    catcher = None
+    if args.mail_catcher:
+        import os
+        from pathlib import Path
+
+        from .mailcatcher import start as start_catcher
+
+        # Mail goes to the catcher unless the deployment named its own SMTP server.
+        if not (os.environ.get("SMTP_HOST") or os.environ.get("CAREFLOW_SMTP_HOST")):
+            os.environ["SMTP_HOST"], os.environ["SMTP_PORT"] = "127.0.0.1", str(args.mail_catcher)
+            folder = Path(__file__).resolve().parent.parent / "instance" / "mail"
+            catcher, _ = start_catcher(args.mail_catcher, folder)
+            print(f"mail catcher on smtp://127.0.0.1:{args.mail_catcher}, messages kept in {folder}", flush=True)
     app = create_app()
     scheduler = None
     if not args.no_scheduler:
@@ -116,6 +146,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if catcher is not None:
+            catcher.stop()
+    return 0
+
+
+def cmd_mailcatcher(args: argparse.Namespace) -> int:
+    """A local SMTP server keeping each message in instance/mail/ (point SMTP_HOST/SMTP_PORT at it)."""
+    import threading
+    from pathlib import Path
+
+    from .mailcatcher import start as start_catcher
+
+    folder = Path(args.folder) if args.folder else Path(__file__).resolve().parent.parent / "instance" / "mail"
+    controller, _ = start_catcher(args.port, folder, host=args.host)
+    print(f"mail catcher on smtp://{args.host}:{args.port}, messages kept in {folder} (Ctrl-C stops it)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
     return 0
 
 
@@ -192,7 +243,16 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8)
     serve.add_argument("--no-scheduler", action="store_true", help="leave timers and messages to workers")
     serve.add_argument("--poll", type=float, help="seconds between polls (default 1, or POLL_SECONDS)")
+    serve.add_argument("--mail-catcher", type=int, metavar="PORT",
+                       help="also run a local SMTP mail catcher on PORT and send e-mail to it "
+                            "(unless SMTP_HOST is set)")
     serve.set_defaults(func=cmd_serve)
+
+    catcher = sub.add_parser("mailcatcher", help="run a local SMTP server that keeps every message")
+    catcher.add_argument("--host", default="127.0.0.1")
+    catcher.add_argument("--port", type=int, default=1025)
+    catcher.add_argument("--folder", help="where to keep the messages (default instance/mail/)")
+    catcher.set_defaults(func=cmd_mailcatcher)
 
     worker = sub.add_parser("worker", help="run only the scheduler (timers, escalations, outbox)")
     worker.add_argument("--poll", type=float, help="seconds between polls (default 1, or POLL_SECONDS)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,22 +81,51 @@ def add_user(db: Database, username: str, role: str, groups: list[str] | None = 
         return user
 
 
-def issue_token(db: Database, username: str, label: str | None = None) -> str:
-    """A new bearer token for ``username``; only its hash is stored."""
+def issue_token(db: Database, username: str, label: str | None = None, *,
+                expires_at: datetime | None = None) -> str:
+    """A new bearer token for ``username``; only its hash is stored (``expires_at``: unusable after)."""
     token = "cf_" + secrets.token_urlsafe(32)
     with db.transaction() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(f"No user '{username}'")
-        session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label))
+        session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label, expires_at=expires_at))
     return token
 
 
 def principal_for_token(session: Session, token: str) -> Principal:
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or not row.user.active:
+    if row is None or row.revoked_at is not None or not row.user.active or (
+            row.expires_at is not None and row.expires_at <= utcnow()):
         raise Unauthorised("The access token is not valid")
     return Principal.of(row.user)
+
+
+def list_tokens(session: Session, username: str | None = None) -> list[dict[str, Any]]:
+    """Tokens (never their secret), newest first: one user's, or everyone's when ``username`` is None."""
+    query = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if username is not None:
+        query = query.where(ApiToken.user.has(User.username == username))
+    now = utcnow()
+    out = []
+    for row in session.scalars(query):
+        state = ("revoked" if row.revoked_at else
+                 "expired" if row.expires_at is not None and row.expires_at <= now else "active")
+        out.append({"id": row.id, "label": row.label, "username": row.user.username,
+                    "displayName": row.user.display_name, "createdAt": row.created_at,
+                    "expiresAt": row.expires_at, "revokedAt": row.revoked_at, "state": state})
+    return out
+
+
+def revoke_token(db: Database, token_id: int, by: Principal) -> ApiToken:
+    """Revoke one token: your own, or anyone's when you are an admin."""
+    with db.transaction() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None or (row.user.username != by.username and by.role != "admin"):
+            raise NotFound(f"No token {token_id}")  # someone else's token is not shown to exist
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+        return row
 
 
 def principal_for(session: Session, username: str) -> Principal:

@@ -15,6 +15,9 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from .session_user import load_user
+from .words import duration_words, humanise, message_label
+
+__all__ = ["LONDON", "display_value", "humanise", "london_date", "london_time"]
 
 LONDON = ZoneInfo("Europe/London")
 csrf = CSRFProtect()
@@ -46,6 +49,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["due_text"] = due_text
     app.jinja_env.filters["humanise"] = humanise
     app.jinja_env.filters["display"] = display_value
+    app.jinja_env.filters["message_label"] = message_label
+    app.jinja_env.filters["person_name"] = person_name
     app.jinja_env.globals["error_list"] = error_list
 
     csrf.init_app(app)
@@ -56,9 +61,23 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 
-    from . import auth, cases, dashboard, decisions, heatmap, inbox, operations, tasks
+    from . import (
+        auth,
+        cases,
+        casework,
+        dashboard,
+        decisions,
+        heatmap,
+        inbox,
+        incident_start,
+        operations,
+        outbox_pages,
+        tasks,
+        tokens,
+    )
 
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp,
+                      casework.bp, outbox_pages.bp, tokens.bp, incident_start.bp):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 
@@ -66,6 +85,26 @@ def init_app(app: Flask) -> None:
 def exempt_from_csrf(blueprint: Any) -> None:
     """The API authenticates every call with a bearer token, so it has no CSRF token to send."""
     csrf.exempt(blueprint)
+
+
+def person_name(username: str | None) -> str:
+    """A user name as the person's name (``casey.worker`` -> ``Casey Worker``); once per request."""
+    from flask import g
+
+    if not username:
+        return ""
+    names = getattr(g, "careflow_person_names", None)
+    if names is None:
+        from sqlalchemy import select
+
+        from workflows.models import User
+
+        from .. import services
+
+        with services().db.reading() as session:
+            names = dict(session.execute(select(User.username, User.display_name)).all())
+        g.careflow_person_names = names
+    return str(names.get(username) or username)
 
 
 def error_list(errors: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -112,26 +151,6 @@ def due_text(value: datetime | str | None) -> str:
     return london_date(moment)
 
 
-def humanise(value: Any) -> str:
-    """``FAMILY_OR_CARER`` -> ``Family or carer``; ``riskToLife`` -> ``Risk to life``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    text = str(value)
-    if text.isupper() or "_" in text:
-        words = text.replace("_", " ").lower()
-    else:
-        chars: list[str] = []
-        for i, ch in enumerate(text):
-            if ch.isupper() and i and not text[i - 1].isupper():
-                chars.append(" ")
-            chars.append(ch.lower() if ch.isupper() and not (i + 1 < len(text) and text[i + 1].isupper()) else ch)
-        words = "".join(chars)
-    words = words.strip()
-    return words[:1].upper() + words[1:]
-
-
 def display_value(value: Any) -> str:
     """A stored value as a caseworker reads it: Yes/No, UK dates, words for codes."""
     import json
@@ -156,6 +175,9 @@ def display_value(value: Any) -> str:
             return london_date(value + "T12:00:00+00:00")
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}.*", value) and _aware(value):
             return london_time(value)
+        spoken = duration_words(value)
+        if spoken:
+            return spoken
         if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+|[A-Z]{4,}", value):
             return humanise(value)
     return str(value)

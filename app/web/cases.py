@@ -63,10 +63,28 @@ def scalar_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
 @bp.get("/cases/<instance_id>")
 @login_required
 def case(instance_id: str):  # type: ignore[no-untyped-def]
+    return render_case(instance_id)
+
+
+def render_case(instance_id: str, *, errors: list[dict[str, str]] | None = None,
+                values: dict[str, Any] | None = None, status: int = 200) -> Any:
+    """The case page; ``errors`` and ``values`` come back from a note or document that was not added."""
+    from .casework import case_records
+
     found = case_for_me(instance_id)
     data = services().runtime.instance_data(instance_id)
     return render_template("cases/case.html", case=found, data_rows=scalar_data(data), actions=ACTIONS,
-                           markers=diagram_markers(found))
+                           markers=diagram_markers(found), records=case_records(found), errors=errors or [],
+                           values=values or {}, process_name=process_name(found["processId"])), status
+
+
+def process_name(process_id: str) -> str:
+    """The process's own name (from its newest version), not its id."""
+    with services().db.reading() as session:
+        for p in queries.list_processes(session):
+            if p["processId"] == process_id:
+                return str(p["name"])
+    return process_id
 
 
 @bp.get("/cases/<instance_id>/diagram.bpmn")

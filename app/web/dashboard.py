@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import login_required
+from sqlalchemy import select
 
-from workflows.models import utcnow
+from workflows.models import Instance, TaskRow, utcnow
 from workflows.procedures.provider_failure import read_models
 
 from .. import services
@@ -23,13 +24,18 @@ from .access import require_oversight
 
 bp = Blueprint("dashboard", __name__)
 
-# The breakdowns every incident shows, each read from the first summary key present.
+# The breakdowns every incident shows, each read from the first summary key present. Only these:
+# never a breakdown by anything that names or numbers a person.
 BREAKDOWNS = [
     ("Status", ("personCaseStatus", "status", "personStatus", "caseStatus")),
     ("Urgency", ("urgency",)),
     ("Action", ("primaryAction", "action")),
+    ("Funding", ("fundingCategory",)),
+    ("Placing authority", ("placingAuthorityName",)),
     ("End reason", ("endReason", "closureReason", "outcome")),
 ]
+NOT_ASSESSED = "Not yet assessed"
+PEOPLE_SHOWN = 200
 # Any of these true in a person's summary means their new arrangements are in place.
 ARRANGED_KEYS = ("arrangementsConfirmed", "arrangementConfirmed", "newArrangementConfirmed",
                  "arrangementsInPlace", "hasArrangements", "madeOwnArrangements", "arrangementSatisfied")
@@ -41,9 +47,17 @@ ENDED_KEYS = ("endReason", "closureReason", "personDutyEndedAt")
 @login_required
 def incidents():  # type: ignore[no-untyped-def]
     require_oversight()
+    from .outbox_pages import messages
+
     with services().db.reading() as session:
         rows = read_models.incident_cases(session)
-    return render_template("dashboard/incidents.html", incidents=rows)
+        # The incident's own status ("Active closure"), where the process records one.
+        summaries = dict(session.execute(select(Instance.id, Instance.summary).where(
+            Instance.id.in_([r["id"] for r in rows]))).all()) if rows else {}
+    for r in rows:
+        summary = summaries.get(r["id"])
+        r["incidentStatus"] = summary.get("incidentStatus") if isinstance(summary, dict) else None
+    return render_template("dashboard/incidents.html", incidents=rows, failed=messages("incident", 50))
 
 
 @bp.get("/incidents/<case_reference>")
@@ -56,14 +70,57 @@ def dashboard(case_reference: str):  # type: ignore[no-untyped-def]
                         "status": incident.status, "processId": incident.process_id,
                         "summary": incident.summary if isinstance(incident.summary, dict) else {}}
         people = people_of(read_models.person_cases(session, case_reference))
+        started = incident.created_at
+        first = session.scalars(select(Instance.created_at).where(Instance.case_reference == case_reference)
+                                .order_by(Instance.created_at).limit(1)).first()
+        started = first or started
+        steps = current_steps(session, [p["id"] for p in people])
     data = services().runtime.instance_data(incident_row["id"])
-    today = utcnow().astimezone(LONDON).date()
+    now = utcnow()
+    today = now.astimezone(LONDON).date()
     closure = closure_date(incident_row["summary"], data)
+    listed = person_rows(people, steps, now)
     return render_template(
         "dashboard/dashboard.html", incident=incident_row, people=people, total=len(people),
         breakdowns=breakdowns(people), without=without_arrangements(people),
+        not_assessed=sum(1 for p in people if not p["summary"].get("urgency") and not is_closed(p)),
+        listed=listed[:PEOPLE_SHOWN], listed_total=len(listed), overdue=sum(1 for p in listed if p["overdue"]),
         closure=closure, days_left=(closure - today).days if closure else None,
-        chart=progress_chart(people, today))
+        chart=progress_chart(people, today, start=_local_day(started)))
+
+
+def current_steps(session: Any, instance_ids: list[str]) -> dict[str, list[TaskRow]]:
+    """Each person case's open steps (rows only), soonest due first."""
+    out: dict[str, list[TaskRow]] = {}
+    for chunk in range(0, len(instance_ids), 900):
+        for row in session.scalars(select(TaskRow).where(TaskRow.instance_id.in_(instance_ids[chunk:chunk + 900]),
+                                                         TaskRow.state == "open")
+                                   .order_by(TaskRow.due_at.is_(None), TaskRow.due_at)):
+            out.setdefault(row.instance_id, []).append(row)
+    return out
+
+
+URGENCY_ORDER = {"CRITICAL": 0, "URGENT": 1, "FIRST": 2, "ROUTINE": 3, "NONE": 4}
+
+
+def person_rows(people: list[dict[str, Any]], steps: dict[str, list[TaskRow]], now: datetime) -> list[dict[str, Any]]:
+    """Open person cases with their current step, worker, urgency, due time and overdue flag:
+    overdue first, then the most urgent, then the soonest due."""
+    rows = []
+    for p in people:
+        if is_closed(p):
+            continue
+        open_steps = steps.get(p["id"], [])
+        step = open_steps[0] if open_steps else None
+        due = step.due_at if step else None
+        urgency = p["summary"].get("urgency")
+        rows.append({"id": p["id"], "name": p["title"] or p["caseReference"], "caseReference": p["caseReference"],
+                     "step": step.title if step else None, "worker": step.assignee if step else None,
+                     "team": step.candidate_group if step else None, "urgency": urgency,
+                     "dueAt": due, "overdue": bool(due and due < now), "moreSteps": max(0, len(open_steps) - 1)})
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    rows.sort(key=lambda r: (not r["overdue"], URGENCY_ORDER.get(str(r["urgency"] or ""), 5), r["dueAt"] or far))
+    return rows
 
 
 def _first(summary: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -85,7 +142,8 @@ def closure_date(summary: dict[str, Any], data: dict[str, Any]) -> date | None:
 
 
 def breakdowns(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Counts per value for the standard breakdowns, then any other short summary key."""
+    """Counts per value for the standard breakdowns (people whose urgency is not yet assessed are
+    counted apart)."""
     used: set[str] = set()
     out = []
     for title, keys in BREAKDOWNS:
@@ -96,18 +154,11 @@ def breakdowns(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 value = p["status"]
             if value is None and title == "End reason" and not is_closed(p):
                 value = "Case still open"
+            if value is None and title == "Urgency":
+                continue  # counted apart, as "not yet assessed"
             counts[humanise(value) if value is not None else "Not recorded"] += 1
         used.update(keys)
         out.append({"title": title, "counts": counts.most_common()})
-    others: dict[str, Counter[str]] = {}
-    for p in people:
-        for key, value in p["summary"].items():
-            if key in used or key in ARRANGED_KEYS or not isinstance(value, (str, bool, int)):
-                continue
-            others.setdefault(key, Counter())[humanise(value)] += 1
-    for key, counts in sorted(others.items()):
-        if len(counts) <= 12:  # a name or a date per person is not a breakdown
-            out.append({"title": humanise(key), "counts": counts.most_common()})
     return out
 
 
@@ -139,13 +190,16 @@ class Chart:
     rows: list[tuple[str, int, int]]   # the same figures as a table, for screen readers
 
 
-def progress_chart(people: list[dict[str, Any]], today: date, width: int = 720, height: int = 300) -> Chart | None:
-    """Cumulative people identified and cases closed per day, as SVG coordinates."""
+def progress_chart(people: list[dict[str, Any]], today: date, width: int = 720, height: int = 300, *,
+                   start: date | None = None) -> Chart | None:
+    """Cumulative people identified and cases closed per day from the incident's ``start``, as SVG
+    coordinates (without a start: from the day before the first person was found)."""
     if not people:
         return None
     opened = [_local_day(p["createdAt"]) for p in people]
     closed = [_local_day(p["completedAt"]) for p in people if p["completedAt"] is not None]
-    start = min(opened) - timedelta(days=1)  # from zero the day before the first person was found
+    # From zero the day before the incident started (or the first person was found, if earlier).
+    start = min([start, *opened] if start else opened) - timedelta(days=1)
     end = max([today, *opened, *closed])
     days = (end - start).days + 1
     if days > 120:  # keep the chart readable: a point per week over a long incident

@@ -39,7 +39,10 @@ def _render(task: dict[str, Any], schema: dict[str, Any], ui: dict[str, Any], va
     if me().role in ("manager", "admin") and task["state"] == "open":
         with services().db.reading() as session:
             people = queries.group_members(session, task.get("candidateGroup"))
-    return render_template("tasks/task.html", task=task, form=view, schema=schema, people=people), status
+    from .casework import comments_for
+
+    return render_template("tasks/task.html", task=task, form=view, schema=schema, people=people,
+                           comments=comments_for(task["id"])), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -62,9 +65,17 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
     runtime = services().runtime
     if action.verb in ("add", "remove"):
         return _render(found, schema, ui, data)
-    if action.verb == "save":
+    if action.verb in ("save", "autosave"):
         runtime.save_draft(task_id, data, me())
+        if action.verb == "autosave":  # the page's own background save: no banner, no reload
+            return {"saved": True}, 200
         flash("Your answers are saved as a draft. Nothing is sent until you complete the task.", "success")
+        return redirect(url_for("tasks.task", task_id=task_id))
+    if action.verb == "claim":
+        # Claiming from the form keeps what was typed: saved as the draft first, then claimed.
+        runtime.save_draft(task_id, data, me())
+        runtime.claim(task_id, me())
+        flash("You have claimed this task. Your answers so far are kept as a draft.", "success")
         return redirect(url_for("tasks.task", task_id=task_id))
     errors = list(problems)
     try:
@@ -73,6 +84,8 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
         errors += [e for e in exc.errors if e["field"] not in {p["field"] for p in problems}]
     if errors:
         return _render(found, schema, ui, data, errors, status=422)
+    if not found.get("assignee"):
+        runtime.claim(task_id, me())  # claim on submit: the case is then held by whoever completed its step
     try:
         instance = runtime.complete_task(task_id, data, me())
     except ValidationFailed as exc:  # the schema changed between the check above and now

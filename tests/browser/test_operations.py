@@ -165,7 +165,7 @@ def test_move_to_a_step_with_a_reason_and_the_chronology_entry(tab: Any, ops_ser
     # The case's own page has the same entry in its history, with who did it.
     tab.goto(f"/cases/{case.id}")
     history = tab.locator(".careflow-timeline").inner_text()
-    assert "Case moved to another step: Record the weekly amount" in history and "by ada.admin" in history
+    assert "Case moved to another step: Record the weekly amount" in history and "by Ada Admin" in history
     check_accessibility(tab, "case-after-move")
 
 

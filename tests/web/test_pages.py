@@ -191,7 +191,7 @@ def test_complete_moves_the_case_on_and_offers_the_next_task(web_services: Any, 
     next_id = _open_task(web_services, instance.id)
     assert f'href="/tasks/{next_id}"' in inbox and "The next task is ready" in _text(inbox)
     done = browser_client.get(f"/tasks/{task_id}")
-    assert "This task was completed by casey.worker" in _text(done.text)
+    assert "This task was completed by Casey Worker" in _text(done.text)
     again = browser_client.post(f"/tasks/{task_id}", data={"csrf_token": csrf_token(page.text),
                                                            "action": "complete"})
     assert again.status_code == 409 and "already completed" in _text(again.text)
@@ -253,7 +253,7 @@ def test_case_page_shows_history_decisions_and_the_diagram_source(web_services: 
                                            "riskToLife": "yes", "livesAlone": "no"})
     case = client.get(f"/cases/{instance.id}")
     text = _text(case.text)
-    assert "Alex Example" in text and "Task completed: Record the referral" in text and "by casey.worker" in text
+    assert "Alex Example" in text and "Task completed: Record the referral" in text and "by Casey Worker" in text
     assert "Rule that matched" in text and "Risk to life" in text
     assert "&#34;record_referral&#34;" in case.text or "record_referral" in case.text  # completed marker
     xml = client.get(f"/cases/{instance.id}/diagram.bpmn")

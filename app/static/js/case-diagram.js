@@ -79,6 +79,56 @@
           toggle.textContent = showingAll ? "Show the open step" : "Show the whole process";
         });
       }
+      // Zoom, fit and move with buttons (the mouse also drags to pan and Ctrl+wheel zooms).
+      var controls = document.getElementById("diagram-controls");
+      if (controls) {
+        controls.hidden = false;
+        var step = function (factor) {
+          canvas.zoom(Math.min(4, Math.max(0.1, canvas.zoom() * factor)));
+        };
+        var pan = function (dx, dy) {
+          canvas.scroll({ dx: dx, dy: dy });
+        };
+        var actions = {
+          "zoom-in": function () { step(1.25); },
+          "zoom-out": function () { step(0.8); },
+          "fit": function () { showAll(); },
+          "left": function () { pan(120, 0); },
+          "right": function () { pan(-120, 0); },
+          "up": function () { pan(0, 120); },
+          "down": function () { pan(0, -120); },
+          "full-screen": function () {
+            // The whole screen for a large process: fitted there, its steps can be read.
+            var figure = document.getElementById("diagram-area") || holder;
+            if (document.fullscreenElement) {
+              document.exitFullscreen();
+            } else if (figure.requestFullscreen) {
+              figure.requestFullscreen();
+            }
+          }
+        };
+        document.addEventListener("fullscreenchange", function () {
+          var full = !!document.fullscreenElement;
+          holder.classList.toggle("careflow-diagram--full", full);
+          canvas.resized();
+          showAll();
+          var button = controls.querySelector("[data-diagram-action=full-screen]");
+          if (button) {
+            button.textContent = full ? "Leave full screen" : "Full screen";
+          }
+        });
+        Array.prototype.forEach.call(controls.querySelectorAll("[data-diagram-action]"), function (button) {
+          button.addEventListener("click", function () {
+            var act = actions[button.getAttribute("data-diagram-action")];
+            if (act) {
+              act();
+              if (toggle) {
+                toggle.textContent = showingAll ? "Show the open step" : "Show the whole process";
+              }
+            }
+          });
+        });
+      }
       holder.setAttribute("data-rendered", "true");
     })
     .catch(failed);

@@ -1,7 +1,7 @@
 """The recipient directory: role or organisation -> address, kept by admins.
 
 Revision ID: 0006
-Revises: 0010 (the head when this was written; the lead fixes the chain at merge)
+Revises: 0010
 """
 from __future__ import annotations
 

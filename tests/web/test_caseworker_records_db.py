@@ -1,0 +1,56 @@
+"""Notes, documents and continuity on both database engines (SQLite and PostgreSQL): the bytes of a
+document come back as stored; a claim allocates an unallocated case, and leaves an allocation made
+meanwhile as it is."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pg import database_url, pg_server, pg_url  # noqa: F401
+
+from .support import make_web_app
+
+
+@pytest.fixture
+def services(tmp_path: Path, database_url: str) -> Any:  # noqa: F811
+    app = make_web_app(tmp_path, DATABASE_URL=database_url)
+    yield app.extensions["careflow"]
+    app.extensions["careflow"].db.dispose()
+
+
+def _principal(services: Any, username: str) -> Any:
+    from workflows.identity import principal_for
+
+    with services.db.reading() as session:
+        return principal_for(session, username)
+
+
+def test_records_and_continuity_on_each_engine(services: Any) -> None:
+    from sqlalchemy import select
+
+    from workflows import casework
+    from workflows.models import TaskRow
+
+    case = services.runtime.start("web_two_steps", {"personName": "Engine Person"}, actor="morgan.manager")
+    casey = _principal(services, "casey.worker")
+    content = b"%PDF-1.4\n" + bytes(range(256)) * 10
+    doc = casework.add_document(services.db, case.id, casey, title="Scan", filename="scan.pdf", content=content)
+    casework.add_note(services.db, case.id, casey, category="visit", text="Visited", contact_date=None)
+    with services.db.reading() as session:
+        assert casework.document(session, doc.id).content == content
+        assert casework.notes_of(session, case.case_reference)[0]["text"] == "Visited"
+        task_id = session.scalars(select(TaskRow.id).where(TaskRow.instance_id == case.id)).one()
+    # Someone else allocated the case between our look and our claim: theirs stands, no error.
+    casework.allocate(services.db, case.case_reference, "sam.support", _principal(services, "morgan.manager"))
+    services.runtime.claim(task_id, casey)
+    with services.db.reading() as session:
+        assert casework.allocated_worker(session, case.case_reference) == "sam.support"
+    # An unallocated case: the claim allocates it in its own transaction.
+    other = services.runtime.start("web_two_steps", {"personName": "Second Person"}, actor="morgan.manager")
+    with services.db.reading() as session:
+        other_task = session.scalars(select(TaskRow.id).where(TaskRow.instance_id == other.id)).one()
+    services.runtime.claim(other_task, casey)
+    with services.db.reading() as session:
+        assert casework.allocated_worker(session, other.case_reference) == "casey.worker"
