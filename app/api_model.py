@@ -89,15 +89,15 @@ def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[...
             return view
         return wrap
 
-    @route("/model", ["GET"])
+    @route("", ["GET"])
     def overview() -> Any:
         return jsonify({**model_services().modeller.overview(), "handlers": handler_names()})
 
-    @route("/model/audit", ["GET"])
+    @route("/audit", ["GET"])
     def audit() -> Any:
         return jsonify({"events": audit_log(services().db)})
 
-    @route("/model/processes/<process_id>/file", ["GET"])
+    @route("/processes/<process_id>/file", ["GET"])
     def process_file(process_id: str) -> Any:
         version = request.args.get("version", type=int)
         found = model_services().modeller.process_file(process_id, version)
@@ -106,7 +106,7 @@ def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[...
                 "Content-Disposition": f"attachment; filename={process_id}-v{found['version']}.bpmn"})
         return jsonify(found)
 
-    @route("/model/processes/<process_id>/check", ["POST"])
+    @route("/processes/<process_id>/check", ["POST"])
     def check(process_id: str) -> Any:
         ms = model_services()
         xml = body().get("xml")
@@ -118,30 +118,30 @@ def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[...
             problems = ms.modeller.check_diagram(session, xml if isinstance(xml, str) else "", filename, process_id)
         return jsonify({"problems": [p.to_dict() for p in problems]})
 
-    @route("/model/processes/<process_id>/versions", ["POST"])
+    @route("/processes/<process_id>/versions", ["POST"])
     def save_process(process_id: str) -> Any:
         data = body()
         result = model_services().modeller.save_process(process_id, data.get("xml"), data.get("comment"),
                                                         actor().username)
         return jsonify(result), 200 if result["unchanged"] else 201
 
-    @route("/model/processes/<process_id>/versions/<int:version>/deploy", ["POST"])
+    @route("/processes/<process_id>/versions/<int:version>/deploy", ["POST"])
     def deploy_process(process_id: str, version: int) -> Any:
         return jsonify(model_services().modeller.deploy_process(
             process_id, version, actor().username, body().get("reason"), scenario_check=_failing_scenarios))
 
-    @route("/model/processes/<process_id>/compare", ["GET"])
+    @route("/processes/<process_id>/compare", ["GET"])
     def compare_versions(process_id: str) -> Any:
         modeller = model_services().modeller
         old = modeller.process_file(process_id, request.args.get("from", type=int) or 1)
         new = modeller.process_file(process_id, request.args.get("to", type=int))
         return jsonify({"from": old["version"], "to": new["version"], **compare(old["content"], new["content"])})
 
-    @route("/model/processes/<process_id>/tests", ["GET"])
+    @route("/processes/<process_id>/tests", ["GET"])
     def get_tests(process_id: str) -> Any:
         return jsonify(load_tests(model_services().modeller.library.bpmn_dir, process_id))
 
-    @route("/model/processes/<process_id>/tests", ["PUT"])
+    @route("/processes/<process_id>/tests", ["PUT"])
     def put_tests(process_id: str) -> Any:
         import json as _json
 
@@ -156,34 +156,34 @@ def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[...
             _audit(session, actor().username, "saved", "tests", process_id, None, "Scenario tests changed")
         return jsonify(suite)
 
-    @route("/model/processes/<process_id>/tests/run", ["POST"])
+    @route("/processes/<process_id>/tests/run", ["POST"])
     def run_tests(process_id: str) -> Any:
         version = body().get("version")
         return jsonify(scenario_results(process_id, int_field({"v": version}, "v") if version else None))
 
-    @route("/model/processes/<process_id>/migrations/dry-run", ["POST"])
+    @route("/processes/<process_id>/migrations/dry-run", ["POST"])
     def dry_run(process_id: str) -> Any:
         data = body()
         ids = data.get("instanceIds")
         return jsonify(model_services().migrations.dry_run(process_id, int_field(data, "toVersion"),
                                                            ids if isinstance(ids, list) else None))
 
-    @route("/model/processes/<process_id>/migrations", ["POST"])
+    @route("/processes/<process_id>/migrations", ["POST"])
     def migrate(process_id: str) -> Any:
         data = body()
         return jsonify(model_services().migrations.migrate(process_id, int_field(data, "toVersion"),
                                                            data.get("instanceIds") or [], actor().username,
                                                            data.get("reason")))
 
-    @route("/model/processes/<process_id>/migrations", ["GET"])
+    @route("/processes/<process_id>/migrations", ["GET"])
     def migrations(process_id: str) -> Any:
         return jsonify({"migrations": model_services().migrations.recent(process_id)})
 
-    @route("/model/migrations/<int:migration_id>/revert", ["POST"])
+    @route("/migrations/<int:migration_id>/revert", ["POST"])
     def revert(migration_id: int) -> Any:
         return jsonify(model_services().migrations.revert(migration_id, actor().username, body().get("reason")))
 
-    @route("/model/decisions/<filename>/file", ["GET"])
+    @route("/decisions/<filename>/file", ["GET"])
     def decision_file(filename: str) -> Any:
         found = model_services().modeller.decision_file(filename, request.args.get("version", type=int))
         if request.args.get("download"):
@@ -191,35 +191,35 @@ def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[...
                             headers={"Content-Disposition": f"attachment; filename={filename}"})
         return jsonify(found)
 
-    @route("/model/decisions/<filename>/versions", ["POST"])
+    @route("/decisions/<filename>/versions", ["POST"])
     def save_decision(filename: str) -> Any:
         data = body()
         result = model_services().modeller.save_decision(filename, data.get("xml"), data.get("comment"),
                                                          actor().username)
         return jsonify(result), 200 if result["unchanged"] else 201
 
-    @route("/model/decisions/<filename>/versions/<int:version>/deploy", ["POST"])
+    @route("/decisions/<filename>/versions/<int:version>/deploy", ["POST"])
     def deploy_decision(filename: str, version: int) -> Any:
         return jsonify(model_services().modeller.deploy_decision(filename, version, actor().username,
                                                                  body().get("reason")))
 
-    @route("/model/decisions/try", ["POST"])
+    @route("/decisions/try", ["POST"])
     def try_it() -> Any:
         data = body()
         return jsonify(try_decision(data.get("xml"), data.get("decisionId"), data.get("inputs")))
 
-    @route("/model/forms/<key>/file", ["GET"])
+    @route("/forms/<key>/file", ["GET"])
     def form_file(key: str) -> Any:
         return jsonify(model_services().modeller.form_file(key, request.args.get("version", type=int)))
 
-    @route("/model/forms/<key>/versions", ["POST"])
+    @route("/forms/<key>/versions", ["POST"])
     def save_form(key: str) -> Any:
         data = body()
         result = model_services().modeller.save_form(key, data.get("schema"), data.get("ui"), data.get("comment"),
                                                      actor().username)
         return jsonify(result), 200 if result["unchanged"] else 201
 
-    @route("/model/forms/<key>/versions/<int:version>/deploy", ["POST"])
+    @route("/forms/<key>/versions/<int:version>/deploy", ["POST"])
     def deploy_form(key: str, version: int) -> Any:
         return jsonify(model_services().modeller.deploy_form(key, version, actor().username, body().get("reason")))
 
@@ -233,7 +233,7 @@ def bearer_guard(view: Callable[..., Any]) -> Callable[..., Any]:
     return inner
 
 
-bp = Blueprint("api_model", __name__, url_prefix="/api/v1")
+bp = Blueprint("api_model", __name__, url_prefix="/api/v1/model")
 add_routes(bp, bearer_guard)
 
 __all__ = ["ModelRejected", "add_routes", "bp", "model_services", "rejected", "scenario_results"]

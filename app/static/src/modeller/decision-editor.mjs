@@ -1,0 +1,120 @@
+// The decision table editor: dmn-js Modeler, with "try it" evaluated on the server by careflow's own
+// evaluator (the outputs, the rules that matched and why), save with a comment, download, upload.
+// dmn-js is loaded from its own bundle (dist/dmn/dmn-modeler.min.js) before this file.
+const DmnModeler = window.DmnJS;
+import { callJson, showNotice, showProblems, text } from "./common.mjs";
+
+const root = document.getElementById("decision-editor");
+if (root && DmnModeler) {
+  const problemsBox = document.getElementById("editor-problems");
+  const notice = document.getElementById("editor-notice");
+  const modeler = new DmnModeler({ container: "#dmn-canvas", common: { keyboard: { bindTo: document } } });
+  window.careflowDmn = modeler;
+  const choose = document.getElementById("try-decision");
+  const inputsBox = document.getElementById("try-inputs");
+
+  function tableInputs(xml, decisionId) {
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    const decision = [...doc.getElementsByTagNameNS("*", "decision")].find((d) => d.getAttribute("id") === decisionId);
+    const inputs = {};
+    if (decision) {
+      for (const expr of decision.getElementsByTagNameNS("*", "inputExpression")) {
+        const name = (expr.textContent || "").trim();
+        if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+          inputs[name] = null;
+        }
+      }
+    }
+    return inputs;
+  }
+
+  async function currentXml() {
+    const { xml } = await modeler.saveXML({ format: true });
+    return xml;
+  }
+
+  async function load(xml) {
+    try {
+      await modeler.importXML(xml);
+    } catch (error) {
+      showProblems(problemsBox, "The decision table could not be opened", [{ element: null, message: error.message }], () => {});
+      return;
+    }
+    const views = modeler.getViews().filter((v) => v.type === "decisionTable");
+    choose.innerHTML = views.map((v) => `<option value="${text(v.element.id)}">${text(v.element.name || v.element.id)}</option>`).join("");
+    const wanted = views.find((v) => v.element.id === root.dataset.decision) || views[0];
+    if (wanted) {
+      await modeler.open(wanted);
+      choose.value = wanted.element.id;
+    }
+    inputsBox.value = JSON.stringify(tableInputs(xml, choose.value), null, 2);
+    root.dataset.ready = "true";
+  }
+
+  choose.addEventListener("change", async () => {
+    const view = modeler.getViews().find((v) => v.element.id === choose.value);
+    if (view) {
+      const xml = await currentXml();
+      await modeler.open(view);
+      inputsBox.value = JSON.stringify(tableInputs(xml, choose.value), null, 2);
+    }
+  });
+
+  document.getElementById("try-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = document.getElementById("try-result");
+    let inputs;
+    try {
+      inputs = JSON.parse(inputsBox.value || "{}");
+    } catch (error) {
+      result.innerHTML = `<p class="govuk-error-message">The inputs are not valid JSON: ${text(error.message)}</p>`;
+      return;
+    }
+    const answer = await callJson(root.dataset.tryUrl, "POST", { xml: await currentXml(), decisionId: choose.value, inputs });
+    if (!answer.ok) {
+      const message = (answer.body.errors && answer.body.errors[0] && answer.body.errors[0].message) || answer.body.message;
+      result.innerHTML = `<p class="govuk-error-message">${text(message)}</p>`;
+      return;
+    }
+    const out = answer.body;
+    const why = (out.why || []).map((w) => `<li>Rule ${w.rule}${w.annotation ? ` (${text(w.annotation)})` : ""}: ${
+      w.cells.map((c) => `${text(c.input)} ${c.test === "-" ? "is any value" : `= ${text(JSON.stringify(c.value))} matches ${text(c.test)}`}`).join("; ")}</li>`);
+    result.innerHTML = `<h3 class="govuk-heading-s">Result</h3>
+      <pre class="careflow-code" id="try-output">${text(JSON.stringify(out.value, null, 2))}</pre>
+      <h3 class="govuk-heading-s">Rules that matched (${text(out.hitPolicy || "")})</h3>
+      ${why.length ? `<ul class="govuk-list govuk-list--bullet" id="try-why">${why.join("")}</ul>` : '<p class="govuk-body" id="try-why">No rule matched.</p>'}`;
+  });
+
+  document.getElementById("save-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const answer = await callJson(root.dataset.saveUrl, "POST", { xml: await currentXml(), comment: document.getElementById("comment").value });
+    if (answer.status === 201) {
+      window.location.assign(`${root.dataset.pageUrl}?saved=${answer.body.version}`);
+    } else if (answer.ok) {
+      showNotice(notice, `Nothing changed: this is version ${answer.body.version}`, "info");
+    } else {
+      showProblems(problemsBox, answer.body.message || "The table was not saved", answer.body.errors || [], () => {});
+    }
+  });
+
+  document.getElementById("download-button").addEventListener("click", async () => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([await currentXml()], { type: "application/xml" }));
+    link.download = root.dataset.filename;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  });
+
+  document.getElementById("upload").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (file) {
+      await load(await file.text());
+      showNotice(notice, `Opened ${file.name}. Try it and save it as a new version.`, "info");
+    }
+  });
+
+  fetch(root.dataset.fileUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((r) => r.json())
+    .then((found) => load(found.content));
+}

@@ -1,0 +1,132 @@
+// The process owner's diagram editor: bpmn-js Modeler with the properties panel, careflow's own
+// properties and bpmnlint rules; check, save with a comment, download and upload the XML.
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
+import lintModule from "bpmn-js-bpmnlint";
+import spiffModdle from "./spiffworkflow-moddle.json";
+import { CareflowPropertiesModule } from "./properties.jsx";
+import { careflowLintConfig } from "./lint-rules.mjs";
+import { callJson, showNotice, showProblems } from "./common.mjs";
+
+const root = document.getElementById("process-editor");
+if (root) {
+  const context = JSON.parse(document.getElementById("careflow-model-context").textContent);
+  window.careflowModel = context;
+  const problemsBox = document.getElementById("editor-problems");
+  const notice = document.getElementById("editor-notice");
+  const modeler = new BpmnModeler({
+    container: "#modeller-canvas",
+    keyboard: { bindTo: document },
+    propertiesPanel: { parent: "#modeller-properties" },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CareflowPropertiesModule, lintModule],
+    moddleExtensions: { spiffworkflow: spiffModdle },
+    linting: { bpmnlint: careflowLintConfig(context), active: true },
+  });
+  window.careflowModeler = modeler;
+  let marked = [];
+
+  function mark(problems) {
+    const canvas = modeler.get("canvas");
+    const overlays = modeler.get("overlays");
+    const registry = modeler.get("elementRegistry");
+    for (const id of marked) {
+      if (registry.get(id)) {
+        canvas.removeMarker(id, "careflow-problem");
+      }
+    }
+    overlays.remove({ type: "careflow-problem" });
+    marked = [];
+    for (const problem of problems) {
+      if (problem.element && registry.get(problem.element)) {
+        canvas.addMarker(problem.element, "careflow-problem");
+        overlays.add(problem.element, "careflow-problem", {
+          position: { top: -14, left: -14 },
+          html: `<span class="careflow-problem-badge" title="${problem.message.replace(/"/g, "&quot;")}">!</span>`,
+        });
+        marked.push(problem.element);
+      }
+    }
+  }
+
+  function pick(problem) {
+    const registry = modeler.get("elementRegistry");
+    const element = problem.element && registry.get(problem.element);
+    if (element) {
+      modeler.get("selection").select(element);
+      modeler.get("canvas").scrollToElement(element);
+      document.getElementById("modeller-canvas").focus();
+    }
+  }
+
+  function report(title, problems) {
+    mark(problems);
+    showProblems(problemsBox, title, problems, pick);
+  }
+
+  async function load(xml) {
+    try {
+      const result = await modeler.importXML(xml);
+      modeler.get("canvas").zoom("fit-viewport");
+      const warnings = (result.warnings || []).map((w) => ({ element: w.element && w.element.id, message: w.message }));
+      report("The diagram was opened with warnings", warnings);
+      root.dataset.ready = "true";
+    } catch (error) {
+      report("The diagram could not be opened", [{ element: null, message: error.message }]);
+    }
+  }
+
+  async function currentXml() {
+    const { xml } = await modeler.saveXML({ format: true });
+    return xml;
+  }
+
+  document.getElementById("check-button").addEventListener("click", async () => {
+    const answer = await callJson(root.dataset.checkUrl, "POST", { xml: await currentXml() });
+    const problems = answer.body.problems || [{ element: null, message: answer.body.message }];
+    if (problems.length) {
+      report(`The diagram has ${problems.length} problem${problems.length > 1 ? "s" : ""}`, problems);
+      notice.hidden = true;
+    } else {
+      report("", []);
+      showNotice(notice, "No problems found: the diagram can be saved", "success");
+    }
+  });
+
+  document.getElementById("save-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const comment = document.getElementById("comment").value;
+    const answer = await callJson(root.dataset.saveUrl, "POST", { xml: await currentXml(), comment });
+    if (answer.status === 201) {
+      window.location.assign(`${root.dataset.pageUrl}?saved=${answer.body.version}`);
+    } else if (answer.ok) {
+      report("", []);
+      showNotice(notice, `Nothing changed: this is version ${answer.body.version}`, "info");
+    } else {
+      notice.hidden = true;
+      report(answer.body.message || "The diagram was not saved", answer.body.errors || [{ element: null, message: answer.body.message }]);
+    }
+  });
+
+  document.getElementById("download-button").addEventListener("click", async () => {
+    const blob = new Blob([await currentXml()], { type: "application/xml" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${root.dataset.processId}.bpmn`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  });
+
+  document.getElementById("upload").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (file) {
+      await load(await file.text());
+      showNotice(notice, `Opened ${file.name}. Check it and save it as a new version.`, "info");
+    }
+  });
+
+  fetch(root.dataset.fileUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((r) => r.json())
+    .then((found) => load(found.content))
+    .catch((error) => report("The diagram could not be loaded", [{ element: null, message: String(error) }]));
+}
