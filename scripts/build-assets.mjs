@@ -51,6 +51,7 @@ buildSync({
   legalComments: "linked",
   logLevel: "warning",
 });
+cpSync(join(root, "app", "static", "src", "modeller", "modeller.css"), join(out, "modeller", "modeller.css"));
 const modellerCopies = [
   ["bpmn-js/dist/assets/bpmn-js.css", "modeller/bpmn-js.css"],
   ["bpmn-js/dist/assets/diagram-js.css", "modeller/diagram-js.css"],

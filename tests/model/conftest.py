@@ -39,3 +39,17 @@ def owner(model_users: Users) -> Any:
 @pytest.fixture
 def casey(model_users: Users) -> Any:
     return model_users.make("casey.worker", "caseworker", ("adult_social_care",))
+
+
+def modeller_web_app(tmp_path: Path, **overrides: Any) -> Any:
+    """The web tests' app (test users, the two-step process) on copies of the sources, plus pat.owner."""
+    from tests.web.support import HERE as WEB, make_web_app
+    from workflows.identity import add_user
+
+    sources = copy_sources(tmp_path)
+    for form in (WEB / "forms").glob("*.json"):
+        shutil.copy(form, sources["FORMS_DIR"])
+    app = make_web_app(tmp_path, **sources, **overrides)
+    add_user(app.extensions["careflow"].db, "pat.owner", "process_owner", ["process_owners"],
+             display_name="Pat Owner", password="careflow-demo", exist_ok=True)
+    return app
