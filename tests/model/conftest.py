@@ -43,7 +43,8 @@ def casey(model_users: Users) -> Any:
 
 def modeller_web_app(tmp_path: Path, **overrides: Any) -> Any:
     """The web tests' app (test users, the two-step process) on copies of the sources, plus pat.owner."""
-    from tests.web.support import HERE as WEB, make_web_app
+    from tests.web.support import HERE as WEB
+    from tests.web.support import make_web_app
     from workflows.identity import add_user
 
     sources = copy_sources(tmp_path)
