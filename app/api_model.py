@@ -201,7 +201,8 @@ def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[...
     @route("/decisions/<filename>/versions/<int:version>/deploy", ["POST"])
     def deploy_decision(filename: str, version: int) -> Any:
         return jsonify(model_services().modeller.deploy_decision(filename, version, actor().username,
-                                                                 body().get("reason")))
+                                                                 body().get("reason"),
+                                                                 scenario_check=_failing_scenarios))
 
     @route("/decisions/try", ["POST"])
     def try_it() -> Any:

@@ -364,8 +364,11 @@ class Modeller:
             audit(session, actor, "deployed", "process", process_id, version, why)
             return {"processId": process_id, "version": version, "current": True}
 
-    def deploy_decision(self, filename: str, version: int, actor: str, reason: Any) -> dict[str, Any]:
-        """Every current process gets a new version that uses this decision file (running cases keep theirs)."""
+    def deploy_decision(self, filename: str, version: int, actor: str, reason: Any,
+                        scenario_check: Callable[[Session, ProcessVersion], list[dict[str, Any]]] | None = None
+                        ) -> dict[str, Any]:
+        """Every current process that uses this decision file gets a new version with it (running cases
+        keep theirs); refused whole while a scenario test of one of them fails."""
         why = _comment(reason, "reason")
         content = self.decision_file(filename, version)["content"]
         with self.db.transaction() as session:
@@ -373,8 +376,13 @@ class Modeller:
             bpmn = current_files(session, "bpmn")
             if filename not in current_files(session, "dmn"):
                 raise Conflict(f"No current process uses '{filename}', so there is nothing to deploy it to")
-            versions = self.library.store(session, bpmn, dmn, actor=actor, deploy=True)
+            versions = [v for v in self.library.store(session, bpmn, dmn, actor=actor, deploy=True)
+                        if content_hash(content) in (v.dmn_hashes or {}).values()]
             changed = [{"processId": v.process_id, "version": v.version} for v in versions]
+            failures = [f for v in versions for f in (scenario_check(session, v) if scenario_check else [])]
+            if failures:
+                raise ModelRejected(f"{len(failures)} scenario test{'s' if len(failures) > 1 else ''} failed "
+                                    "with this table; it was not deployed", failures)
             for v in versions:
                 for newer in session.scalars(select(ProcessVersion).where(
                         ProcessVersion.process_id == v.process_id, ProcessVersion.version > v.version)):

@@ -204,8 +204,11 @@ def decision(filename: str):  # type: ignore[no-untyped-def]
 def deploy_decision(filename: str, version: int):  # type: ignore[no-untyped-def]
     require_modeller()
     try:
+        from ..api_model import _failing_scenarios
+
         result = model_services().modeller.deploy_decision(filename, version, me().username,
-                                                           request.form.get("reason"))
+                                                           request.form.get("reason"),
+                                                           scenario_check=_failing_scenarios)
         names = ", ".join(f"{p['processId']} (version {p['version']})" for p in result["processes"])
         flash(f"Version {version} is now current; new cases of {names} use it", "success")
     except CareflowError as exc:

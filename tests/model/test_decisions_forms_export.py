@@ -47,9 +47,17 @@ def test_a_decision_edit_is_checked_saved_and_deployed_to_the_processes_that_cal
     assert saved.status_code == 201 and saved.json["version"] == 2, saved.json
     listed = next(d for d in owner.get("/model").json["decisions"] if d["id"] == "demo_referral_priority.dmn")
     assert [(v["version"], v["current"]) for v in listed["versions"]] == [(2, False), (1, True)]
+    # The demo's scenario expects PRIORITY for someone living alone: deploying is refused until it follows.
+    refused = owner.post("/model/decisions/demo_referral_priority.dmn/versions/2/deploy",
+                         json={"reason": "Winter plan"})
+    assert refused.status_code == 422 and "Someone living alone" in refused.json["errors"][0]["message"]
+    suite = json.loads((ROOT / "bpmn" / "demo_referral.tests.json").read_text())
+    suite["tests"][1]["expect"] = {"data": {"priority": "URGENT"}, "path": ["alert_duty_team"]}
+    assert owner.put("/model/processes/demo_referral/tests", json=suite).status_code == 200
     deployed = owner.post("/model/decisions/demo_referral_priority.dmn/versions/2/deploy",
                           json={"reason": "Winter plan"})
     assert deployed.status_code == 200, deployed.json
+    assert deployed.json["processes"] == [{"processId": "demo_referral", "version": 2}]
     assert {"processId": "demo_referral", "version": 2} in deployed.json["processes"]
     case = casey.post("/processes/demo_referral/instances", json={"data": {}}).json
     task = case["openTasks"][0]["id"]

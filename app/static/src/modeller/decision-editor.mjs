@@ -8,7 +8,7 @@ const root = document.getElementById("decision-editor");
 if (root && DmnModeler) {
   const problemsBox = document.getElementById("editor-problems");
   const notice = document.getElementById("editor-notice");
-  const modeler = new DmnModeler({ container: "#dmn-canvas", common: { keyboard: { bindTo: document } } });
+  const modeler = new DmnModeler({ container: "#dmn-canvas" });
   window.careflowDmn = modeler;
   const choose = document.getElementById("try-decision");
   const inputsBox = document.getElementById("try-inputs");

@@ -16,14 +16,64 @@ if (root) {
   const notice = document.getElementById("editor-notice");
   const modeler = new BpmnModeler({
     container: "#modeller-canvas",
-    keyboard: { bindTo: document },
-    propertiesPanel: { parent: "#modeller-properties" },
+    propertiesPanel: {
+      parent: "#modeller-properties",
+      layout: { groups: { general: { open: true }, careflow: { open: true } } },
+    },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CareflowPropertiesModule, lintModule],
     moddleExtensions: { spiffworkflow: spiffModdle },
     linting: { bpmnlint: careflowLintConfig(context), active: true },
   });
   window.careflowModeler = modeler;
   let marked = [];
+  let loopRefs = {};
+
+  // SpiffWorkflow reads a multi-instance task's loopDataInputRef/loopDataOutputRef as data names;
+  // bpmn-js takes them for element references, cannot resolve them and drops them on export. They
+  // are kept aside on import and put back into the XML on export.
+  const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+  function collectLoopRefs(xml) {
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    const found = {};
+    for (const loop of doc.getElementsByTagNameNS(BPMN, "multiInstanceLoopCharacteristics")) {
+      const owner = loop.parentElement && loop.parentElement.getAttribute("id");
+      const refs = {};
+      for (const name of ["loopDataInputRef", "loopDataOutputRef"]) {
+        const child = [...loop.children].find((c) => c.localName === name);
+        if (child && child.textContent.trim()) {
+          refs[name] = child.textContent.trim();
+        }
+      }
+      if (owner && Object.keys(refs).length) {
+        found[owner] = refs;
+      }
+    }
+    return found;
+  }
+
+  function restoreLoopRefs(xml) {
+    if (!Object.keys(loopRefs).length) {
+      return xml;
+    }
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    for (const loop of doc.getElementsByTagNameNS(BPMN, "multiInstanceLoopCharacteristics")) {
+      const refs = loopRefs[loop.parentElement && loop.parentElement.getAttribute("id")];
+      if (!refs) {
+        continue;
+      }
+      for (const name of ["loopDataOutputRef", "loopDataInputRef"]) {
+        if (refs[name] && ![...loop.children].some((c) => c.localName === name)) {
+          const child = doc.createElementNS(BPMN, loop.prefix ? `${loop.prefix}:${name}` : name);
+          child.textContent = refs[name];
+          const before = [...loop.children].find((c) => !["loopCardinality", "loopDataInputRef"].includes(c.localName));
+          loop.insertBefore(child, name === "loopDataInputRef"
+            ? [...loop.children].find((c) => c.localName !== "loopCardinality") || null
+            : before || null);
+        }
+      }
+    }
+    return new XMLSerializer().serializeToString(doc);
+  }
 
   function mark(problems) {
     const canvas = modeler.get("canvas");
@@ -64,11 +114,16 @@ if (root) {
   }
 
   async function load(xml) {
+    loopRefs = collectLoopRefs(xml);
     try {
       const result = await modeler.importXML(xml);
       modeler.get("canvas").zoom("fit-viewport");
-      const warnings = (result.warnings || []).map((w) => ({ element: w.element && w.element.id, message: w.message }));
-      report("The diagram was opened with warnings", warnings);
+      // bpmn-js warns about references it cannot resolve, such as multi-instance data names; careflow's
+      // own checks (on save, and bpmnlint as one types) are what count, so they are not shown as problems.
+      if (result.warnings && result.warnings.length) {
+        console.info(`bpmn-js: ${result.warnings.length} import warnings`);
+      }
+      report("", []);
       root.dataset.ready = "true";
     } catch (error) {
       report("The diagram could not be opened", [{ element: null, message: error.message }]);
@@ -77,7 +132,7 @@ if (root) {
 
   async function currentXml() {
     const { xml } = await modeler.saveXML({ format: true });
-    return xml;
+    return restoreLoopRefs(xml);
   }
 
   document.getElementById("check-button").addEventListener("click", async () => {

@@ -300,7 +300,6 @@ function careflowEntries(element) {
 }
 
 export default function CareflowPropertiesProvider(propertiesPanel) {
-  propertiesPanel.registerProvider(400, this);
   this.getGroups = (element) => (groups) => {
     const entries = careflowEntries(element);
     if (entries.length) {
@@ -308,6 +307,7 @@ export default function CareflowPropertiesProvider(propertiesPanel) {
     }
     return groups;
   };
+  propertiesPanel.registerProvider(400, this);
 }
 CareflowPropertiesProvider.$inject = ["propertiesPanel"];
 
