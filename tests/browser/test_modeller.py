@@ -214,7 +214,8 @@ def test_change_a_form_label_and_see_the_preview(page: Any) -> None:
     page.wait_for_selector("#form-preview .govuk-form-group")
     check_accessibility(page, "modeller-form")
     page.get_by_label("Question label: personName").fill("Full name of the person referred")
-    page.wait_for_function("document.querySelector('#form-preview').innerText.includes('Full name of the person referred')")
+    page.wait_for_function("document.querySelector('#form-preview').innerText"
+                           ".includes('Full name of the person referred')")
     page.get_by_label("What changed and why").fill("Plainer label")
     page.get_by_role("button", name="Save a new version").click()
     page.wait_for_url(re.compile(r"saved=2"))
