@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, NotFound, ValidationFailed
+from .model_base import RUNNING, audit, require_reason
 from .modeller_tables import CaseMigration
-from .modelling import RUNNING, _comment, audit
 from .models import Instance, ProcessVersion, TaskRow, utcnow
 from .spiff_bridge import StepContext, serializer, spec_ref
 
@@ -136,7 +136,7 @@ class Migrations:
     def migrate(self, process_id: str, version: int, instance_ids: list[str], actor: str,
                 reason: Any) -> dict[str, Any]:
         """Move each chosen case (one transaction each); a blocked case is reported and left as it is."""
-        why = _comment(reason, "reason")
+        why = require_reason(reason, "reason")
         if not isinstance(instance_ids, list) or not instance_ids or not all(isinstance(i, str) for i in instance_ids):
             raise ValidationFailed("Choose the cases to move", [{"field": "instanceIds",
                                                                 "message": "Choose at least one case"}])
@@ -206,7 +206,7 @@ class Migrations:
 
     def revert(self, migration_id: int, actor: str, reason: Any) -> dict[str, Any]:
         """Put the case back as it was before the migration, if it has not moved on since."""
-        why = _comment(reason, "reason")
+        why = require_reason(reason, "reason")
         with self.runtime.transaction() as session:
             found = session.get(CaseMigration, migration_id)
             if found is None:

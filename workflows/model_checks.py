@@ -89,6 +89,30 @@ def form_key_of(props: dict[str, str]) -> str | None:
     return name
 
 
+def adopt_spiff_arena_forms(text: str) -> str:
+    """A diagram drawn in spiff-arena names a user task's form by ``formJsonSchemaFilename``; careflow
+    runs ``formKey``. Add the ``formKey`` it names where a task has none (the text is kept otherwise)."""
+    if SPIFF_ARENA_FORM not in text:
+        return text
+    from .library import parse_xml
+
+    try:
+        root = parse_xml(text, "diagram.bpmn")
+    except ProcessDefinitionError:
+        return text  # the checks report it
+    changed = False
+    for group in root.iter(f"{S}properties"):
+        props = {p.get("name"): p for p in group.findall(f"{S}property")}
+        if SPIFF_ARENA_FORM in props and "formKey" not in props:
+            key = form_key_of({SPIFF_ARENA_FORM: props[SPIFF_ARENA_FORM].get("value", "")})
+            if key:
+                etree.SubElement(group, f"{S}property", name="formKey", value=key)
+                changed = True
+    if not changed:
+        return text
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
 def properties_of(el: etree._Element) -> dict[str, str]:
     """An element's ``spiffworkflow:property`` values and Camunda's form and due attributes."""
     props: dict[str, str] = {}

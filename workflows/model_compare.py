@@ -11,8 +11,9 @@ from .model_checks import BPMN, B, S, properties_of
 
 IGNORED = {"incoming", "outgoing", "flowNodeRef", "extensionElements", "laneSet", "lane", "definitions",
            "collaboration", "participant"}
+DEFAULTS = {"cancelActivity": "true", "triggeredByEvent": "false", "isInterrupting": "true"}
 ATTRIBUTES = ("name", "sourceRef", "targetRef", "default", "attachedToRef", "cancelActivity", "calledElement",
-              "messageRef", "isExecutable", "triggeredByEvent")
+              "messageRef", "isExecutable", "triggeredByEvent", "isInterrupting")
 
 
 def _local(el: etree._Element) -> str:
@@ -23,8 +24,9 @@ def describe(el: etree._Element) -> dict[str, str]:
     """An element's comparable properties, flattened to ``name -> text``."""
     out: dict[str, str] = {}
     for attr in ATTRIBUTES:
-        if el.get(attr) is not None:
-            out[attr] = el.get(attr) or ""
+        value = el.get(attr)
+        if value is not None and DEFAULTS.get(attr) != value:  # a default written out is no change
+            out[attr] = value
     for key, value in properties_of(el).items():
         out[f"property {key}"] = value
     ext = el.find(f"{B}extensionElements")
@@ -58,7 +60,7 @@ def elements(root: etree._Element) -> dict[str, dict[str, Any]]:
         if not isinstance(el.tag, str) or etree.QName(el).namespace != BPMN or not el.get("id"):
             continue
         kind = _local(el)
-        if kind in IGNORED:
+        if kind in IGNORED or kind.endswith("EventDefinition"):  # an event's definition is part of the event
             continue
         found[el.get("id") or ""] = {"id": el.get("id"), "type": kind, "name": el.get("name"),
                                      "properties": describe(el)}

@@ -9,67 +9,40 @@ refused whole with every problem; nothing is half-saved. Every save and deploy i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .db import Database
 from .deployment import MAX_FILE_CHARS
-from .errors import Conflict, NotFound, ProcessDefinitionError, ValidationFailed
+from .errors import Conflict, NotFound, ProcessDefinitionError
 from .forms import FormLibrary
 from .library import ProcessLibrary, content_hash
-from .model_checks import CheckContext, Problem, check_process
-from .modeller_tables import ModelAudit, ModelVersion
+from .model_base import (
+    RUNNING,
+    ModelRejected,
+    audit,
+    audit_log,
+    current_files,
+    current_versions,
+    rejected,
+    require_reason,
+)
+from .model_checks import CheckContext, Problem, adopt_spiff_arena_forms, check_process
+from .model_forms import FormVersions, write_form
+from .modeller_tables import ModelVersion
 from .models import DefinitionFile, Instance, ProcessVersion, utcnow
 
-RUNNING = ("running", "incident", "waiting")
-KINDS = ("process", "decision", "form")
-
-
-class ModelRejected(ValidationFailed):
-    """A save or deploy refused whole: ``errors`` lists ``{element, message, rule, line}``."""
-
-    code = "model_rejected"
-
-
-def rejected(message: str, problems: Iterable[Problem]) -> ModelRejected:
-    return ModelRejected(message, [p.to_dict() for p in problems])
-
-
-def _comment(comment: Any, what: str = "comment") -> str:
-    text = comment.strip() if isinstance(comment, str) else ""
-    if not text:
-        raise ModelRejected(f"Say why ({what})", [{"element": None, "field": what, "rule": "comment",
-                                                   "message": f"Enter a {what}: what changed and why"}])
-    return text[:2000]
-
-
-def current_files(session: Session, kind: str) -> dict[str, str]:
-    """The content of each BPMN or DMN file name that the current process versions use."""
-    hashes: set[str] = set()
-    for version in current_versions(session).values():
-        hashes.update(version.bpmn_hashes if kind == "bpmn" else (version.dmn_hashes or {}).values())
-    return {row.filename: row.content for row in session.scalars(
-        select(DefinitionFile).where(DefinitionFile.content_hash.in_(hashes)))}
-
-
-def current_versions(session: Session) -> dict[str, ProcessVersion]:
-    """Process id -> the version new cases start on (the highest deployed one)."""
-    latest: dict[str, ProcessVersion] = {}
-    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
-                                   .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())):
-        latest.setdefault(version.process_id, version)
-    return latest
+__all__ = ["RUNNING", "ModelRejected", "Modeller", "audit", "audit_log", "current_files", "current_versions",
+           "rejected", "require_reason"]
 
 
 @dataclass
-class Modeller:
+class Modeller(FormVersions):
     """The modeller's use cases over one database, library and form folder; each is one transaction."""
 
     db: Database
@@ -167,28 +140,6 @@ class Modeller:
                           note.created_by if note else "files", row.created_at.isoformat()))
         return out
 
-    def _forms(self, session: Session) -> list[dict[str, Any]]:
-        keys = {p.name[: -len(".schema.json")] for p in self.forms.forms_dir.glob("*.schema.json")}
-        rows = session.scalars(select(ModelVersion).where(ModelVersion.kind == "form")
-                               .order_by(ModelVersion.key, ModelVersion.version.desc())).all()
-        keys.update(r.key for r in rows)
-        out = []
-        for key in sorted(keys):
-            mine = [r for r in rows if r.key == key]
-            current = self._current_form_row(mine)
-            versions = [{"version": r.version, "savedBy": r.created_by, "savedAt": r.created_at.isoformat(),
-                         "comment": r.comment, "current": r is current} for r in mine]
-            if not mine:
-                versions = [{"version": 1, "savedBy": "files", "savedAt": None, "comment": None, "current": True}]
-            out.append({"id": key, "name": key, "versions": versions,
-                        "current": current.version if current else 1})
-        return out
-
-    @staticmethod
-    def _current_form_row(rows: list[ModelVersion]) -> ModelVersion | None:
-        deployed = [r for r in rows if r.deployed_at is not None]
-        return max(deployed, key=lambda r: (r.deployed_at, r.version)) if deployed else None
-
     # ---- reading one version -----------------------------------------------------------------
     def process_version(self, session: Session, process_id: str, version: int | None = None) -> ProcessVersion:
         query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
@@ -226,29 +177,13 @@ class Modeller:
                     raise NotFound(f"No version {version} of decision file '{filename}'")
             return {"filename": filename, "version": pick[0], "content": pick[1].content}
 
-    def form_file(self, key: str, version: int | None = None) -> dict[str, Any]:
-        with self.db.reading() as session:
-            rows = list(session.scalars(select(ModelVersion).where(ModelVersion.kind == "form",
-                                                                   ModelVersion.key == key)))
-        if version is not None and rows:
-            row = next((r for r in rows if r.version == version), None)
-            if row is None:
-                raise NotFound(f"No version {version} of form '{key}'")
-            content = json.loads(row.content)
-            return {"key": key, "version": row.version, **content}
-        current = self._current_form_row(rows)
-        if current is not None:
-            return {"key": key, "version": current.version, **json.loads(current.content)}
-        if not self.forms.exists(key):
-            raise NotFound(f"No form '{key}'")
-        return {"key": key, "version": 1, "schema": self.forms.schema(key), "ui": self.forms.ui(key)}
-
     # ---- saving ------------------------------------------------------------------------------
     def save_process(self, process_id: str, xml: Any, comment: Any, actor: str) -> dict[str, Any]:
         """Check and store a new (undeployed) version; refused whole with every problem."""
-        why = _comment(comment)
+        why = require_reason(comment)
         if not isinstance(xml, str):
             raise rejected("Send the diagram's XML", [Problem("well-formed-xml", "The diagram is missing")])
+        xml = adopt_spiff_arena_forms(xml)
         with self.db.transaction() as session:
             try:
                 filename = self.process_file_name(session, process_id)
@@ -279,7 +214,7 @@ class Modeller:
         from .model_checks import check_xml
         from .model_decisions import check_decision_file
 
-        why = _comment(comment)
+        why = require_reason(comment)
         if not filename.endswith(".dmn") or "/" in filename or "\\" in filename:
             raise NotFound(f"No decision file '{filename}'")
         if not isinstance(xml, str) or not xml.strip():
@@ -310,43 +245,12 @@ class Modeller:
             audit(session, actor, "saved", "decision", filename, number, why)
             return {"filename": filename, "version": number, "unchanged": False}
 
-    def save_form(self, key: str, schema: Any, ui: Any, comment: Any, actor: str) -> dict[str, Any]:
-        """Store a new form version (JSON Schema + UI); deploying it is what caseworkers then see."""
-        why = _comment(comment)
-        if not key or not key.replace("_", "").replace("-", "").isalnum():
-            raise NotFound(f"No form '{key}'")
-        problems = check_form(schema, ui)
-        if problems:
-            raise rejected("The form cannot be saved; nothing was saved", problems)
-        content = json.dumps({"schema": schema, "ui": ui or {}}, indent=2, ensure_ascii=False)
-        with self.db.transaction() as session:
-            rows = list(session.scalars(select(ModelVersion).where(ModelVersion.kind == "form",
-                                                                   ModelVersion.key == key)))
-            if not rows and self.forms.exists(key):
-                # The file the form came from is version 1, so a later version can go back to it.
-                original = json.dumps({"schema": self.forms.schema(key), "ui": self.forms.ui(key)}, indent=2,
-                                      ensure_ascii=False)
-                first = ModelVersion(kind="form", key=key, version=1, content_hash=content_hash(original),
-                                     content=original, comment="As loaded from bpmn/forms", created_by="files",
-                                     deployed_at=utcnow(), deployed_by="files")
-                session.add(first)
-                rows.append(first)
-            digest = content_hash(content)
-            same = next((r for r in rows if r.content_hash == digest), None)
-            if same is not None:
-                return {"key": key, "version": same.version, "unchanged": True}
-            number = max((r.version for r in rows), default=0) + 1
-            session.add(ModelVersion(kind="form", key=key, version=number, content_hash=digest, content=content,
-                                     comment=why, created_by=actor))
-            audit(session, actor, "saved", "form", key, number, why)
-            return {"key": key, "version": number, "unchanged": False}
-
     # ---- deploying ---------------------------------------------------------------------------
     def deploy_process(self, process_id: str, version: int, actor: str, reason: Any,
                        scenario_check: Callable[[Session, ProcessVersion], list[dict[str, Any]]] | None = None
                        ) -> dict[str, Any]:
         """Make ``version`` the one new cases start on; refused while one of its scenario tests fails."""
-        why = _comment(reason, "reason")
+        why = require_reason(reason, "reason")
         with self.db.transaction() as session:
             target = self.process_version(session, process_id, version)
             if scenario_check is not None:
@@ -369,7 +273,7 @@ class Modeller:
                         ) -> dict[str, Any]:
         """Every current process that uses this decision file gets a new version with it (running cases
         keep theirs); refused whole while a scenario test of one of them fails."""
-        why = _comment(reason, "reason")
+        why = require_reason(reason, "reason")
         content = self.decision_file(filename, version)["content"]
         with self.db.transaction() as session:
             dmn = {**current_files(session, "dmn"), filename: content}
@@ -390,20 +294,6 @@ class Modeller:
                 v.deployed = True
             audit(session, actor, "deployed", "decision", filename, version, why, {"processes": changed})
             return {"filename": filename, "version": version, "processes": changed}
-
-    def deploy_form(self, key: str, version: int, actor: str, reason: Any) -> dict[str, Any]:
-        """Write the version to the forms folder: the next task opened or completed uses it."""
-        why = _comment(reason, "reason")
-        with self.db.transaction() as session:
-            row = session.scalars(select(ModelVersion).where(ModelVersion.kind == "form", ModelVersion.key == key,
-                                                             ModelVersion.version == version)).first()
-            if row is None:
-                raise NotFound(f"No version {version} of form '{key}'")
-            content = json.loads(row.content)
-            row.deployed_at, row.deployed_by = utcnow(), actor
-            audit(session, actor, "deployed", "form", key, version, why)
-            write_form(self.forms, key, content["schema"], content.get("ui") or {})
-            return {"key": key, "version": version}
 
     # ---- export ------------------------------------------------------------------------------
     def export(self, bpmn_dir: Path, dmn_dir: Path, forms_dir: Path) -> list[str]:
@@ -430,47 +320,3 @@ class Modeller:
         return written
 
 
-def write_form(forms: FormLibrary, key: str, schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
-    """Write a form's files (``.ui.json`` only when it has a layout) and forget its cached validator."""
-    forms.forms_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path, value in ((forms.schema_path(key), schema), (forms.forms_dir / f"{key}.ui.json", ui)):
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        if path.name.endswith(".ui.json") and not value:
-            continue
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(str(path))
-    forms._validators.pop(key, None)  # the library caches one validator per key
-    return written
-
-
-def check_form(schema: Any, ui: Any) -> list[Problem]:
-    """A form's JSON Schema must be valid draft 2020-12 of an object; its layout an object."""
-    problems = []
-    if not isinstance(schema, dict):
-        return [Problem("form-schema", "The form's schema must be a JSON object")]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path) or None
-        problems.append(Problem("form-schema", f"Not valid JSON Schema: {exc.message}", where))
-    if schema.get("type", "object") != "object":
-        problems.append(Problem("form-schema", "A form's schema must describe an object (\"type\": \"object\")"))
-    if ui is not None and not isinstance(ui, dict):
-        problems.append(Problem("form-ui", "The form's layout must be a JSON object"))
-    return problems
-
-
-def audit(session: Session, actor: str, action: str, kind: str, key: str, version: int | None,
-          reason: str | None, data: dict[str, Any] | None = None) -> None:
-    session.add(ModelAudit(actor=actor, action=action, kind=kind, key=key, version=version, reason=reason,
-                           data=data))
-
-
-def audit_log(db: Database, limit: int = 200) -> list[dict[str, Any]]:
-    with db.reading() as session:
-        rows = session.scalars(select(ModelAudit).order_by(ModelAudit.at.desc(), ModelAudit.id.desc())
-                               .limit(limit)).all()
-        return [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "kind": r.kind, "key": r.key,
-                 "version": r.version, "reason": r.reason, "data": r.data} for r in rows]

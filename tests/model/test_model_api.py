@@ -105,3 +105,19 @@ def test_compare_lists_added_removed_and_changed_elements(owner):
     assert {"name": "property dueIn", "from": "P2D", "to": "P3D"} in record["changes"]
     assert owner.get("/model/processes/demo_referral/compare?from=1&to=7").status_code == 404
     assert owner.get("/model/processes/nope/file").status_code == 404
+
+
+def test_a_diagram_from_spiff_arena_keeps_its_form_names_and_runs_with_them(owner, casey):
+    arena = DEMO.replace('name="formKey" value="referral_details"',
+                         'name="formJsonSchemaFilename" value="referral_details-schema.json"')
+    saved = _save(owner, arena, "Drawn in spiff-arena")
+    assert saved.status_code == 201, saved.json
+    owner.post("/model/processes/demo_referral/versions/2/deploy", json={"reason": "r"})
+    case = casey.post("/processes/demo_referral/instances", json={"data": {}}).json
+    assert case["openTasks"][0]["formKey"] == "referral_details"
+    stored = owner.get("/model/processes/demo_referral/file?version=2").json["content"]
+    assert 'formJsonSchemaFilename' in stored
+    missing = DEMO.replace('name="formKey" value="referral_details"',
+                           'name="formJsonSchemaFilename" value="gone-schema.json"')
+    refused = _save(owner, missing, "x")
+    assert [(e["element"], e["rule"]) for e in refused.json["errors"]] == [("record_referral", "user-task-form")]

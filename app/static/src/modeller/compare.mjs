@@ -30,6 +30,16 @@ if (root) {
       markAll(left, Object.keys(changes._changed), "careflow-diff-changed");
       markAll(right, Object.keys(changes._changed), "careflow-diff-changed");
       markAll(right, Object.keys(changes._layoutChanged), "careflow-diff-layout");
+      // A large diagram is unreadable at "fit": show the first change at full size on both sides.
+      const focus = (viewer, ids) => {
+        const element = ids.map((id) => viewer.get("elementRegistry").get(id)).find(Boolean);
+        if (element) {
+          viewer.get("canvas").zoom(1.0);
+          viewer.get("canvas").scrollToElement(element);
+        }
+      };
+      focus(left, [...Object.keys(changes._changed), ...Object.keys(changes._removed)]);
+      focus(right, [...Object.keys(changes._changed), ...Object.keys(changes._added)]);
       root.dataset.ready = "true";
       root.dataset.changed = Object.keys(changes._changed).join(" ");
     })
