@@ -144,7 +144,8 @@ def test_compare_two_versions(page: Any) -> None:
     changed = page.locator("#changed").inner_text()
     assert "Verify facts (PF-02)" in changed and "Check the facts (PF-02)" in changed
     assert '"P10D"' in changed and "infoDueIn" in changed
-    assert page.locator("#compare-to .careflow-diff-changed[data-element-id='pf_verify']").count() == 1
+    for element in ("pf_verify", "pf_info_due"):
+        assert page.locator(f"#compare-to .careflow-diff-changed[data-element-id='{element}']").count() == 1
     check_accessibility(page, "modeller-compare")
 
 

@@ -27,8 +27,12 @@ if (root) {
       };
       markAll(left, Object.keys(changes._removed), "careflow-diff-removed");
       markAll(right, Object.keys(changes._added), "careflow-diff-added");
-      markAll(left, Object.keys(changes._changed), "careflow-diff-changed");
-      markAll(right, Object.keys(changes._changed), "careflow-diff-changed");
+      // careflow's own comparison also knows settings bpmn-js-differ keeps on inner parts (a timer's
+      // definition, an extension property): their elements are marked as changed too.
+      const ours = JSON.parse(root.dataset.changedIds || "[]");
+      const changed = [...new Set([...Object.keys(changes._changed), ...ours])];
+      markAll(left, changed, "careflow-diff-changed");
+      markAll(right, changed, "careflow-diff-changed");
       markAll(right, Object.keys(changes._layoutChanged), "careflow-diff-layout");
       // A large diagram is unreadable at "fit": show the first change at full size on both sides.
       const focus = (viewer, ids) => {
@@ -38,10 +42,10 @@ if (root) {
           viewer.get("canvas").scrollToElement(element);
         }
       };
-      focus(left, [...Object.keys(changes._changed), ...Object.keys(changes._removed)]);
-      focus(right, [...Object.keys(changes._changed), ...Object.keys(changes._added)]);
+      focus(left, [...changed, ...Object.keys(changes._removed)]);
+      focus(right, [...changed, ...Object.keys(changes._added)]);
       root.dataset.ready = "true";
-      root.dataset.changed = Object.keys(changes._changed).join(" ");
+      root.dataset.changed = changed.join(" ");
     })
     .catch(() => {
       document.getElementById("compare-status").hidden = false;
