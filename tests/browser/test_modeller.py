@@ -262,3 +262,17 @@ def test_dry_run_then_migrate_two_cases_and_revert_one(page: Any, live_server: d
     assert "back on its previous version" in page.locator(".govuk-notification-banner").inner_text()
     assert (_version(services, first), _version(services, second)) == (target, current)
     check_accessibility(page, "modeller-migrate-done")
+
+
+def test_write_a_scenario_test_on_the_page_and_run_it(page: Any) -> None:
+    sign_in(page, "pat.owner")
+    _open_editor(page, "demo_referral")
+    page.locator("#tests-editor summary").click()
+    box = page.get_by_label("Scenario tests (JSON)")
+    box.fill('{"tests": [{"name": "Waits for the referral", "start": {"data": {}}, '
+             '"expect": {"openTasks": ["record_referral"], "status": "waiting"}}]}')
+    page.get_by_role("button", name="Save the scenario tests").click()
+    page.wait_for_function("document.querySelector('#tests-status').innerText.includes('Saved 1 scenario test')")
+    page.get_by_role("button", name=re.compile("^Run the scenario tests")).click()
+    assert "1 passed, 0 failed" in page.locator("#scenario-summary").inner_text()
+    check_accessibility(page, "modeller-scenarios")

@@ -180,6 +180,25 @@ if (root) {
     }
   });
 
+  const testsForm = document.getElementById("tests-form");
+  if (testsForm) {
+    testsForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const status = document.getElementById("tests-status");
+      let suite;
+      try {
+        suite = JSON.parse(document.getElementById("tests-json").value);
+      } catch (error) {
+        status.textContent = `The tests are not valid JSON: ${error.message}`;
+        return;
+      }
+      const answer = await callJson(testsForm.dataset.url, "PUT", suite);
+      status.textContent = answer.ok
+        ? `Saved ${answer.body.tests.length} scenario test${answer.body.tests.length === 1 ? "" : "s"}.`
+        : `${answer.body.message}: ${(answer.body.errors || []).map((e) => `${e.field}: ${e.message}`).join("; ")}`;
+    });
+  }
+
   fetch(root.dataset.fileUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then((r) => r.json())
     .then((found) => load(found.content))

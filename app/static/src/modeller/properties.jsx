@@ -250,6 +250,22 @@ function ScriptField(props) {
   );
 }
 
+function ScriptExtensionField(props) {
+  const { element, id, type, label } = props;
+  const modeling = useService("modeling");
+  const bpmnFactory = useService("bpmnFactory");
+  const found = () => (bo(element).extensionElements?.values || []).find((v) => v.$type === type);
+  return (
+    <CodeField element={element} id={id} label={label} description="Python run in careflow's sandbox on the task's data"
+      get={() => (found() && found().value) || ""}
+      set={(value) => {
+        const ext = ensureExtensions(element, bo(element), bpmnFactory, modeling);
+        const script = ensureChild(element, ext, type, bpmnFactory, modeling, {});
+        modeling.updateModdleProperties(element, script, { value: value || "" });
+      }} />
+  );
+}
+
 const is = (element, type) => bo(element) && bo(element).$type === type;
 const entry = (element, id, component, extra, edited) => ({ id, element, component, isEdited: edited || isTextFieldEntryEdited, ...extra });
 
@@ -295,6 +311,10 @@ function careflowEntries(element) {
   }
   if (is(element, "bpmn:ScriptTask")) {
     entries.push(entry(element, "careflow-script", ScriptField, {}, isTextAreaEntryEdited));
+  }
+  if (/^bpmn:(UserTask|ManualTask|ServiceTask|ScriptTask|BusinessRuleTask|Task|SendTask|ReceiveTask|CallActivity|SubProcess)$/.test(business.$type)) {
+    entries.push(entry(element, "careflow-preScript", ScriptExtensionField, { type: "spiffworkflow:PreScript", label: "Script before the task" }, isTextAreaEntryEdited));
+    entries.push(entry(element, "careflow-postScript", ScriptExtensionField, { type: "spiffworkflow:PostScript", label: "Script after the task" }, isTextAreaEntryEdited));
   }
   return entries;
 }
