@@ -25,7 +25,7 @@ def _deploy(owner: Any, xml: str, comment: str = "change") -> int:
 
 
 def test_the_shipped_scenarios_pass_for_demo_referral_and_provider_failure(owner):
-    for process_id, count in (("demo_referral", 2), ("provider_failure", 3)):
+    for process_id, count in (("demo_referral", 2), ("provider_failure", 4), ("provider_failure_person", 2)):
         result = owner.post(f"/model/processes/{process_id}/tests/run", json={}).json
         assert result["failed"] == 0 and result["passed"] == count, result
 
