@@ -139,12 +139,15 @@ def check_xml(text: str, filename: str) -> tuple[etree._Element | None, list[Pro
     return root, []
 
 
-def check_schema(root: etree._Element, filename: str) -> list[Problem]:
+def check_schema(root: etree._Element, filename: str, text: str | None = None) -> list[Problem]:
     """The BPMN 2.0 XSD SpiffWorkflow validates against (with its own extension namespace)."""
     from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
     from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-    copy = etree.fromstring(etree.tostring(root))
+    from .library import parse_xml
+
+    # The validator rewrites parts of the tree: it gets its own, parsed from the text so lines stay true.
+    copy = parse_xml(text, filename) if text is not None else etree.fromstring(etree.tostring(root))
     try:
         VALIDATOR.validate(copy, filename)
     except ValidationException as exc:
@@ -372,7 +375,7 @@ def check_process(text: str, filename: str, ctx: CheckContext,
     if _local(root) != "definitions":
         return [Problem("bpmn-schema", "The file is not a BPMN diagram (its root is not <definitions>)",
                         None, root.sourceline)]
-    problems = check_schema(root, filename) + check_elements(root, ctx)
+    problems = check_schema(root, filename, text) + check_elements(root, ctx)
     if not problems and build is not None:
         try:
             build(text)
