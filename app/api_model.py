@@ -26,8 +26,6 @@ from workflows.scenarios import ScenarioRunner, check_suite, load_tests, tests_p
 from . import services
 from .api import authenticated, body
 
-MODELLER_ROLES = ("process_owner", "admin")
-
 
 @dataclass
 class ModelServices:
@@ -80,12 +78,18 @@ def _failing_scenarios(session: Any, target: Any) -> list[dict[str, Any]]:
     return failures
 
 
-def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    """Register every modeller operation on ``bp``, each behind ``guard`` (which sets ``g.model_actor``)."""
+Guard = Callable[[Callable[..., Any], str], Callable[..., Any]]
+
+
+def add_routes(bp: Blueprint, guard: Guard) -> None:
+    """Register every modeller operation on ``bp``, each behind ``guard(view, operation)`` (which checks
+    the operation's row of :data:`app.permissions.MATRIX` and sets ``g.model_actor``)."""
 
     def route(rule: str, methods: list[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        operation = "model.read" if methods == ["GET"] else "model.write"
+
         def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
-            bp.add_url_rule(rule, view.__name__, guard(view), methods=methods)
+            bp.add_url_rule(rule, view.__name__, guard(view, operation), methods=methods)
             return view
         return wrap
 
@@ -225,8 +229,8 @@ def add_routes(bp: Blueprint, guard: Callable[[Callable[..., Any]], Callable[...
         return jsonify(model_services().modeller.deploy_form(key, version, actor().username, body().get("reason")))
 
 
-def bearer_guard(view: Callable[..., Any]) -> Callable[..., Any]:
-    @authenticated(*MODELLER_ROLES)
+def bearer_guard(view: Callable[..., Any], operation: str) -> Callable[..., Any]:
+    @authenticated(operation)
     @functools.wraps(view)
     def inner(*args: Any, **kwargs: Any) -> Any:
         g.model_actor = g.user

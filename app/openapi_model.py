@@ -6,7 +6,9 @@ from typing import Any
 from .openapi import CONFLICT, INVALID, _json, _op, _path_param, _query
 
 OBJ: dict[str, Any] = {"type": "object"}
-XML = {"description": "XML", "content": {"application/xml": {"schema": {"type": "string"}}}}
+# A file: JSON with its text, or the XML itself when ``download`` is given.
+FILE = {"description": "The file", "content": {"application/json": {"schema": OBJ},
+                                                "application/xml": {"schema": {"type": "string"}}}}
 
 
 def _m(summary: str, **kw: Any) -> dict[str, Any]:
@@ -23,7 +25,7 @@ def model_paths() -> dict[str, Any]:
                              "and the registered handlers")},
         "/model/audit": {"get": _m("The modeller's audit log: saves, deploys, migrations, reverts")},
         "/model/processes/{process_id}/file": {"get": _m(
-            "A process version's BPMN (JSON, or the XML itself with download=1)", params=[
+            "A process version's BPMN (JSON, or the XML itself with download=1)", ok=FILE, params=[
                 pid, _query("version", "integer"), _query("download")])},
         "/model/processes/{process_id}/check": {"post": _m(
             "Every problem of a diagram, as a save would find them (nothing stored)", body=save, params=[pid])},
@@ -52,7 +54,7 @@ def model_paths() -> dict[str, Any]:
             "Put a migrated case back on its previous version", body=reason,
             params=[_path_param("migration_id", "integer")], extra={**INVALID, **CONFLICT})},
         "/model/decisions/{filename}/file": {"get": _m(
-            "A decision file version (JSON, or the XML with download=1)", params=[
+            "A decision file version (JSON, or the XML with download=1)", ok=FILE, params=[
                 fname, _query("version", "integer"), _query("download")])},
         "/model/decisions/{filename}/versions": {"post": _m(
             "Save a new version of a decision file; refused whole with every problem", body=save,
@@ -72,4 +74,4 @@ def model_paths() -> dict[str, Any]:
     }
 
 
-__all__ = ["XML", "model_paths"]
+__all__ = ["FILE", "model_paths"]

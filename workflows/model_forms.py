@@ -43,6 +43,11 @@ class FormVersions:
                         "current": current.version if current else 1})
         return out
 
+    def _has_versions(self, key: str) -> bool:
+        with self.db.reading() as session:
+            return session.scalars(select(ModelVersion.id).where(ModelVersion.kind == "form",
+                                                                 ModelVersion.key == key).limit(1)).first() is not None
+
     @staticmethod
     def _current_form_row(rows: list[ModelVersion]) -> ModelVersion | None:
         deployed = [r for r in rows if r.deployed_at is not None]
@@ -68,7 +73,9 @@ class FormVersions:
     def save_form(self, key: str, schema: Any, ui: Any, comment: Any, actor: str) -> dict[str, Any]:
         """Store a new form version (JSON Schema + UI); deploying it is what caseworkers then see."""
         why = require_reason(comment)
-        if not key or not key.replace("_", "").replace("-", "").isalnum():
+        # A form starts as a file in the forms folder (a task names it by key); the modeller versions it.
+        if not key or not key.replace("_", "").replace("-", "").isalnum() or not (
+                self.forms.exists(key) or self._has_versions(key)):
             raise NotFound(f"No form '{key}'")
         problems = check_form(schema, ui)
         if problems:

@@ -23,7 +23,8 @@ from workflows.scenarios import load_tests
 
 from .. import services
 from ..api import body
-from ..api_model import MODELLER_ROLES, add_routes, model_services, scenario_results
+from ..api_model import add_routes, model_services, scenario_results
+from ..permissions import allowed
 from . import forms_render
 from .session_user import me
 
@@ -31,16 +32,17 @@ bp = Blueprint("modeller", __name__, url_prefix="/model")
 api = Blueprint("modeller_api", __name__, url_prefix="/model/api")
 
 
-def require_modeller() -> None:
-    if me().role not in MODELLER_ROLES:
+def require_modeller(operation: str = "model.read") -> None:
+    """The signed-in person's role must be in ``operation``'s row of the permissions table."""
+    if not allowed(operation, me().role):
         raise Forbidden("Only process owners and admins can change processes, decisions and forms.")
 
 
-def session_guard(view: Callable[..., Any]) -> Callable[..., Any]:
+def session_guard(view: Callable[..., Any], operation: str = "model.write") -> Callable[..., Any]:
     @login_required
     @functools.wraps(view)
     def inner(*args: Any, **kwargs: Any) -> Any:
-        require_modeller()
+        require_modeller(operation)
         g.model_actor = me()
         return view(*args, **kwargs)
     return inner
@@ -119,7 +121,7 @@ def process(process_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/processes/<process_id>/versions/<int:version>/deploy")
 @login_required
 def deploy_process(process_id: str, version: int):  # type: ignore[no-untyped-def]
-    require_modeller()
+    require_modeller("model.write")
     from ..api_model import _failing_scenarios
 
     try:
@@ -148,7 +150,7 @@ def compare_page(process_id: str):  # type: ignore[no-untyped-def]
 @bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
 @login_required
 def migrate_page(process_id: str):  # type: ignore[no-untyped-def]
-    require_modeller()
+    require_modeller("model.write" if request.method == "POST" else "model.read")
     ms = model_services()
     entry = _find(ms.modeller.overview()["processes"], process_id, "process")
     target = request.values.get("to", type=int) or entry["current"]
@@ -174,7 +176,7 @@ def migrate_page(process_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/migrations/<int:migration_id>/revert")
 @login_required
 def revert(migration_id: int):  # type: ignore[no-untyped-def]
-    require_modeller()
+    require_modeller("model.write")
     process_id = request.form.get("process_id", "")
     try:
         model_services().migrations.revert(migration_id, me().username, request.form.get("reason"))
@@ -202,7 +204,7 @@ def decision(filename: str):  # type: ignore[no-untyped-def]
 @bp.post("/decisions/<filename>/versions/<int:version>/deploy")
 @login_required
 def deploy_decision(filename: str, version: int):  # type: ignore[no-untyped-def]
-    require_modeller()
+    require_modeller("model.write")
     try:
         from ..api_model import _failing_scenarios
 
@@ -232,7 +234,7 @@ def form(key: str):  # type: ignore[no-untyped-def]
 @bp.post("/forms/<key>/versions/<int:version>/deploy")
 @login_required
 def deploy_form(key: str, version: int):  # type: ignore[no-untyped-def]
-    require_modeller()
+    require_modeller("model.write")
     try:
         model_services().modeller.deploy_form(key, version, me().username, request.form.get("reason"))
         flash(f"Version {version} of the form is now what caseworkers see", "success")
