@@ -41,13 +41,25 @@ def check_decision_file(root: etree._Element, filename: str) -> list[Problem]:
     if _local(root) != "definitions" or etree.QName(root).namespace not in DMN_NAMESPACES:
         return [Problem("dmn-loads", "The file is not a DMN 1.3 decision model", None, root.sourceline)]
     try:
-        load_decisions(etree.tostring(root), filename=filename)
+        model = load_decisions(etree.tostring(root), filename=filename, strict=False)
     except DecisionError as exc:
-        element = getattr(exc, "decision_id", None)
-        return [Problem("dmn-cell-syntax", str(exc), element, getattr(exc, "line", None))]
+        return [_cell_problem(root, exc)]
     except ProcessDefinitionError as exc:
         return [Problem("dmn-loads", exc.message, exc.element, exc.line)]
-    return _output_values(root)
+    # Every decision that does not compile, each named at its rule when the cell is in one.
+    problems = [_cell_problem(root, exc) for exc in getattr(model, "load_errors", [])]
+    return problems or _output_values(root)
+
+
+def _cell_problem(root: etree._Element, exc: Any) -> Problem:
+    element = getattr(exc, "decision_id", None)
+    rule_index = getattr(exc, "rule_index", None)
+    decision = next((d for d in root.iter() if _local(d) == "decision" and d.get("id") == element), None)
+    if decision is not None and rule_index:
+        rules = [r for r in decision.iter() if _local(r) == "rule"]
+        if 1 <= rule_index <= len(rules) and rules[rule_index - 1].get("id"):
+            element = rules[rule_index - 1].get("id")
+    return Problem("dmn-cell-syntax", str(exc), element, getattr(exc, "line", None))
 
 
 def _output_values(root: etree._Element) -> list[Problem]:

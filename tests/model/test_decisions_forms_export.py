@@ -39,6 +39,7 @@ def test_a_decision_edit_is_checked_saved_and_deployed_to_the_processes_that_cal
     refused = owner.post("/model/decisions/demo_referral_priority.dmn/versions",
                          json={"xml": bad_cell, "comment": "x"})
     assert refused.status_code == 422 and refused.json["errors"][0]["rule"] == "dmn-cell-syntax"
+    assert refused.json["errors"][0]["element"] == "rule_risk_to_life"
 
     # Living alone becomes urgent: rule 2's output changes.
     changed = TABLE.replace('<outputEntry><text>"PRIORITY"</text>', '<outputEntry><text>"URGENT"</text>', 1)
