@@ -87,7 +87,7 @@ if (root && DmnModeler) {
 
   document.getElementById("save-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const answer = await callJson(root.dataset.saveUrl, "POST", { xml: await currentXml(), comment: document.getElementById("comment").value });
+    const answer = await callJson(root.dataset.saveUrl, "POST", { xml: await currentXml(), comment: document.getElementById("change-comment").value });
     if (answer.status === 201) {
       window.location.assign(`${root.dataset.pageUrl}?saved=${answer.body.version}`);
     } else if (answer.ok) {

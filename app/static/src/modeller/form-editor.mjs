@@ -4,8 +4,8 @@ import { callJson, showNotice, showProblems, text } from "./common.mjs";
 
 const root = document.getElementById("form-editor");
 if (root) {
-  const schemaBox = document.getElementById("schema");
-  const uiBox = document.getElementById("ui");
+  const schemaBox = document.getElementById("form-schema-json");
+  const uiBox = document.getElementById("form-ui-json");
   const preview = document.getElementById("form-preview");
   const labels = document.getElementById("form-labels");
   const problemsBox = document.getElementById("editor-problems");
@@ -71,7 +71,7 @@ if (root) {
       showProblems(problemsBox, "The form was not saved", [{ element: null, message: `The JSON is not valid: ${error.message}` }], () => {});
       return;
     }
-    const answer = await callJson(root.dataset.saveUrl, "POST", { ...body, comment: document.getElementById("comment").value });
+    const answer = await callJson(root.dataset.saveUrl, "POST", { ...body, comment: document.getElementById("change-comment").value });
     if (answer.status === 201) {
       window.location.assign(`${root.dataset.pageUrl}?saved=${answer.body.version}`);
     } else if (answer.ok) {

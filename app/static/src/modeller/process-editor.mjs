@@ -149,7 +149,7 @@ if (root) {
 
   document.getElementById("save-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const comment = document.getElementById("comment").value;
+    const comment = document.getElementById("change-comment").value;
     const answer = await callJson(root.dataset.saveUrl, "POST", { xml: await currentXml(), comment });
     if (answer.status === 201) {
       window.location.assign(`${root.dataset.pageUrl}?saved=${answer.body.version}`);
