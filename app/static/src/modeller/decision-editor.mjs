@@ -33,7 +33,33 @@ if (root && DmnModeler) {
     return xml;
   }
 
-  async function load(xml) {
+  // dmn-js redraws a cell when the element with its id changes; cells without ids (DMN allows them)
+  // would keep showing their old text after an edit. Every table part gets an id before it is opened.
+  function withIds(xml) {
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    if (doc.getElementsByTagName("parsererror").length) {
+      return xml;
+    }
+    const taken = new Set([...doc.querySelectorAll("[id]")].map((e) => e.getAttribute("id")));
+    let added = 0;
+    for (const name of ["rule", "input", "output", "inputEntry", "outputEntry", "inputExpression", "annotationEntry"]) {
+      for (const el of doc.getElementsByTagNameNS("*", name)) {
+        if (!el.getAttribute("id")) {
+          let id;
+          do {
+            id = `${name}_${Math.random().toString(36).slice(2, 9)}`;
+          } while (taken.has(id));
+          taken.add(id);
+          el.setAttribute("id", id);
+          added += 1;
+        }
+      }
+    }
+    return added ? new XMLSerializer().serializeToString(doc) : xml;
+  }
+
+  async function load(original) {
+    const xml = withIds(original);
     try {
       await modeler.importXML(xml);
     } catch (error) {
@@ -44,7 +70,11 @@ if (root && DmnModeler) {
     choose.innerHTML = views.map((v) => `<option value="${text(v.element.id)}">${text(v.element.name || v.element.id)}</option>`).join("");
     const wanted = views.find((v) => v.element.id === root.dataset.decision) || views[0];
     if (wanted) {
-      await modeler.open(wanted);
+      // Opening the view that is already open would draw a second table over a stale one.
+      const active = modeler.getActiveView();
+      if (!active || active.element !== wanted.element) {
+        await modeler.open(wanted);
+      }
       choose.value = wanted.element.id;
     }
     inputsBox.value = JSON.stringify(tableInputs(xml, choose.value), null, 2);
@@ -53,7 +83,7 @@ if (root && DmnModeler) {
 
   choose.addEventListener("change", async () => {
     const view = modeler.getViews().find((v) => v.element.id === choose.value);
-    if (view) {
+    if (view && view.element !== modeler.getActiveView()?.element) {
       const xml = await currentXml();
       await modeler.open(view);
       inputsBox.value = JSON.stringify(tableInputs(xml, choose.value), null, 2);
