@@ -199,6 +199,10 @@ def test_edit_a_decision_cell_try_it_save_and_deploy(page: Any) -> None:
     assert "PRIORITY" in page.locator("#try-output").inner_text()
     assert "Rule 3" in page.locator("#try-why").inner_text()
     assert "livesAlone is any value" in page.locator("#try-why").inner_text()
+    # The edited cell shows its new text once the cursor has left it.
+    assert page.locator("#dmn-canvas td[data-row-id='rule_otherwise'][data-col-id='out_priority']"
+                        ).inner_text().strip() == '"PRIORITY"'
+
     check_accessibility(page, "modeller-decision-tried")
     page.get_by_label("What changed and why").fill("Every referral is a priority this winter")
     page.get_by_role("button", name="Save a new version").click()
