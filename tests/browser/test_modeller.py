@@ -280,3 +280,23 @@ def test_write_a_scenario_test_on_the_page_and_run_it(page: Any) -> None:
     page.get_by_role("button", name=re.compile("^Run the scenario tests")).click()
     assert "1 passed, 0 failed" in page.locator("#scenario-summary").inner_text()
     check_accessibility(page, "modeller-scenarios")
+
+
+def test_choose_a_handler_and_add_a_parameter(page: Any) -> None:
+    sign_in(page, "pat.owner")
+    _open_editor(page, "demo_referral")
+    _select(page, "alert_duty_team")
+    handler = _open_group(page, "careflow", "careflow-handler")
+    assert handler.input_value() == "notify"
+    assert "commission" in handler.inner_text()  # the registry's handlers are the choices
+    added = page.locator("#bio-properties-panel-careflow-newParameter")
+    added.fill("channel")
+    added.press("Tab")
+    value = page.locator("#bio-properties-panel-careflow-parameter-channel")
+    value.fill("'email'")
+    value.press("Tab")
+    page.get_by_role("button", name="Check for problems").click()
+    assert "No problems found" in page.locator("#editor-notice").inner_text()
+    xml = page.evaluate("async () => (await window.careflowModeler.saveXML()).xml")
+    assert '<spiffworkflow:parameter id="channel" type="any" value="&#39;email&#39;"' in xml
+    assert "preScript" not in xml

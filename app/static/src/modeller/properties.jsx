@@ -150,6 +150,43 @@ function ParameterField(props) {
   );
 }
 
+function NewParameterField(props) {
+  const { element, id } = props;
+  const modeling = useService("modeling");
+  const bpmnFactory = useService("bpmnFactory");
+  const debounce = useService("debounceInput");
+  return (
+    <TextFieldEntry
+      element={element}
+      id={id}
+      debounce={debounce}
+      label="Add a parameter"
+      description="The name of an input the handler takes; its value is set in the field that appears"
+      getValue={() => ""}
+      setValue={(value) => {
+        const name = (value || "").trim();
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+          return;
+        }
+        const ext = ensureExtensions(element, bo(element), bpmnFactory, modeling);
+        const operator = ensureChild(element, ext, "spiffworkflow:ServiceTaskOperator", bpmnFactory, modeling, {});
+        let list = operator.get("parameterList");
+        if (!list) {
+          list = bpmnFactory.create("spiffworkflow:Parameters", { parameters: [] });
+          list.$parent = operator;
+          modeling.updateModdleProperties(element, operator, { parameterList: list });
+        }
+        if (list.get("parameters").some((p) => p.id === name)) {
+          return;
+        }
+        const parameter = bpmnFactory.create("spiffworkflow:Parameter", { id: name, type: "any", value: "" });
+        parameter.$parent = list;
+        modeling.updateModdleProperties(element, list, { parameters: [...list.get("parameters"), parameter] });
+      }}
+    />
+  );
+}
+
 function DecisionField(props) {
   const { element, id } = props;
   const modeling = useService("modeling");
@@ -259,9 +296,17 @@ function ScriptExtensionField(props) {
     <CodeField element={element} id={id} label={label} description="Python run in careflow's sandbox on the task's data"
       get={() => (found() && found().value) || ""}
       set={(value) => {
+        const existing = found();
+        if (!value) {  // an empty script is no script: its element goes
+          if (existing) {
+            const ext = bo(element).extensionElements;
+            modeling.updateModdleProperties(element, ext, { values: ext.get("values").filter((v) => v !== existing) });
+          }
+          return;
+        }
         const ext = ensureExtensions(element, bo(element), bpmnFactory, modeling);
         const script = ensureChild(element, ext, type, bpmnFactory, modeling, {});
-        modeling.updateModdleProperties(element, script, { value: value || "" });
+        modeling.updateModdleProperties(element, script, { value });
       }} />
   );
 }
@@ -295,6 +340,7 @@ function careflowEntries(element) {
     for (const parameter of operator?.parameterList?.parameters || []) {
       entries.push(entry(element, `careflow-parameter-${parameter.id}`, ParameterField, { parameter }));
     }
+    entries.push(entry(element, "careflow-newParameter", NewParameterField, {}, () => false));
   }
   if (is(element, "bpmn:BusinessRuleTask")) {
     entries.push(entry(element, "careflow-decision", DecisionField, {}, isSelectEntryEdited));
