@@ -117,7 +117,15 @@ if (root) {
     loopRefs = collectLoopRefs(xml);
     try {
       const result = await modeler.importXML(xml);
-      modeler.get("canvas").zoom("fit-viewport");
+      const canvas = modeler.get("canvas");
+      // A wide procedure is unreadable when fitted: open it at a readable size at its start instead.
+      if (canvas.zoom("fit-viewport") < 0.5) {
+        const start = modeler.get("elementRegistry").filter((e) => e.type === "bpmn:StartEvent")[0];
+        canvas.zoom(0.8);
+        if (start) {
+          canvas.scrollToElement(start, { top: 120, left: 120, right: 120, bottom: 120 });
+        }
+      }
       // bpmn-js warns about references it cannot resolve, such as multi-instance data names; careflow's
       // own checks (on save, and bpmnlint as one types) are what count, so they are not shown as problems.
       if (result.warnings && result.warnings.length) {
