@@ -292,6 +292,11 @@ class Modeller(FormVersions):
                         ProcessVersion.process_id == v.process_id, ProcessVersion.version > v.version)):
                     newer.deployed = False
                 v.deployed = True
+                if session.scalars(select(ModelVersion).where(ModelVersion.process_version_id == v.id)).first() is None:
+                    session.add(ModelVersion(kind="process", key=v.process_id, version=v.version,
+                                             content_hash=v.content_hash, content="", process_version_id=v.id,
+                                             comment=f"Decision table {filename} version {version}: {why}",
+                                             created_by=actor, deployed_at=utcnow(), deployed_by=actor))
             audit(session, actor, "deployed", "decision", filename, version, why, {"processes": changed})
             return {"filename": filename, "version": version, "processes": changed}
 

@@ -59,6 +59,9 @@ def test_a_decision_edit_is_checked_saved_and_deployed_to_the_processes_that_cal
                           json={"reason": "Winter plan"})
     assert deployed.status_code == 200, deployed.json
     assert deployed.json["processes"] == [{"processId": "demo_referral", "version": 2}]
+    demo = next(p for p in owner.get("/model").json["processes"] if p["id"] == "demo_referral")
+    assert demo["versions"][0]["comment"] == "Decision table demo_referral_priority.dmn version 2: Winter plan"
+    assert demo["versions"][0]["current"] and demo["versions"][0]["savedBy"] == "pat.owner"
     assert {"processId": "demo_referral", "version": 2} in deployed.json["processes"]
     case = casey.post("/processes/demo_referral/instances", json={"data": {}}).json
     task = case["openTasks"][0]["id"]
