@@ -267,6 +267,11 @@ def test_dry_run_then_migrate_two_cases_and_revert_one(page: Any, live_server: d
     assert "back on its previous version" in page.locator(".govuk-notification-banner").inner_text()
     assert (_version(services, first), _version(services, second)) == (target, current)
     check_accessibility(page, "modeller-migrate-done")
+    # Each move is in the case's history, with who and why.
+    page.goto(f"/cases/{second}")
+    history = page.locator(".careflow-timeline").inner_text()
+    assert "Moved to another version of the process" in history and "Same deadline for everyone" in history
+    assert "Moved back to its earlier process version" in history and "Keep the old deadline" in history
 
 
 def test_write_a_scenario_test_on_the_page_and_run_it(page: Any) -> None:
