@@ -104,3 +104,19 @@ def test_a_case_at_a_removed_task_is_blocked_and_left_alone(owner, casey):
     assert casey.get(f"/instances/{a['id']}").json["processVersion"] == 1
     assert owner.post("/model/processes/demo_referral/migrations",
                       json={"toVersion": version, "instanceIds": [], "reason": "x"}).status_code == 422
+
+
+def test_a_draft_that_does_not_fit_the_new_form_blocks_the_move(owner, casey):
+    a = casey.post("/processes/demo_referral/instances", json={"data": {}}).json
+    task = a["openTasks"][0]["id"]
+    assert casey.put(f"/tasks/{task}/draft", json={"data": {"personName": "Alex", "riskToLife": True}}
+                     ).status_code == 200
+    other_form = DEMO.replace('name="formKey" value="referral_details"', 'name="formKey" value="pf_verify_facts"')
+    suite = json.loads((ROOT / "bpmn" / "demo_referral.tests.json").read_text())
+    owner.put("/model/processes/demo_referral/tests", json={**suite, "tests": []})
+    version = _deploy(owner, other_form, "A different form")
+    plan = owner.post("/model/processes/demo_referral/migrations/dry-run", json={"toVersion": version}).json
+    [case] = plan["cases"]
+    assert not case["canMove"]
+    assert case["blockers"][0]["element"] == "record_referral"
+    assert "What was typed so far does not fit the new form" in case["blockers"][0]["message"]
