@@ -8,6 +8,7 @@ view is thin: it calls :mod:`workflows.modelling`, :mod:`workflows.migration` or
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from workflows.identity import Principal
 from workflows.migration import Migrations
 from workflows.model_compare import compare
 from workflows.model_decisions import try_decision
-from workflows.modelling import Modeller, ModelRejected, audit_log, rejected
+from workflows.modelling import Modeller, ModelRejected, audit, audit_log, rejected
 from workflows.scenarios import ScenarioRunner, check_suite, load_tests, tests_path
 
 from . import services
@@ -67,7 +68,7 @@ def scenario_results(process_id: str, version: int | None = None) -> dict[str, A
             "passed": sum(1 for r in results if r["passed"]), "failed": sum(1 for r in results if not r["passed"])}
 
 
-def _failing_scenarios(session: Any, target: Any) -> list[dict[str, Any]]:
+def failing_scenarios(session: Any, target: Any) -> list[dict[str, Any]]:
     ms = model_services()
     suite = load_tests(ms.modeller.library.bpmn_dir, target.process_id)
     failures = []
@@ -98,7 +99,7 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
         return jsonify({**model_services().modeller.overview(), "handlers": handler_names()})
 
     @route("/audit", ["GET"])
-    def audit() -> Any:
+    def audit_events() -> Any:
         return jsonify({"events": audit_log(services().db)})
 
     @route("/processes/<process_id>/file", ["GET"])
@@ -132,7 +133,7 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
     @route("/processes/<process_id>/versions/<int:version>/deploy", ["POST"])
     def deploy_process(process_id: str, version: int) -> Any:
         return jsonify(model_services().modeller.deploy_process(
-            process_id, version, actor().username, body().get("reason"), scenario_check=_failing_scenarios))
+            process_id, version, actor().username, body().get("reason"), scenario_check=failing_scenarios))
 
     @route("/processes/<process_id>/compare", ["GET"])
     def compare_versions(process_id: str) -> Any:
@@ -147,17 +148,13 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
 
     @route("/processes/<process_id>/tests", ["PUT"])
     def put_tests(process_id: str) -> Any:
-        import json as _json
-
-        from workflows.modelling import audit as _audit
-
         modeller = model_services().modeller
         suite = check_suite(body(), process_id)
         with modeller.db.transaction() as session:
             modeller.process_version(session, process_id)
             tests_path(modeller.library.bpmn_dir, process_id).write_text(
-                _json.dumps(suite, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            _audit(session, actor().username, "saved", "tests", process_id, None, "Scenario tests changed")
+                json.dumps(suite, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            audit(session, actor().username, "saved", "tests", process_id, None, "Scenario tests changed")
         return jsonify(suite)
 
     @route("/processes/<process_id>/tests/run", ["POST"])
@@ -206,7 +203,7 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
     def deploy_decision(filename: str, version: int) -> Any:
         return jsonify(model_services().modeller.deploy_decision(filename, version, actor().username,
                                                                  body().get("reason"),
-                                                                 scenario_check=_failing_scenarios))
+                                                                 scenario_check=failing_scenarios))
 
     @route("/decisions/try", ["POST"])
     def try_it() -> Any:

@@ -18,12 +18,12 @@ from flask_login import login_required
 from handlers.registry import handler_names
 from workflows.errors import CareflowError, Forbidden, NotFound, ValidationFailed
 from workflows.model_compare import compare
-from workflows.modelling import current_files
+from workflows.modelling import audit_log, current_files
 from workflows.scenarios import load_tests
 
 from .. import services
 from ..api import body
-from ..api_model import add_routes, model_services, scenario_results
+from ..api_model import add_routes, failing_scenarios, model_services, scenario_results
 from ..permissions import allowed
 from . import forms_render
 from .session_user import me
@@ -94,8 +94,6 @@ def _flash_problems(exc: CareflowError) -> None:
 @login_required
 def index():  # type: ignore[no-untyped-def]
     require_modeller()
-    from workflows.modelling import audit_log
-
     overview = model_services().modeller.overview()
     return render_template("model/index.html", title="Processes, decisions and forms", nav_section="model",
                            overview=overview, events=audit_log(services().db, limit=15))
@@ -122,11 +120,9 @@ def process(process_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def deploy_process(process_id: str, version: int):  # type: ignore[no-untyped-def]
     require_modeller("model.write")
-    from ..api_model import _failing_scenarios
-
     try:
         model_services().modeller.deploy_process(process_id, version, me().username, request.form.get("reason"),
-                                                 scenario_check=_failing_scenarios)
+                                                 scenario_check=failing_scenarios)
         flash(f"Version {version} is now current: new cases start on it. Running cases keep their version.",
               "success")
     except ValidationFailed as exc:
@@ -206,11 +202,9 @@ def decision(filename: str):  # type: ignore[no-untyped-def]
 def deploy_decision(filename: str, version: int):  # type: ignore[no-untyped-def]
     require_modeller("model.write")
     try:
-        from ..api_model import _failing_scenarios
-
         result = model_services().modeller.deploy_decision(filename, version, me().username,
                                                            request.form.get("reason"),
-                                                           scenario_check=_failing_scenarios)
+                                                           scenario_check=failing_scenarios)
         names = ", ".join(f"{p['processId']} (version {p['version']})" for p in result["processes"])
         flash(f"Version {version} is now current; new cases of {names} use it", "success")
     except CareflowError as exc:
