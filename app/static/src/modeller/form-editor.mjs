@@ -73,7 +73,7 @@ if (root) {
     }
     const answer = await callJson(root.dataset.saveUrl, "POST", { ...body, comment: document.getElementById("change-comment").value });
     if (answer.status === 201) {
-      window.location.assign(`${root.dataset.pageUrl}?saved=${answer.body.version}`);
+      window.location.assign(`${root.dataset.pageUrl}?version=${answer.body.version}&saved=${answer.body.version}`);
     } else if (answer.ok) {
       showNotice(notice, `Nothing changed: this is version ${answer.body.version}`, "info");
     } else {

@@ -160,7 +160,7 @@ if (root) {
     const comment = document.getElementById("change-comment").value;
     const answer = await callJson(root.dataset.saveUrl, "POST", { xml: await currentXml(), comment });
     if (answer.status === 201) {
-      window.location.assign(`${root.dataset.pageUrl}?saved=${answer.body.version}`);
+      window.location.assign(`${root.dataset.pageUrl}?version=${answer.body.version}&saved=${answer.body.version}`);
     } else if (answer.ok) {
       report("", []);
       showNotice(notice, `Nothing changed: this is version ${answer.body.version}`, "info");
