@@ -194,6 +194,10 @@ def test_edit_a_decision_cell_try_it_save_and_deploy(page: Any) -> None:
     editable.click()
     page.keyboard.press("Control+A")
     page.keyboard.type('"PRIORITY"')
+    # One field per input fills the JSON; the JSON can also be typed.
+    page.get_by_label("riskToLife (boolean)").select_option("false")
+    page.get_by_label("livesAlone (boolean)").select_option("true")
+    assert '"livesAlone": true' in page.get_by_label("Inputs (JSON)").input_value()
     page.get_by_label("Inputs (JSON)").fill('{"riskToLife": false, "livesAlone": false}')
     page.get_by_role("button", name="Try it").click()
     page.wait_for_selector("#try-why")

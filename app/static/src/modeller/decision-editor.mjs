@@ -13,19 +13,61 @@ if (root && DmnModeler) {
   const choose = document.getElementById("try-decision");
   const inputsBox = document.getElementById("try-inputs");
 
-  function tableInputs(xml, decisionId) {
+  // The table's inputs: data name -> FEEL type (from each column's input expression).
+  function inputTypes(xml, decisionId) {
     const doc = new DOMParser().parseFromString(xml, "application/xml");
     const decision = [...doc.getElementsByTagNameNS("*", "decision")].find((d) => d.getAttribute("id") === decisionId);
-    const inputs = {};
+    const types = {};
     if (decision) {
       for (const expr of decision.getElementsByTagNameNS("*", "inputExpression")) {
         const name = (expr.textContent || "").trim();
         if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-          inputs[name] = null;
+          types[name] = expr.getAttribute("typeRef") || "string";
         }
       }
     }
+    return types;
+  }
+
+  function tableInputs(xml, decisionId) {
+    const inputs = {};
+    for (const name of Object.keys(inputTypes(xml, decisionId))) {
+      inputs[name] = null;
+    }
     return inputs;
+  }
+
+  // One field per input, kept in step with the JSON below (which can hold anything else).
+  function drawFields(xml, decisionId) {
+    const holder = document.getElementById("try-fields");
+    const types = inputTypes(xml, decisionId);
+    holder.innerHTML = Object.entries(types).map(([name, type], i) => {
+      const id = `try-field-${i}`;
+      const control = type === "boolean"
+        ? `<select class="govuk-select" id="${id}" data-name="${text(name)}" data-type="boolean"><option value="">No value</option><option value="true">true</option><option value="false">false</option></select>`
+        : `<input class="govuk-input" id="${id}" data-name="${text(name)}" data-type="${text(type)}" type="text"${/^(number|integer|long|double)$/.test(type) ? ' inputmode="decimal"' : ""}>`;
+      return `<div class="govuk-form-group govuk-!-margin-bottom-3"><label class="govuk-label" for="${id}">${text(name)} <span class="govuk-hint govuk-!-display-inline">(${text(type)})</span></label>${control}</div>`;
+    }).join("");
+    holder.querySelectorAll("[data-name]").forEach((field) => {
+      field.addEventListener("change", () => {
+        let inputs = {};
+        try {
+          inputs = JSON.parse(inputsBox.value || "{}");
+        } catch (e) {
+          inputs = {};
+        }
+        const raw = field.value.trim();
+        const kind = field.dataset.type;
+        let value = raw === "" ? null : raw;
+        if (raw !== "" && kind === "boolean") {
+          value = raw === "true";
+        } else if (raw !== "" && /^(number|integer|long|double)$/.test(kind) && !Number.isNaN(Number(raw))) {
+          value = Number(raw);
+        }
+        inputs[field.dataset.name] = value;
+        inputsBox.value = JSON.stringify(inputs, null, 2);
+      });
+    });
   }
 
   async function currentXml() {
@@ -78,6 +120,7 @@ if (root && DmnModeler) {
       choose.value = wanted.element.id;
     }
     inputsBox.value = JSON.stringify(tableInputs(xml, choose.value), null, 2);
+    drawFields(xml, choose.value);
     root.dataset.ready = "true";
   }
 
@@ -87,6 +130,7 @@ if (root && DmnModeler) {
       const xml = await currentXml();
       await modeler.open(view);
       inputsBox.value = JSON.stringify(tableInputs(xml, choose.value), null, 2);
+      drawFields(xml, choose.value);
     }
   });
 
