@@ -55,9 +55,10 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 
-    from . import auth, cases, dashboard, inbox, modeller, tasks
+    from . import auth, cases, dashboard, decisions, heatmap, inbox, modeller, operations, tasks
 
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, modeller.bp, modeller.api):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp,
+                      modeller.bp, modeller.api):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
 from workflows import queries
+from workflows.operations import OPERATOR_ACTIONS
 
 from .. import services
 from .access import case_for_me
@@ -35,6 +36,7 @@ ACTIONS = {
     "instance_completed": "Case closed",
     "case_migrated": "Moved to another version of the process",
     "migration_reverted": "Moved back to its earlier process version",
+    **OPERATOR_ACTIONS,  # operators' repairs (suspend, resume, cancel, move ...)
 }
 COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received")
 
