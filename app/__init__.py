@@ -1,7 +1,6 @@
 """careflow's web layer: the REST API now, the inbox and the modeller later."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
 from workflows.procedures import provider_failure
 from workflows.runtime import Runtime
-from workflows.spiff_bridge import set_decision_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 # The statutory procedures this deployment runs; each registers its hooks with the runtime.
@@ -121,10 +119,8 @@ def build_services(config: dict[str, Any]) -> Services:
     if config.get("CREATE_SCHEMA"):
         db.create_schema()
     forms = FormLibrary(Path(config["FORMS_DIR"]))
-    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms)
-    council = Path(config.get("COUNCIL_CONFIG") or "")
-    if council.is_file():
-        set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))
+    council = Path(config["COUNCIL_CONFIG"]) if config.get("COUNCIL_CONFIG") else None
+    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms, council)
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
     runtime = Runtime(db, library, forms, handlers=get_handler,

@@ -118,7 +118,7 @@ class Runtime(IncidentUseCases):
             raise NotFound(f"No instance {instance_id}")
         wf = self.cache.get(instance_id, row.version)
         if wf is None:
-            wf = serializer().deserialize_json(row.state)
+            wf = self.library.serializer.deserialize_json(row.state)
         wf.script_engine = self.script_engine
         return row, wf
 
@@ -264,7 +264,7 @@ class Runtime(IncidentUseCases):
         """Start one instance inside the caller's transaction (``clean``: data already normalised)."""
         version = self.library.latest(session, process_id)
         spec, subprocess_specs = self.library.specs(session, version)
-        casefile.apply_config_defaults(self.library, version, clean)
+        casefile.apply_config_defaults(self.library, session, version, clean)
         case = NewCase(clean, case_reference or self._next_case_reference(session), parent_case_reference,
                        business_key, title)
         row, wf, ctx = self._new_case(version, spec, subprocess_specs, case, actor)
@@ -287,7 +287,7 @@ class Runtime(IncidentUseCases):
         spec, subprocess_specs = self.library.specs(session, version)
         properties = self.library.element_properties(session, version.id)
         defaults: dict[str, Any] = {}
-        casefile.apply_config_defaults(self.library, version, defaults)
+        casefile.apply_config_defaults(self.library, session, version, defaults)
         template = json.dumps(defaults)
         started: list[Instance] = []
         for chunk in range(0, len(cases), BATCH):
@@ -353,7 +353,7 @@ class Runtime(IncidentUseCases):
             task_row = self._open_task(session, task_id)
             if not may_work(user, task_row):
                 raise _not_yours(task_row, user)
-            clean = self.forms.validate(task_row.form_key, data)
+            clean = self.library.task_form(session, task_id).validate(data)  # the case's own version
             row, wf = self.load(session, task_row.instance_id)
             if expected_version is not None and expected_version != row.version:
                 raise Conflict("The case was changed by someone else meanwhile; reload and try again",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from .engine import find_task
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
+from .timeutil import add_duration
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -147,7 +148,9 @@ def _force(task: Any, due: datetime, wf: Any) -> None:
         wf.refresh_timers()
         after = task.internal_data.get("event_value")
         if isinstance(after, dict) and after.get("cycles", 0) != 0:
-            after["next"] = (due + timedelta(seconds=float(after["duration"]))).isoformat()
+            every = after.get("every")  # careflow's cycles count months and working days as a calendar does
+            after["next"] = (add_duration(due, every) if every else
+                             due + timedelta(seconds=float(after["duration"]))).isoformat()
         return
     task.internal_data["event_fired"] = True
     wf.refresh_timers()
