@@ -22,7 +22,7 @@ from .errors import Conflict, NotFound, ValidationFailed
 from .model_base import RUNNING, audit, require_reason
 from .modeller_tables import CaseMigration
 from .models import Instance, ProcessVersion, TaskRow, utcnow
-from .spiff_bridge import StepContext, serializer, spec_ref
+from .spiff_bridge import StepContext, spec_ref
 
 PREDICTED = int(TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE)
 OPEN = int(TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)
@@ -165,7 +165,7 @@ class Migrations:
                 return {**plan.to_dict(), "migrated": False}
             before, old_version_id = row.state, row.process_version_id
             self.runtime.cache.drop(row.id)
-            wf = serializer().deserialize_json(json.dumps(plan.state))
+            wf = self.library.serializer.deserialize_json(json.dumps(plan.state))
             wf.script_engine = self.runtime.script_engine
             row.process_version_id = target.id
             ctx = StepContext(row.id, row.case_reference, actor)
@@ -220,7 +220,7 @@ class Migrations:
                 raise Conflict(f"Case {row.case_reference} has moved on since it was migrated; it cannot go back")
             old = session.get(ProcessVersion, found.from_version_id)
             self.runtime.cache.drop(row.id)
-            wf = serializer().deserialize_json(found.state_before)
+            wf = self.library.serializer.deserialize_json(found.state_before)
             wf.script_engine = self.runtime.script_engine
             row.process_version_id = found.from_version_id
             ctx = StepContext(row.id, row.case_reference, actor)

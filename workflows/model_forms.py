@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import Database
+from .deployment import Sent
 from .errors import NotFound
 from .forms import FormLibrary
-from .library import content_hash
+from .library import ProcessLibrary, content_hash
 from .model_base import audit, rejected, require_reason
 from .model_checks import Problem
 from .modeller_tables import ModelVersion
@@ -25,6 +26,7 @@ class FormVersions:
 
     db: Database
     forms: FormLibrary
+    library: ProcessLibrary
 
     def _forms(self, session: Session) -> list[dict[str, Any]]:
         keys = {p.name[: -len(".schema.json")] for p in self.forms.forms_dir.glob("*.schema.json")}
@@ -114,12 +116,19 @@ class FormVersions:
             content = json.loads(row.content)
             row.deployed_at, row.deployed_by = utcnow(), actor
             audit(session, actor, "deployed", "form", key, version, why)
+            # A process version pins its forms: the processes using this form get a version with it.
+            sent = {f"{key}.schema.json": json.dumps(content["schema"], indent=2, ensure_ascii=False)}
+            if content.get("ui"):
+                sent[f"{key}.ui.json"] = json.dumps(content["ui"], indent=2, ensure_ascii=False)
+            bpmn, dmn, forms, config = Sent(None, None, forms=sent).with_current(session, self.library)
+            self.library.store(session, bpmn, dmn, actor=actor, deploy=True, forms=forms, config=config,
+                               origin="api")
             write_form(self.forms, key, content["schema"], content.get("ui") or {})
             return {"key": key, "version": version}
 
 
 def write_form(forms: FormLibrary, key: str, schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
-    """Write a form's files (``.ui.json`` only when it has a layout) and forget its cached validator."""
+    """Write a form's files (``.ui.json`` only when it has a layout); the library re-reads changed files."""
     forms.forms_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path, value in ((forms.schema_path(key), schema), (forms.forms_dir / f"{key}.ui.json", ui)):
@@ -129,7 +138,6 @@ def write_form(forms: FormLibrary, key: str, schema: dict[str, Any], ui: dict[st
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             written.append(str(path))
-    forms._validators.pop(key, None)  # the library caches one validator per key
     return written
 
 

@@ -107,7 +107,7 @@ class ScenarioRunner:
              test: dict[str, Any], ctx: StepContext) -> tuple[BpmnWorkflow, str | None]:
         start = test.get("start") or {}
         data = normalise(start.get("data") or start.get("payload") or {})
-        casefile.apply_config_defaults(self.runtime.library, version, data)
+        casefile.apply_config_defaults(self.runtime.library, session, version, data)
         data.setdefault("caseReference", "SCENARIO")
         wf = BpmnWorkflow(spec, subprocess_specs, script_engine=self.runtime.script_engine)
         wf.task_tree.set_data(**data)

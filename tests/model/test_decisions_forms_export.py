@@ -124,3 +124,13 @@ def test_the_cli_runs_scenarios_and_exports(tmp_path):
     assert exported.returncode == 0, exported.stderr
     assert (out / "b" / "provider_failure.bpmn").is_file() and (out / "d" / "urgency_of_needs.dmn").is_file()
     assert json.loads((ROOT / "bpmn" / "demo_referral.tests.json").read_text())["tests"]
+
+
+def test_a_deployed_form_is_what_new_tasks_show(owner, casey):
+    current = owner.get("/model/forms/referral_details/file").json
+    current["schema"]["properties"]["personName"]["title"] = "Full name of the person referred"
+    owner.post("/model/forms/referral_details/versions", json={**current, "comment": "Plainer label"})
+    assert owner.post("/model/forms/referral_details/versions/2/deploy", json={"reason": "r"}).status_code == 200
+    case = casey.post("/processes/demo_referral/instances", json={"data": {}}).json
+    task = casey.get(f"/tasks/{case['openTasks'][0]['id']}").json
+    assert "Full name of the person referred" in str(task)

@@ -1,7 +1,7 @@
 """The modeller: version notes, its audit log and case migrations.
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0004, 0010
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0010"
+down_revision = ("0004", "0010")  # also joins the two heads main has (versions, operations)
 branch_labels = None
 depends_on = None
 
