@@ -23,7 +23,7 @@ $(NPM_STAMP): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $(NPM_STAMP)
 
-$(ASSETS): $(NPM_STAMP) scripts/build-assets.mjs app/static/src/careflow.scss
+$(ASSETS): $(NPM_STAMP) scripts/build-assets.mjs app/static/src/careflow.scss $(wildcard app/static/src/modeller/*)
 	node scripts/build-assets.mjs
 
 install: $(STAMP) $(NPM_STAMP) $(ASSETS)

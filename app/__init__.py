@@ -11,6 +11,7 @@ from flask import Flask, current_app
 
 import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
 import workflows.casework  # notes, documents, allocation: same metadata; continuity for the app's database
+import workflows.modeller_tables  # noqa: F401  (the modeller's tables, likewise)
 from handlers.registry import get_handler
 from workflows.db import Database
 from workflows.forms import FormLibrary
@@ -80,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import (
         api,
         api_definitions,
+        api_model,
         api_operations,
         api_provider_failure,
         api_providers,
@@ -98,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)
+    app.register_blueprint(api_model.bp)
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
     app.register_blueprint(api_recipients.bp)
@@ -106,6 +109,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     web.exempt_from_csrf(api.bp)
     web.exempt_from_csrf(api_definitions.bp)
+    web.exempt_from_csrf(api_model.bp)
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
     web.exempt_from_csrf(api_recipients.bp)

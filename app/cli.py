@@ -214,6 +214,53 @@ def cmd_timers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_definitions_export(args: argparse.Namespace) -> int:
+    """Write the current versions back to bpmn/, dmn/ and bpmn/forms/ so browser changes can be committed."""
+    from pathlib import Path
+
+    from handlers.registry import handler_names
+    from workflows.modelling import Modeller
+
+    svc = _services()
+    config = _config()
+    modeller = Modeller(svc.db, svc.library, svc.forms, handler_names)
+    written = modeller.export(Path(args.bpmn or config["BPMN_DIR"]), Path(args.dmn or config["DMN_DIR"]),
+                              Path(args.forms or config["FORMS_DIR"]))
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} file{'s' if len(written) != 1 else ''} changed")
+    return 0
+
+
+def cmd_test_process(args: argparse.Namespace) -> int:
+    """Run a process's scenario tests (bpmn/<process>.tests.json) against the files in bpmn/ and dmn/,
+    loaded into a scratch database (the service's own database is not touched)."""
+    import tempfile
+
+    from workflows.scenarios import ScenarioRunner, load_tests
+
+    from . import build_services
+
+    scratch = tempfile.TemporaryDirectory(prefix="careflow-test-process-")
+    config = _config()
+    config.update({"DATABASE_URL": f"sqlite:///{scratch.name}/scenarios.db", "CREATE_SCHEMA": True,
+                   "SYNC_ON_START": True})
+    svc = build_services(config)
+    suite = load_tests(svc.library.bpmn_dir, args.process_id)
+    with svc.db.reading() as session:
+        version = svc.library.latest(session, args.process_id)
+        results = ScenarioRunner(svc.runtime).run_all(session, version, suite)
+    for result in results:
+        print(f"{'PASS' if result['passed'] else 'FAIL'}  {result['name']}")
+        for failure in result["failures"]:
+            print(f"      {failure}")
+    failed = sum(1 for r in results if not r["passed"])
+    print(f"{len(results) - failed} passed, {failed} failed ({args.process_id})")
+    svc.db.dispose()
+    scratch.cleanup()
+    return 1 if failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="careflow", description="careflow: adult social care workflows")
     sub = p.add_subparsers(dest="command", required=True)
@@ -257,6 +304,18 @@ def parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run only the scheduler (timers, escalations, outbox)")
     worker.add_argument("--poll", type=float, help="seconds between polls (default 1, or POLL_SECONDS)")
     worker.set_defaults(func=cmd_worker)
+
+    definitions = sub.add_parser("definitions", help="process definitions").add_subparsers(
+        dest="definitions_command", required=True)
+    export = definitions.add_parser("export", help="write the current versions to bpmn/, dmn/ and bpmn/forms/")
+    export.add_argument("--bpmn", help="folder for diagrams (default: the app's bpmn/)")
+    export.add_argument("--dmn", help="folder for decision tables (default: the app's dmn/)")
+    export.add_argument("--forms", help="folder for forms (default: bpmn/forms/)")
+    export.set_defaults(func=cmd_definitions_export)
+
+    test_process = sub.add_parser("test-process", help="run a process's scenario tests")
+    test_process.add_argument("process_id")
+    test_process.set_defaults(func=cmd_test_process)
 
     decide = sub.add_parser("decide", help="evaluate a DMN decision and print the result as JSON")
     decide.add_argument("file")

@@ -62,6 +62,12 @@ CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
 INVALID = {"422": {"$ref": "#/components/responses/ValidationFailed"}}
 
 
+def _model_paths() -> dict[str, Any]:
+    from .openapi_model import model_paths
+
+    return model_paths()
+
+
 def openapi_document() -> dict[str, Any]:
     task_id = [_path_param("task_id")]
     return {
@@ -168,6 +174,7 @@ def openapi_document() -> dict[str, Any]:
             **_provider_paths(),
             **_provider_failure_paths(),
             **_operator_paths(),
+            **_model_paths(),  # the modeller (app/openapi_model.py)
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

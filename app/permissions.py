@@ -52,6 +52,8 @@ MATRIX: dict[str, Rule] = {
     "definitions.validate": Rule(frozenset({"process_owner", "admin"})),
     "definitions.deploy": Rule(frozenset({"process_owner", "admin"})),
     "diagram.read": Rule(EVERYONE),
+    "model.read": Rule(frozenset({"process_owner", "admin"})),
+    "model.write": Rule(frozenset({"process_owner", "admin"})),
     "affected_people.add": Rule(frozenset({"quality_lead", "manager", "admin"}), NEED_CASE),
     "person_cases.read": Rule(EVERYONE, NEED_CASE),
     "providers.read": Rule(EVERYONE),

@@ -70,6 +70,7 @@ def init_app(app: Flask) -> None:
         heatmap,
         inbox,
         incident_start,
+        modeller,
         operations,
         outbox_pages,
         tasks,
@@ -77,7 +78,7 @@ def init_app(app: Flask) -> None:
     )
 
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp,
-                      casework.bp, outbox_pages.bp, tokens.bp, incident_start.bp):
+                      casework.bp, outbox_pages.bp, tokens.bp, incident_start.bp, modeller.bp, modeller.api):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 

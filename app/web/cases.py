@@ -34,6 +34,8 @@ ACTIONS = {
     "incident_retried": "Problem retried",
     "incident_resolved": "Problem resolved",
     "instance_completed": "Case closed",
+    "case_migrated": "Moved to another version of the process",
+    "migration_reverted": "Moved back to its earlier process version",
     **OPERATOR_ACTIONS,  # operators' repairs (suspend, resume, cancel, move ...)
 }
 COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received")

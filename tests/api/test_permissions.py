@@ -34,6 +34,8 @@ CALLS = {
     "definitions.validate": ("post", "/definitions/validate", {}),
     "definitions.deploy": ("post", "/definitions/deploy", {}),
     "diagram.read": ("get", "/processes/demo_referral/versions/1/diagram", None),
+    "model.read": ("get", "/model", None),
+    "model.write": ("post", "/model/decisions/try", {}),
     "affected_people.add": ("post", f"/instances/{MISSING}/affected-people", {"people": []}),
     "person_cases.read": ("get", f"/instances/{MISSING}/person-cases", None),
     "providers.read": ("get", "/providers", None),

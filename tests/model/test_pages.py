@@ -1,0 +1,85 @@
+"""The modeller's pages for process owners; 403 for everyone else."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.support import csrf_token, sign_in
+
+from .conftest import modeller_web_app
+
+
+@pytest.fixture
+def web(tmp_path) -> Any:
+    app = modeller_web_app(tmp_path)
+    yield app
+    app.extensions["careflow"].db.dispose()
+
+
+def _client(web: Any, who: str) -> Any:
+    client = web.test_client()
+    sign_in(client, who)
+    return client
+
+
+def test_caseworkers_get_403_and_strangers_sign_in(web):
+    casey = _client(web, "casey.worker")
+    for path in ("/model", "/model/processes/demo_referral", "/model/decisions/demo_referral_priority.dmn",
+                 "/model/forms/referral_details", "/model/processes/demo_referral/migrate"):
+        assert casey.get(path).status_code == 403, path
+    assert casey.get("/model/api/processes/demo_referral/file", headers={"Accept": "application/json"}
+                     ).status_code == 403
+    assert "/sign-in" in web.test_client().get("/model").headers["Location"]
+    assert "Modeller" not in casey.get("/").text
+
+
+def test_every_page_renders_for_a_process_owner(web):
+    pat = _client(web, "pat.owner")
+    home = pat.get("/model")
+    assert home.status_code == 200 and "Demo referral" in home.text and "Modeller" in home.text
+    for path in ("/model/processes/demo_referral", "/model/processes/provider_failure",
+                 "/model/processes/demo_referral/compare?from=1&to=1",
+                 "/model/processes/demo_referral/migrate", "/model/decisions/demo_referral_priority.dmn",
+                 "/model/forms/referral_details", "/model/forms/pf_notice_period"):
+        page = pat.get(path)
+        assert page.status_code == 200, (path, page.text[:500])
+    for path in ("/model/processes/nope", "/model/decisions/nope.dmn", "/model/forms/nope",
+                 "/model/processes/demo_referral?version=9", "/model/processes/demo_referral/compare?from=1&to=9"):
+        assert pat.get(path).status_code == 404, path
+
+
+def test_json_calls_from_the_pages_need_the_csrf_token(web):
+    pat = _client(web, "pat.owner")
+    page = pat.get("/model/processes/demo_referral").text
+    xml = pat.get("/model/api/processes/demo_referral/file", headers={"Accept": "application/json"}).json["content"]
+    refused = pat.post("/model/api/processes/demo_referral/check", json={"xml": xml},
+                       headers={"Accept": "application/json"})
+    assert refused.status_code == 400
+    ok = pat.post("/model/api/processes/demo_referral/check", json={"xml": xml},
+                  headers={"Accept": "application/json", "X-CSRFToken": csrf_token(page)})
+    assert ok.status_code == 200 and ok.json == {"problems": []}
+    preview = pat.post("/model/api/forms/preview", json={"schema": {"type": "object", "title": "T", "properties": {
+        "a": {"type": "string", "title": "Your answer"}}}}, headers={"X-CSRFToken": csrf_token(page)})
+    assert preview.status_code == 200 and "Your answer" in preview.json["html"]
+    bad = pat.post("/model/api/forms/preview", json={"schema": []}, headers={"X-CSRFToken": csrf_token(page)})
+    assert bad.status_code == 422
+
+
+def test_deploy_and_scenario_forms(web):
+    pat = _client(web, "pat.owner")
+    page = pat.get("/model/processes/demo_referral").text
+    token = csrf_token(page)
+    run = pat.post("/model/processes/demo_referral", data={"csrf_token": token})
+    assert run.status_code == 200 and "2 passed, 0 failed" in run.text
+    xml = pat.get("/model/api/processes/demo_referral/file", headers={"Accept": "application/json"}).json["content"]
+    saved = pat.post("/model/api/processes/demo_referral/versions", headers={"X-CSRFToken": token},
+                     json={"xml": xml.replace('name="Record the referral"', 'name="Record it"'), "comment": "c"})
+    assert saved.status_code == 201
+    no_reason = pat.post("/model/processes/demo_referral/versions/2/deploy", data={"csrf_token": token},
+                         follow_redirects=True)
+    assert "Enter a reason" in no_reason.text
+    done = pat.post("/model/processes/demo_referral/versions/2/deploy", data={"csrf_token": token, "reason": "ok"},
+                    follow_redirects=True)
+    assert "Version 2 is now current" in done.text
+    assert pat.post("/model/processes/demo_referral/versions/2/deploy", data={"reason": "x"}).status_code == 400
