@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .callees import CalleeFiles, check_ids_against_deployed, refresh_callers
 from .db import Database
 from .errors import Forbidden, ValidationFailed
 from .library import BuiltProcess, ProcessLibrary
@@ -66,7 +67,8 @@ def validate_definitions(db: Database, library: ProcessLibrary, bpmn: Any, dmn: 
         raise ValidationFailed("Send at least one file", [{"field": "bpmn", "message": "Add a .bpmn or .dmn file"}])
     with db.reading() as session:
         all_dmn = {**_current_files(session, "dmn"), **dmn_files}
-    built, _ = library.build(bpmn_files, all_dmn)
+        check_ids_against_deployed(session, bpmn_files)
+        built, _ = library.build(bpmn_files, all_dmn, CalleeFiles(session))
     return {"valid": True, "processes": [_describe(p) for p in built], "decisionFiles": sorted(dmn_files)}
 
 
@@ -81,10 +83,14 @@ def deploy_definitions(db: Database, library: ProcessLibrary, bpmn: Any, dmn: An
     with db.transaction() as session:
         current_bpmn = _current_files(session, "bpmn")
         all_dmn = {**_current_files(session, "dmn"), **dmn_files}
+        check_ids_against_deployed(session, bpmn_files)
         if dmn_files:
             # Decisions changed: re-version every deployed process (unchanged ones are found by hash).
             bpmn_files = {**current_bpmn, **bpmn_files}
+        before = {v.process_id: v.id for v in session.scalars(select(ProcessVersion))}
         versions = library.store(session, bpmn_files, all_dmn, actor=actor, deploy=True)
+        changed = {v.process_id for v in versions if v.id not in before.values()}
+        versions += refresh_callers(session, library, changed, actor)
         out = [{"processId": v.process_id, "version": v.version, "contentHash": v.content_hash,
                 "createdBy": v.created_by} for v in versions]
     return {"deployed": out}

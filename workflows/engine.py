@@ -160,10 +160,14 @@ def timer_of(definition: Any) -> Any:
 
 
 def messages_of(definition: Any) -> list[Any]:
-    """The messages a waiting task waits for (an event-based gateway may wait for several)."""
+    """The messages a waiting task waits for (an event-based gateway may wait for several); a signal
+    is waited for as the message ``signal:<name>`` (``workflows/throws.py``)."""
+    from .throws import waited_signals
+
     if isinstance(definition, MessageEventDefinition):
         return [definition]
-    return [c for c in getattr(definition, "event_definitions", None) or [] if isinstance(c, MessageEventDefinition)]
+    children = getattr(definition, "event_definitions", None) or []
+    return [c for c in children if isinstance(c, MessageEventDefinition)] + waited_signals(definition)
 
 
 class Projector:

@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -23,7 +24,10 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .callees import CalleeFiles
 from .db import Database
+from .drawn import adjust_specs, check_unique_ids
+from .drawn import prepare as prepare_drawn
 from .errors import NotFound, ProcessDefinitionError
 from .forms import FormLibrary
 from .models import DefinitionFile, ProcessVersion
@@ -32,8 +36,10 @@ from .spiff_bridge import (
     DecisionTaskEngine,
     set_decision_model_resolver,
     set_spec_resolver,
+    signal_name,
     spec_ref,
 )
+from .throws import capture_throws
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -146,8 +152,12 @@ class ProcessLibrary:
         log.warning("not loaded: %s", exc.message)
         self.load_errors.append(exc.to_dict())
 
-    def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> tuple[list[BuiltProcess], dict]:
-        """Parse and validate; returns the processes and the stored-file records to write."""
+    def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str],
+              callees: CalleeFiles | None = None) -> tuple[list[BuiltProcess], dict]:
+        """Parse and validate; returns the processes and the stored-file records to write.
+
+        ``callees`` finds the files of a called process deployed on its own (see ``workflows/callees.py``);
+        the processes read through it are used, not returned."""
         files: dict[str, DefinitionFile] = {}
         decisions: dict[str, str] = {}
         for filename, text in dmn_files.items():
@@ -162,24 +172,34 @@ class ProcessLibrary:
         parser = CareflowParser(decisions, validator=VALIDATOR)
         process_files: dict[str, str] = {}
         properties: dict[str, dict[str, dict[str, str]]] = {}  # file hash -> element id -> properties
-        for filename, text in bpmn_files.items():
+        roots: dict[str, etree._Element] = {}
+        pending = dict(bpmn_files)
+        while pending:
+            filename = next(iter(pending))  # in the order sent, then the callees found missing
+            text = pending.pop(filename)
             root = parse_xml(text, filename)
             check_process_xml(root, filename)
+            check_unique_ids({filename: root}, roots)
+            roots[filename] = root
             digest = content_hash(text)
             files[digest] = DefinitionFile(content_hash=digest, kind="bpmn", filename=filename, content=text)
             properties[digest] = element_properties(root)
             self._check_forms(properties[digest], root, filename)
             try:
-                parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+                parser.add_bpmn_xml(etree.ElementTree(prepare_drawn(root, filename)), filename=filename)
             except ValidationException as exc:
                 raise _definition_error(exc, filename) from None
             except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as exc:
                 raise ProcessDefinitionError(f"Cannot load the diagram: {exc}", file=filename) from None
             for pid in _process_ids(root):
                 process_files[pid] = digest
+            if not pending and callees is not None:
+                pending.update(callees.missing(parser, roots))
         built = []
         for pid, digest in process_files.items():
-            built.append(self._build_one(parser, pid, digest, process_files, files[digest].filename, properties))
+            if files[digest].filename in bpmn_files:
+                built.append(self._build_one(parser, pid, digest, process_files, files[digest].filename,
+                                             properties))
         return built, files
 
     def _check_forms(self, properties: dict[str, dict[str, str]], root: etree._Element, filename: str) -> None:
@@ -214,16 +234,22 @@ class ProcessLibrary:
             definition = getattr(task_spec, "event_definition", None)
             if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
                 message_starts.append(definition.name)
+            elif isinstance(task_spec, StartEvent) and isinstance(definition, SignalEventDefinition):
+                message_starts.append(signal_name(definition.name))
         props: dict[str, dict[str, str]] = {}
         for each_hash in bpmn_hashes:
             props.update(properties.get(each_hash, {}))
+        adjust_specs([spec, *subprocesses.values()], props)
+        capture_throws([spec, *subprocesses.values()])
         return BuiltProcess(pid, spec.description or pid, spec, subprocesses, bpmn_hashes, dmn_hashes,
                             sorted(message_starts), props)
 
     def store(self, session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, str],
-              actor: str | None = None, deploy: bool = True) -> list[ProcessVersion]:
-        """Validate the files and store a new version of each process whose content changed."""
-        built, files = self.build(bpmn_files, dmn_files)
+              actor: str | None = None, deploy: bool = True,
+              callees: CalleeFiles | None = None) -> list[ProcessVersion]:
+        """Validate the files and store a new version of each process whose content changed
+        (a called process not among them is read from the deployed ones: ``workflows/callees.py``)."""
+        built, files = self.build(bpmn_files, dmn_files, callees or CalleeFiles(session))
         for digest, record in files.items():
             if session.get(DefinitionFile, digest) is None:
                 session.add(record)

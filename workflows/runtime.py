@@ -40,6 +40,7 @@ from .models import AuditEvent, Incident, Instance, MessageSubscription, Process
 from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
+from .throws import RUNTIME_KEY
 
 BATCH = 500  # new cases flushed together when many start in one transaction
 
@@ -120,6 +121,7 @@ class Runtime(IncidentUseCases):
         """Act on the workflow (complete a task, deliver a message ...), run the engine, and save the
         state with its projections; a failure in the diagram becomes an incident, not an error."""
         ctx.session = session
+        session.info[RUNTIME_KEY] = self  # messages and signals to other instances go through it (throws.py)
         token = current_step.set(ctx)
         try:
             failure: StepFailed | None = None
@@ -278,6 +280,8 @@ class Runtime(IncidentUseCases):
                 if case.case_reference is None:
                     case.case_reference = self._next_case_reference(session)
                 row, wf, ctx = self._new_case(version, spec, subprocess_specs, case, actor)
+                ctx.session = session
+                session.info[RUNTIME_KEY] = self
                 token = current_step.set(ctx)
                 try:
                     failure = run_engine(wf)
