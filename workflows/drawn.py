@@ -72,7 +72,7 @@ def prepare(root: etree._Element, filename: str) -> etree._Element:
 
 def _error(message: str, filename: str, el: etree._Element) -> ProcessDefinitionError:
     owner = el
-    while owner is not None and not owner.get("id"):
+    while owner is not None and (not owner.get("id") or _local(owner).endswith("EventDefinition")):
         owner = owner.getparent()
     return ProcessDefinitionError(message, file=filename, element=owner.get("id") if owner is not None else None,
                                   line=el.sourceline)

@@ -1,0 +1,56 @@
+"""Messages and signals between instances: send tasks, message throws and ends, signal throws."""
+from __future__ import annotations
+
+
+def test_a_send_task_reaches_the_waiting_case_and_an_end_message_starts_a_process(drive):
+    drive.deploy("msg_receiver.bpmn", "msg_sender.bpmn", "msg_started.bpmn")
+    mine = drive.start("msg_receiver", personRef="P-1")
+    other = drive.start("msg_receiver", personRef="P-2")
+    sender = drive.start("msg_sender", personRef="P-1")
+    assert sender["status"] == "completed", sender["incidents"]
+    mine, other = drive.instance(mine["id"]), drive.instance(other["id"])
+    assert [t["name"] for t in mine["openTasks"]] == ["look"] and mine["data"]["note"] == "moved to a new home"
+    assert other["openTasks"] == [] and "note" not in other["data"]
+    received = [h for h in mine["history"] if h["action"] == "message_received"]
+    assert received and received[0]["data"]["keys"]["from"] == sender["caseReference"]
+    (started,) = drive.instances("msg_started")
+    assert started["data"]["personRef"] == "P-1" and started["parentCaseReference"] == sender["caseReference"]
+    assert [t["name"] for t in started["openTasks"]] == ["take_over"]
+
+
+def test_a_message_nobody_receives_is_an_incident_on_the_sender_and_a_retry_sends_it_again(drive):
+    drive.deploy("msg_receiver.bpmn", "msg_sender.bpmn", "msg_started.bpmn")
+    sender = drive.start("msg_sender", personRef="P-9")
+    assert sender["status"] == "incident"
+    (incident,) = sender["incidents"]
+    assert incident["elementId"] == "tell" and "case_update" in incident["message"]
+    waiting = drive.start("msg_receiver", personRef="P-9")
+    retried = drive.admin.post(f"/incidents/{incident['id']}/retry", json={})
+    assert retried.status_code == 200, retried.json
+    assert drive.instance(sender["id"])["status"] == "completed"
+    assert drive.instance(waiting["id"])["data"]["note"] == "moved to a new home"
+
+
+def test_an_intermediate_message_throw_may_go_unheard_when_the_diagram_says_so(drive):
+    drive.deploy("msg_throw_event.bpmn")
+    case = drive.start("msg_throw_event")
+    assert case["status"] == "running" and [t["name"] for t in case["openTasks"]] == ["look"]
+
+
+def test_a_signal_reaches_every_waiting_case_and_starts_the_processes_it_starts(drive):
+    drive.deploy("signal_waiter.bpmn", "signal_thrower.bpmn", "signal_started.bpmn")
+    waiters = [drive.start("signal_waiter") for _ in range(3)]
+    thrower = drive.start("signal_thrower")
+    assert thrower["status"] == "completed", thrower["incidents"]
+    for waiter in waiters:
+        assert [t["name"] for t in drive.instance(waiter["id"])["openTasks"]] == ["look"]
+    (started,) = drive.instances("signal_started")
+    assert [t["name"] for t in started["openTasks"]] == ["plan"]
+
+
+def test_other_systems_send_a_signal_through_the_messages_api(drive):
+    drive.deploy("signal_waiter.bpmn")
+    waiter = drive.start("signal_waiter")
+    answer = drive.message("signal:provider_closing")
+    assert answer.status_code == 200 and answer.json["correlated"] == [waiter["id"]]
+    assert [t["name"] for t in drive.instance(waiter["id"])["openTasks"]] == ["look"]
