@@ -11,6 +11,8 @@ Rewritten (ids kept, so the case's diagram still lights up the drawn elements):
 * signal end events: the signal is thrown, then the path ends;
 * several flows, or conditional flows, straight out of an activity or event: an implicit split,
   made explicit with an inclusive (conditions) or parallel (none) gateway after the element;
+* a process's timer start events: plain starts in the instance; careflow keeps their schedule
+  (``workflows/start_timers.py``);
 * timer texts written without quotes (``PT1S``, ``R3/P1D``, ``2026-04-01T09:00:00Z``): read as the
   ISO literal they are.
 
@@ -60,8 +62,12 @@ REFUSED = {
 
 def prepare(root: etree._Element, filename: str) -> etree._Element:
     """A copy of ``root`` that SpiffWorkflow runs as drawn; raises ProcessDefinitionError for what it cannot."""
+    from .start_timers import check as check_start_timers
+
     _refuse_unsupported(root, filename)
+    check_start_timers(root, filename)
     tree = copy.deepcopy(root)
+    _timer_starts(tree)
     for scope in list(tree.iter(*SCOPES)):
         _link_events(scope, filename)
         _signal_end_events(scope)
@@ -176,6 +182,16 @@ def _implicit_splits(scope: etree._Element) -> None:
                 condition = etree.SubElement(flow, f"{B}conditionExpression")
                 condition.text = "True"  # an unconditional flow of an implicit split always runs
         _flow(scope, f"{source}__to_split", source, gateway_id)
+
+
+def _timer_starts(tree: etree._Element) -> None:
+    # careflow runs a process's timer start events itself (workflows/start_timers.py): in the instance
+    # they are plain starts, so a firing starts one instance that runs at once.
+    for process in tree.iter(f"{B}process"):
+        for event in process.iterchildren(f"{B}startEvent"):
+            definition = event.find(f"{B}timerEventDefinition")
+            if definition is not None:
+                event.remove(definition)
 
 
 def _timer_literals(tree: etree._Element, filename: str) -> None:

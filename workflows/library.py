@@ -39,6 +39,7 @@ from .spiff_bridge import (
     signal_name,
     spec_ref,
 )
+from .start_timers import schedule as schedule_start_timers
 from .throws import capture_throws
 from .validation import check_process_xml
 
@@ -268,6 +269,8 @@ class ProcessLibrary:
                                        element_properties=proc.element_properties)
                 session.add(found)
                 session.flush()
+                if deploy:
+                    schedule_start_timers(session, found, files[proc.bpmn_hashes[0]].content)
             with self._lock:
                 self._specs[spec_ref(proc.process_id, proc.content_hash)] = (proc.spec, proc.subprocess_specs)
             versions.append(found)
