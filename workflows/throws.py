@@ -25,7 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+    SignalEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from sqlalchemy import select
@@ -66,6 +70,25 @@ def capture_throws(specs: Iterable[Any]) -> None:
             if isinstance(definition, (MessageEventDefinition, SignalEventDefinition)):
                 definition.throw = functools.partial(_throw, definition, definition.throw)
                 definition.careflow_throw = True
+            elif isinstance(definition, (ErrorEventDefinition, EscalationEventDefinition)):
+                definition.throw = functools.partial(_throw_keeping_data, definition.throw)
+                definition.careflow_throw = True
+
+
+def _throw_keeping_data(original: Any, my_task: Any) -> None:
+    """An error or escalation thrown in a sub-process: the path that catches it starts with the data the
+    sub-process had gathered (as in Camunda, where an embedded sub-process writes to the process's
+    variables), not with the data the sub-process started with."""
+    from SpiffWorkflow.util.task import TaskState
+
+    top = my_task.workflow.top_workflow
+    before = {t.id for each in [top, *top.subprocesses.values()] for t in each.get_tasks(state=TaskState.READY)}
+    original(my_task)
+    for each in [top, *top.subprocesses.values()]:
+        for task in each.get_tasks(state=TaskState.READY):
+            if task.id not in before and task.workflow is not my_task.workflow and \
+                    getattr(task.task_spec, "event_definition", None) is not None:
+                task.set_data(**my_task.data)
 
 
 def deliver_signal(wf: Any, name: str, payload: dict[str, Any]) -> None:
