@@ -16,7 +16,8 @@ Rewritten (ids kept, so the case's diagram still lights up the drawn elements):
 * timer texts written without quotes (``PT1S``, ``R3/P1D``, ``2026-04-01T09:00:00Z``): read as the
   ISO literal they are.
 
-Refused (see README's table for why): compensation, data stores, complex gateways.
+Refused (see README's table for why): compensation, data stores, conditional events, ad hoc
+sub-processes, complex gateways, and data associations to nothing in the diagram.
 
 After parsing, :func:`adjust_specs` lets a manual task (or a plain task) without a form pass
 straight through, as other engines do; with a form it is a task in someone's inbox.
@@ -54,6 +55,13 @@ REFUSED = {
     "dataStoreReference": (
         "Data stores are not run by careflow: a case's data lives in the case. Use a data object for data "
         "shared inside one case, or a service task that reads or writes the register it stands for"),
+    "conditionalEventDefinition": (
+        "Conditional events are not run by careflow: SpiffWorkflow checks the condition once, against the "
+        "waiting branch's own data (parallel branches share none), so the event would wait for ever or fail. "
+        "Use an exclusive gateway after the step that changes the data, or a message"),
+    "adHocSubProcess": (
+        "Ad hoc sub-processes are not run by careflow: the inbox cannot offer a choice of which task to do "
+        "next. Draw the tasks after a parallel or inclusive gateway instead"),
     "complexGateway": (
         "Complex gateways are not run by careflow (SpiffWorkflow 3.2 has none). Use an inclusive gateway "
         "with conditions, or a parallel gateway"),
@@ -65,6 +73,7 @@ def prepare(root: etree._Element, filename: str) -> etree._Element:
     from .start_timers import check as check_start_timers
 
     _refuse_unsupported(root, filename)
+    _check_data_references(root, filename)
     check_start_timers(root, filename)
     tree = copy.deepcopy(root)
     _timer_starts(tree)
@@ -97,6 +106,27 @@ def _refuse_unsupported(root: etree._Element, filename: str) -> None:
         if reason is not None:
             what = el.getparent() if local.endswith("EventDefinition") else el
             raise _error(f"{_local(what)} '{what.get('id')}': {reason}", filename, what)
+
+
+def _check_data_references(root: etree._Element, filename: str) -> None:
+    # SpiffWorkflow answers an association to anything but a data object with its raw XML, or (inside
+    # a sub-process) loops for ever looking for the data object in the enclosing scopes.
+    ids = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for assoc in root.iter(f"{B}dataInputAssociation", f"{B}dataOutputAssociation"):
+        # The side outside the task: where an input comes from, where an output goes.
+        outer = "sourceRef" if _local(assoc) == "dataInputAssociation" else "targetRef"
+        for ref in assoc.iterchildren(f"{B}{outer}"):
+            name = (ref.text or "").strip()
+            target = ids.get(name)
+            kind = _local(target) if target is not None else ""
+            if kind == "dataObjectReference" and _local(ids.get(target.get("dataObjectRef"), target)) == "dataObject":
+                continue
+            if kind in ("dataObject", "dataStoreReference"):
+                continue
+            what = f"the {kind} '{name}'" if kind else f"'{name}', which is not in this diagram"
+            raise _error(f"The data association '{assoc.get('id')}' connects to {what}: careflow connects tasks "
+                         f"only to data objects (a process's own inputs and outputs are its case data)",
+                         filename, ref)
 
 
 def _children(scope: etree._Element, *locals_: str) -> Iterator[etree._Element]:
