@@ -135,9 +135,22 @@ def _children(scope: etree._Element, *locals_: str) -> Iterator[etree._Element]:
             yield el
 
 
+ARTIFACTS = {"textAnnotation", "association", "group"}
+
+
+def _add(scope: etree._Element, local: str, **attrs: str) -> etree._Element:
+    """A new flow element in ``scope``, before its artifacts (the schema wants flow elements first)."""
+    el = etree.Element(f"{B}{local}", **attrs)
+    artifact = next((c for c in scope if _local(c) in ARTIFACTS), None)
+    if artifact is None:
+        scope.append(el)
+    else:
+        artifact.addprevious(el)
+    return el
+
+
 def _flow(scope: etree._Element, flow_id: str, source: str, target: str) -> etree._Element:
-    flow = etree.SubElement(scope, f"{B}sequenceFlow", id=flow_id, sourceRef=source, targetRef=target)
-    return flow
+    return _add(scope, "sequenceFlow", id=flow_id, sourceRef=source, targetRef=target)
 
 
 def _link_name(event: etree._Element) -> str | None:
@@ -181,7 +194,7 @@ def _signal_end_events(scope: etree._Element) -> None:
             continue
         end_id = f"{event.get('id')}__end"
         event.tag = f"{B}intermediateThrowEvent"
-        etree.SubElement(scope, f"{B}endEvent", id=end_id)
+        _add(scope, "endEvent", id=end_id)
         _flow(scope, f"{event.get('id')}__ended", event.get("id"), end_id)
 
 
@@ -201,7 +214,7 @@ def _implicit_splits(scope: etree._Element) -> None:
         source = el.get("id")
         gateway_id = f"{source}__split"
         kind = "inclusiveGateway" if conditional or el.get("default") else "parallelGateway"
-        gateway = etree.SubElement(scope, f"{B}{kind}", id=gateway_id)
+        gateway = _add(scope, kind, id=gateway_id)
         default = el.attrib.pop("default", None)
         if default:
             gateway.set("default", default)

@@ -24,7 +24,7 @@ class Drive:
         self.app = app
         self.runtime = app.extensions["careflow"].runtime
         self.owner = users.make("pat.owner", "process_owner", ("process_owners",))
-        self.worker = users.make("casey.worker", "caseworker", ("adult_social_care",))
+        self.worker = users.make("casey.worker", "caseworker", ("adult_social_care", "care_navigation"))
         self.admin = users.make("ada.admin", "admin", ("admins",))
 
     @staticmethod
@@ -35,7 +35,9 @@ class Drive:
         return self.owner.post("/definitions/validate", json={"bpmn": {**self.files(*names), **texts}})
 
     def deploy(self, *names: str, **texts: str) -> list[dict[str, Any]]:
-        response = self.owner.post("/definitions/deploy", json={"bpmn": {**self.files(*names), **texts}})
+        bpmn = {**self.files(*(n for n in names if n.endswith(".bpmn"))), **texts}
+        dmn = self.files(*(n for n in names if n.endswith(".dmn")))
+        response = self.owner.post("/definitions/deploy", json={"bpmn": bpmn, "dmn": dmn})
         assert response.status_code == 201, response.json
         return response.json["deployed"]
 
