@@ -119,7 +119,8 @@ def _check_data_references(root: etree._Element, filename: str) -> None:
             name = (ref.text or "").strip()
             target = ids.get(name)
             kind = _local(target) if target is not None else ""
-            if kind == "dataObjectReference" and _local(ids.get(target.get("dataObjectRef"), target)) == "dataObject":
+            if target is not None and kind == "dataObjectReference" \
+                    and _local(ids.get(target.get("dataObjectRef"), target)) == "dataObject":
                 continue
             if kind in ("dataObject", "dataStoreReference"):
                 continue

@@ -13,7 +13,8 @@ def test_link_events_continue_at_the_catch_of_the_same_name(drive):
 
 
 def test_a_link_throw_without_its_catch_is_refused_at_validate(drive):
-    broken = drive.files("link_events.bpmn")["link_events.bpmn"].replace('id="l2" name="page_b"', 'id="l2" name="page_c"')
+    text = drive.files("link_events.bpmn")["link_events.bpmn"]
+    broken = text.replace('id="l2" name="page_b"', 'id="l2" name="page_c"')
     answer = drive.validate(**{"link_events.bpmn": broken})
     assert answer.status_code == 422
     assert answer.json["element"] == "go_to_b" and answer.json["line"] and "page_b" in answer.json["message"]
