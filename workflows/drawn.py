@@ -16,8 +16,8 @@ Rewritten (ids kept, so the case's diagram still lights up the drawn elements):
 * timer texts written without quotes (``PT1S``, ``R3/P1D``, ``2026-04-01T09:00:00Z``): read as the
   ISO literal they are.
 
-Refused (see README's table for why): compensation, data stores, conditional events, ad hoc
-sub-processes, complex gateways, and data associations to nothing in the diagram.
+Refused (see README's table for why): compensation, conditional events, ad hoc sub-processes,
+complex gateways, and data associations to anything but a data object or data store.
 
 After parsing, :func:`adjust_specs` lets a manual task (or a plain task) without a form pass
 straight through, as other engines do; with a form it is a task in someone's inbox.
@@ -52,9 +52,6 @@ REFUSED = {
         "Compensation is not run by careflow: SpiffWorkflow 3.2 has no compensation, and undoing work "
         "quietly in the wrong order is worse than not at all. Draw the undo steps as the path of an error "
         "boundary event (or an error end event caught around the work)"),
-    "dataStoreReference": (
-        "Data stores are not run by careflow: a case's data lives in the case. Use a data object for data "
-        "shared inside one case, or a service task that reads or writes the register it stands for"),
     "conditionalEventDefinition": (
         "Conditional events are not run by careflow: SpiffWorkflow checks the condition once, against the "
         "waiting branch's own data (parallel branches share none), so the event would wait for ever or fail. "
@@ -122,11 +119,15 @@ def _check_data_references(root: etree._Element, filename: str) -> None:
             if target is not None and kind == "dataObjectReference" \
                     and _local(ids.get(target.get("dataObjectRef"), target)) == "dataObject":
                 continue
-            if kind in ("dataObject", "dataStoreReference"):
+            if target is not None and kind == "dataStoreReference" \
+                    and _local(ids.get(target.get("dataStoreRef"), target)) == "dataStore":
+                continue
+            if kind == "dataObject":
                 continue
             what = f"the {kind} '{name}'" if kind else f"'{name}', which is not in this diagram"
             raise _error(f"The data association '{assoc.get('id')}' connects to {what}: careflow connects tasks "
-                         f"only to data objects (a process's own inputs and outputs are its case data)",
+                         f"only to data objects and data stores (a process's own inputs and outputs are its "
+                         f"case data)",
                          filename, ref)
 
 

@@ -325,3 +325,18 @@ class StartTimer(Base):
     state: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting | done | cancelled | failed
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataStoreEntry(Base):
+    """One key of a BPMN data store: a key-value store per process and store (``workflows/data_stores.py``)."""
+
+    __tablename__ = "data_store_entry"
+    __table_args__ = (UniqueConstraint("process_id", "store_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    store_id: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_instance: Mapped[str | None] = mapped_column(String(36))

@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
 from .data import to_json_safe
+from .data_stores import EveryDataStore
 
 
 @dataclass
@@ -188,7 +189,10 @@ def serializer() -> BpmnWorkflowSerializer:
 
 
 class CareflowParser(SpiffBpmnParser):
-    """SpiffWorkflow's parser with business rule tasks bound to careflow's decision models."""
+    """SpiffWorkflow's parser with business rule tasks bound to careflow's decision models, and every
+    data store kept by careflow (``workflows/data_stores.py``)."""
+
+    DATA_STORE_CLASSES = EveryDataStore()
 
     def __init__(self, decisions: dict[str, str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -23,6 +23,31 @@ def test_compensation_is_refused_at_validate_with_the_reason(drive):
     assert "Compensation" in answer.json["message"] and "NotImplementedError" not in answer.json["message"]
 
 
-def test_a_data_store_is_refused_at_validate_naming_the_element(drive):
-    answer = drive.validate("data_store.bpmn")
-    assert answer.status_code == 422 and answer.json["element"] == "register_ref" and answer.json["line"]
+def test_a_data_store_is_a_key_value_store_shared_by_the_cases_of_its_process(drive):
+    drive.deploy("data_store.bpmn")
+    first = drive.start("data_store", provider="Acacia House")
+    second = drive.start("data_store", provider="Birch Lodge")
+    assert (first["status"], second["status"]) == ("completed", "completed")
+    assert (first["data"]["seen"], second["data"]["seen"]) == (1, 2)
+    with drive.runtime.db.reading() as session:
+        from sqlalchemy import select
+
+        from workflows.models import DataStoreEntry
+
+        entries = {(e.process_id, e.store_id, e.key): e.value for e in session.scalars(select(DataStoreEntry))}
+    assert entries == {("data_store", "register", "referrals"): 2, ("data_store", "register", "Acacia House"): "referred",
+                       ("data_store", "register", "Birch Lodge"): "referred"}
+
+
+def test_a_task_that_leaves_no_dict_for_its_data_store_is_an_incident_on_the_element(drive):
+    text = drive.files("data_store.bpmn")["data_store.bpmn"].replace('seen = register["referrals"]', 'register = 3')
+    drive.deploy(**{"data_store.bpmn": text})
+    case = drive.start("data_store", provider="Acacia House")
+    assert case["status"] == "incident" and case["incidents"][0]["elementId"] == "read"
+
+
+def test_a_data_association_to_a_process_output_is_refused_naming_it(drive):
+    text = drive.files("data_store.bpmn")["data_store.bpmn"].replace(
+        "<bpmn:targetRef>register_ref</bpmn:targetRef>", "<bpmn:targetRef>nowhere</bpmn:targetRef>")
+    answer = drive.validate(**{"data_store.bpmn": text})
+    assert answer.status_code == 422 and "nowhere" in answer.json["message"] and answer.json["line"]

@@ -1,4 +1,5 @@
-"""Timer start events: one schedule row per timer start event of a deployed process.
+"""Timer start events: one schedule row per timer start event of a deployed process; and BPMN data
+stores: one key-value table, keyed by process and store.
 
 Revision ID: 0007
 Revises: 0003 (the head when written; parallel branches' migrations are chained at merge)
@@ -35,9 +36,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_start_timer_process_id", "start_timer", ["process_id"])
     op.create_index("ix_start_timer_state_due", "start_timer", ["state", "due_at"])
+    op.create_table(
+        "data_store_entry",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("process_id", sa.String(200), nullable=False),
+        sa.Column("store_id", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_by_instance", sa.String(36), nullable=True),
+        sa.UniqueConstraint("process_id", "store_id", "key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("data_store_entry")
     op.drop_index("ix_start_timer_state_due", table_name="start_timer")
     op.drop_index("ix_start_timer_process_id", table_name="start_timer")
     op.drop_table("start_timer")
