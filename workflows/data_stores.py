@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.data_spec import BpmnDataStoreSpecification
 from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
+from SpiffWorkflow.bpmn.specs.data_spec import BpmnDataStoreSpecification
 from sqlalchemy import select
 
 from .data import to_json_safe

@@ -1,6 +1,10 @@
 """Data objects, data in a sub-process that ends in an error, and the elements refused with a reason."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from workflows.models import DataStoreEntry
+
 
 def test_a_data_objects_value_is_in_the_instance_data(drive):
     drive.deploy("data_object.bpmn")
@@ -30,12 +34,9 @@ def test_a_data_store_is_a_key_value_store_shared_by_the_cases_of_its_process(dr
     assert (first["status"], second["status"]) == ("completed", "completed")
     assert (first["data"]["seen"], second["data"]["seen"]) == (1, 2)
     with drive.runtime.db.reading() as session:
-        from sqlalchemy import select
-
-        from workflows.models import DataStoreEntry
-
         entries = {(e.process_id, e.store_id, e.key): e.value for e in session.scalars(select(DataStoreEntry))}
-    assert entries == {("data_store", "register", "referrals"): 2, ("data_store", "register", "Acacia House"): "referred",
+    assert entries == {("data_store", "register", "referrals"): 2,
+                       ("data_store", "register", "Acacia House"): "referred",
                        ("data_store", "register", "Birch Lodge"): "referred"}
 
 
