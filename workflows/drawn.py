@@ -16,7 +16,9 @@ Rewritten (ids kept, so the case's diagram still lights up the drawn elements):
 * timer texts written without quotes (``PT1S``, ``R3/P1D``, ``2026-04-01T09:00:00Z``): read as the
   ISO literal they are.
 
-Refused (see README's table for why): compensation, conditional events, ad hoc sub-processes,
+* compensation: handlers run after the throw, newest activity first (``workflows/compensation.py``).
+
+Refused (see README's table for why): conditional events, ad hoc sub-processes,
 complex gateways, and data associations to anything but a data object or data store.
 
 After parsing, :func:`adjust_specs` lets a manual task (or a plain task) without a form pass
@@ -32,6 +34,7 @@ from typing import Any
 
 from lxml import etree
 
+from .compensation import compensate, start_log
 from .errors import ProcessDefinitionError
 
 NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -48,10 +51,6 @@ _WORKING = re.compile(r"^P\d+WD$")
 _LOOKS_ISO = re.compile(r"^(R\d*/|P\d|PT\d|\d{4}-\d{2}-\d{2})")
 
 REFUSED = {
-    "compensateEventDefinition": (
-        "Compensation is not run by careflow: SpiffWorkflow 3.2 has no compensation, and undoing work "
-        "quietly in the wrong order is worse than not at all. Draw the undo steps as the path of an error "
-        "boundary event (or an error end event caught around the work)"),
     "conditionalEventDefinition": (
         "Conditional events are not run by careflow: SpiffWorkflow checks the condition once, against the "
         "waiting branch's own data (parallel branches share none), so the event would wait for ever or fail. "
@@ -74,6 +73,14 @@ def prepare(root: etree._Element, filename: str) -> etree._Element:
     check_start_timers(root, filename)
     tree = copy.deepcopy(root)
     _timer_starts(tree)
+    logged: list[etree._Element] = []
+    for scope in list(tree.iter(*SCOPES)):
+        if compensate(scope, filename, _error, _add):
+            process = next(scope.iterancestors(f"{B}process"), scope)
+            if not any(p is process for p in logged):
+                logged.append(process)
+    for process in logged:
+        start_log(process, _add)
     for scope in list(tree.iter(*SCOPES)):
         _link_events(scope, filename)
         _signal_end_events(scope)
@@ -98,8 +105,6 @@ def _refuse_unsupported(root: etree._Element, filename: str) -> None:
     for el in root.iter():
         local = _local(el)
         reason = REFUSED.get(local)
-        if reason is None and el.get("isForCompensation") == "true":
-            reason = REFUSED["compensateEventDefinition"]
         if reason is not None:
             what = el.getparent() if local.endswith("EventDefinition") else el
             raise _error(f"{_local(what)} '{what.get('id')}': {reason}", filename, what)

@@ -21,10 +21,25 @@ def test_data_set_in_a_sub_process_before_its_error_is_kept(drive):
     assert drive.complete(case)["status"] == "completed"
 
 
-def test_compensation_is_refused_at_validate_with_the_reason(drive):
-    answer = drive.validate("compensation.bpmn")
-    assert answer.status_code == 422 and answer.json["element"] == "undo_booking" and answer.json["line"]
-    assert "Compensation" in answer.json["message"] and "NotImplementedError" not in answer.json["message"]
+def test_compensation_runs_the_handlers_of_what_was_done_newest_first(drive):
+    drive.deploy("compensation.bpmn")
+    both = drive.start("compensation", needsTransport=True)
+    done = drive.complete(both, {"declined": True})
+    assert done["status"] == "completed"
+    assert (done["data"]["bed"], done["data"]["transport"], done["data"]["undone"]) == \
+        ("cancelled", "cancelled", ["transport", "bed"])
+    bed_only = drive.complete(drive.start("compensation", needsTransport=False), {"declined": True})
+    assert (bed_only["data"]["undone"], "transport" in bed_only["data"]) == (["bed"], False)
+    kept = drive.complete(drive.start("compensation", needsTransport=True), {"declined": False})
+    assert (kept["status"], kept["data"]["bed"], kept["data"]["undone"]) == ("completed", "booked", [])
+
+
+def test_a_compensation_handler_without_its_boundary_event_is_refused(drive):
+    text = drive.files("compensation.bpmn")["compensation.bpmn"]
+    broken = text.replace('<bpmn:association id="a1" associationDirection="One" sourceRef="undo_bed" '
+                          'targetRef="cancel_bed"/>', "")
+    answer = drive.validate(**{"compensation.bpmn": broken})
+    assert answer.status_code == 422 and answer.json["element"] == "undo_bed" and answer.json["line"]
 
 
 def test_a_data_store_is_a_key_value_store_shared_by_the_cases_of_its_process(drive):
