@@ -67,3 +67,16 @@ def test_a_data_association_to_a_process_output_is_refused_naming_it(drive):
         "<bpmn:targetRef>register_ref</bpmn:targetRef>", "<bpmn:targetRef>nowhere</bpmn:targetRef>")
     answer = drive.validate(**{"data_store.bpmn": text})
     assert answer.status_code == 422 and "nowhere" in answer.json["message"] and answer.json["line"]
+
+
+def test_an_ad_hoc_sub_process_is_refused_at_validate_with_the_reason(drive):
+    answer = drive.validate("ad_hoc.bpmn")
+    assert answer.status_code == 422 and answer.json["element"] == "checks" and answer.json["line"]
+    assert "inbox" in answer.json["message"]
+    assert drive.owner.post("/definitions/deploy", json={"bpmn": drive.files("ad_hoc.bpmn")}).status_code == 422
+
+
+def test_a_conditional_event_is_refused_at_validate_with_the_reason(drive):
+    answer = drive.validate("conditional_catch.bpmn")
+    assert answer.status_code == 422 and answer.json["element"] == "when_agreed" and answer.json["line"]
+    assert "Conditional events" in answer.json["message"]
