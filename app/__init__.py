@@ -78,8 +78,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, api_definitions, api_provider_failure, api_providers, errors, pages, web
+    from . import api, api_definitions, api_provider_failure, api_providers, errors, hardening, pages, web
 
+    hardening.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)
@@ -96,7 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def build_services(config: dict[str, Any]) -> Services:
-    db = Database(config["DATABASE_URL"])
+    db = Database(config["DATABASE_URL"], busy_timeout_ms=int(config.get("SQLITE_BUSY_TIMEOUT_MS", 30_000)))
     if config.get("CREATE_SCHEMA"):
         db.create_schema()
     forms = FormLibrary(Path(config["FORMS_DIR"]))
@@ -107,7 +108,8 @@ def build_services(config: dict[str, Any]) -> Services:
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
     runtime = Runtime(db, library, forms, handlers=get_handler,
-                      cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)))
+                      cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)),
+                      max_instances=int(config.get("MAX_MULTI_INSTANCES", 5_000)))
     for procedure in PROCEDURES:
         runtime.register(procedure)
     return Services(db, library, forms, runtime)

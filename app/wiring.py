@@ -44,6 +44,7 @@ def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **ov
         "poll_seconds": float(setting(config, "POLL_SECONDS", 1.0)),
         "escalation_channel": setting(config, "ESCALATION_CHANNEL", "email"),
         "manager_group": setting(config, "DEFAULT_MANAGER_GROUP", "team_managers"),
+        "stall_check_seconds": float(setting(config, "STALL_CHECK_SECONDS", 300.0)),
     }
     options.update(overrides)
     return CareflowScheduler(services.runtime, outbox_dispatcher(services, config), **options)

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from .data import to_json_safe
-from .engine import tasks_in
+from .engine import reached_end, tasks_in
 from .models import Instance, ProcessVersion
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
     gathered the most data (with parallel branches, e.g. a review loop beside the main path, not
     whichever happens to be last); where it ended when nothing is open. Data objects' values are part
     of it, by the data object's id."""
-    candidates = [] if wf.is_completed() else tasks_in(wf, TaskState.READY | TaskState.WAITING | TaskState.ERROR)
+    candidates = [] if reached_end(wf) else tasks_in(wf, TaskState.READY | TaskState.WAITING | TaskState.ERROR)
     if not candidates and wf.last_task is not None:
         candidates = [wf.last_task]
     data = dict(wf.data) if not candidates else dict(max(candidates, key=lambda t: len(t.data)).data)

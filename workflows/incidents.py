@@ -4,13 +4,13 @@ A mixin of :class:`workflows.runtime.Runtime`, kept apart to keep each module re
 """
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from .data import normalise
+from .engine import find_task
 from .errors import Conflict, NotFound
 from .models import AuditEvent, Incident, Instance, utcnow
 from .spiff_bridge import StepContext
@@ -44,10 +44,10 @@ class IncidentUseCases:
 
             def act() -> None:
                 if incident.task_id:
-                    task = wf.get_task_from_id(uuid.UUID(incident.task_id))
+                    task = find_task(wf, incident.task_id)
                     if task is not None and task.state == TaskState.ERROR:
                         wf.reset_from_task_id(task.id)
-                        task = wf.get_task_from_id(uuid.UUID(incident.task_id))
+                        task = find_task(wf, incident.task_id)
                     if task is not None and clean:
                         task.set_data(**clean)
 

@@ -18,16 +18,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import casefile
+from . import casefile, stalled
 from .data import normalise
 from .db import Database
 from .engine import (
+    MAX_TASKS_PER_STEP,
     Projector,
     StepFailed,
     WorkflowCache,
     call_service,
     correlation_key_from_request,
+    find_task,
     open_incident,
+    reached_end,
     run_engine,
     tasks_in,
 )
@@ -37,12 +40,14 @@ from .identity import MANAGER_ROLES, Principal
 from .incidents import IncidentUseCases
 from .library import ProcessLibrary
 from .models import AuditEvent, Incident, Instance, MessageSubscription, ProcessVersion, TaskRow, TimerRow, User, utcnow
+from .multi_instance import DEFAULT_MAX_INSTANCES, install
 from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
 from .throws import RUNTIME_KEY
 
 BATCH = 500  # new cases flushed together when many start in one transaction
+install()  # bounded multi-instance activities
 
 
 def build_script_engine(handlers: HandlerLookup) -> Any:
@@ -83,14 +88,16 @@ class Runtime(IncidentUseCases):
 
     def __init__(self, db: Database, library: ProcessLibrary, forms: FormLibrary,
                  case_prefix: str = "CF", *, handlers: HandlerLookup | None = None,
-                 cache_size: int = 256) -> None:
+                 cache_size: int = 256, max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
         self.db = db
         self.library = library
         self.forms = forms
         self.case_prefix = case_prefix
         self.cache = WorkflowCache(cache_size)  # 0: every step restores the state from the database
         self.script_engine = build_script_engine(handlers or no_handlers)
+        self.script_engine.max_instances = max_instances  # multi-instance bound (workflows/multi_instance.py)
         self.procedures = Procedures()
+        self.max_tasks_per_step = MAX_TASKS_PER_STEP
 
     def register(self, procedure: Procedure) -> None:
         """Plug a procedure's hooks in (the app does this at start)."""
@@ -122,6 +129,7 @@ class Runtime(IncidentUseCases):
         state with its projections; a failure in the diagram becomes an incident, not an error."""
         ctx.session = session
         session.info[RUNTIME_KEY] = self  # messages and signals to other instances go through it (throws.py)
+        wf.careflow_pruned = {}  # what this step prunes, for its projection
         token = current_step.set(ctx)
         try:
             failure: StepFailed | None = None
@@ -136,7 +144,7 @@ class Runtime(IncidentUseCases):
                         raise
                     failure = StepFailed(exc, getattr(exc, "task", None) or errored[0])
             if failure is None:
-                failure = run_engine(wf)
+                failure = run_engine(wf, max_tasks=self.max_tasks_per_step)
         finally:
             current_step.reset(token)
         data = self._save(session, row, wf, ctx, failure)
@@ -214,7 +222,7 @@ class Runtime(IncidentUseCases):
             open_incidents = 0  # an instance without an incident gains one only through a failure
         if open_incidents:
             row.status = "incident"
-        elif wf.is_completed():
+        elif reached_end(wf):
             if row.status != "completed":
                 session.add(AuditEvent(instance_id=row.id, at=ctx.now, actor=ctx.actor, action="instance_completed"))
             row.status = "completed"
@@ -236,6 +244,11 @@ class Runtime(IncidentUseCases):
                 existing = session.scalars(select(Instance).where(Instance.business_key == business_key)).first()
                 if existing is not None:
                     return existing
+            if case_reference and session.scalar(select(Instance.id).where(
+                    Instance.case_reference == case_reference).limit(1)) is not None:
+                # A case's reference is its identity (messages correlate by it): never shared by a new start.
+                raise Conflict(f"Case reference {case_reference} is already taken; leave it out and careflow "
+                               f"makes one", case_reference=case_reference)
             return self.start_in(session, process_id, clean, actor=actor, case_reference=case_reference,
                                  parent_case_reference=parent_case_reference, business_key=business_key,
                                  title=title, start_message=start_message)
@@ -284,7 +297,7 @@ class Runtime(IncidentUseCases):
                 session.info[RUNTIME_KEY] = self
                 token = current_step.set(ctx)
                 try:
-                    failure = run_engine(wf)
+                    failure = run_engine(wf, max_tasks=self.max_tasks_per_step)
                 finally:
                     current_step.reset(token)
                 row.state = serializer().serialize_json(wf)
@@ -343,7 +356,7 @@ class Runtime(IncidentUseCases):
             if expected_version is not None and expected_version != row.version:
                 raise Conflict("The case was changed by someone else meanwhile; reload and try again",
                                current_version=row.version)
-            task = wf.get_task_from_id(uuid.UUID(task_id))
+            task = find_task(wf, task_id)
             if task is None or task.state != TaskState.READY:
                 raise Conflict("This task can no longer be completed")
             task_row.completed_by = user.username
@@ -408,16 +421,28 @@ class Runtime(IncidentUseCases):
 
     # ---- messages --------------------------------------------------------------------------
     def correlate_message(self, name: str, keys: dict[str, Any] | None, payload: Any, *,
-                          actor: str | None = None, start: bool = True) -> dict[str, list[str]]:
+                          actor: str | None = None, start: bool = True,
+                          may_reach: Callable[[Session, Instance], bool] | None = None) -> dict[str, list[str]]:
         """Deliver a message to every instance waiting for it under these keys; if none waits,
-        start the processes that a message of this name starts."""
+        start the processes that a message of this name starts.
+
+        ``may_reach`` (given for a person sending through the API) says whether the sender may act
+        on a waiting case; a message only careflow sends is refused from anyone else."""
+        if may_reach is not None and name in self.procedures.system_messages():
+            raise Forbidden(f"Message '{name}' is sent only by careflow itself")
         clean = normalise(payload)
         key = correlation_key_from_request(normalise(keys or {}, source="correlationKeys"))
         with self.transaction() as session:
             subs = session.scalars(select(MessageSubscription).where(
                 MessageSubscription.message_name == name, MessageSubscription.correlation_key == key)).all()
+            waiting = list(dict.fromkeys(s.instance_id for s in subs))
+            if may_reach is not None:
+                for instance_id in waiting:
+                    row = session.get(Instance, instance_id)
+                    if row is not None and not may_reach(session, row):
+                        raise Forbidden("A case waiting for this message is not one your teams work on")
             delivered: list[str] = []
-            for instance_id in dict.fromkeys(s.instance_id for s in subs):
+            for instance_id in waiting:
                 self.deliver_message(session, instance_id, name, clean, actor=actor, keys=keys)
                 delivered.append(instance_id)
             started: list[str] = []
@@ -455,6 +480,17 @@ class Runtime(IncidentUseCases):
         """Fire every timer due at ``now`` (the runtime's clock; tests move it forward)."""
         return sum(1 for timer_id in self.due_timers(now, limit) if self.fire_timer(timer_id, now))
 
+    # ---- cases nothing can move on -----------------------------------------------------------
+    def stalled_cases(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Cases running with nothing open, waiting or due (see :mod:`workflows.stalled`)."""
+        with self.db.reading() as session:
+            return stalled.stalled_cases(session, limit)
+
+    def flag_stalled_cases(self, limit: int = 500) -> list[str]:
+        """Open an incident on every stalled case, so operators see it (the scheduler runs this)."""
+        with self.db.transaction() as session:
+            return stalled.raise_incidents_for_stalled(session, limit=limit)
+
     # ---- reading the live workflow ---------------------------------------------------------
     def instance_data(self, instance_id: str) -> dict[str, Any]:
         with self.db.reading() as session:
@@ -469,7 +505,7 @@ class Runtime(IncidentUseCases):
                 raise NotFound(f"No task {task_id}")
             row, wf = self.load(session, task_row.instance_id)
             self.cache.put(row.id, row.version, wf)
-            task = wf.get_task_from_id(uuid.UUID(task_id))
+            task = find_task(wf, task_id)
             return dict(task.data) if task is not None else {}
 
 

@@ -8,7 +8,6 @@ still waiting and fires, once, when a worker next polls.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from .engine import find_task
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
 
@@ -109,7 +109,7 @@ def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -
 
 def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetime, *, forced: bool) -> bool:
     row, wf = runtime.load(session, timer.instance_id, lock=True)
-    task = wf.get_task_from_id(uuid.UUID(timer.id))
+    task = find_task(wf, timer.id)
     if task is None or task.state != TaskState.WAITING:
         timer.state = "cancelled"  # the workflow moved on without it (e.g. an interrupting event)
         return False

@@ -32,6 +32,20 @@ def check_process_xml(root: etree._Element, filename: str) -> None:
                         f"Sequence flow '{flow.get('id')}' points at '{ref}', which is not in process "
                         f"'{process.get('id')}'", file=filename, element=flow.get("id"), line=flow.sourceline)
     _check_expressions(root, filename)
+    _check_cardinality(root, filename)
+
+
+def _check_cardinality(root: etree._Element, filename: str) -> None:
+    """A literal multi-instance cardinality above the runtime's limit can never run: refuse it now."""
+    from .multi_instance import DEFAULT_MAX_INSTANCES
+
+    for el in root.iter(f"{BPMN}loopCardinality"):
+        text = (el.text or "").strip()
+        if text.isdigit() and int(text) > DEFAULT_MAX_INSTANCES:
+            owner = el.getparent().getparent() if el.getparent() is not None else None
+            raise ProcessDefinitionError(
+                f"Multi-instance cardinality {text} is above the limit of {DEFAULT_MAX_INSTANCES} instances",
+                file=filename, element=owner.get("id") if owner is not None else None, line=el.sourceline)
 
 
 def _check_expressions(root: etree._Element, filename: str) -> None:
