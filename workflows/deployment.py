@@ -87,9 +87,9 @@ def deploy_definitions(db: Database, library: ProcessLibrary, bpmn: Any, dmn: An
         if dmn_files:
             # Decisions changed: re-version every deployed process (unchanged ones are found by hash).
             bpmn_files = {**current_bpmn, **bpmn_files}
-        before = {v.process_id: v.id for v in session.scalars(select(ProcessVersion))}
+        before = set(session.scalars(select(ProcessVersion.id)))
         versions = library.store(session, bpmn_files, all_dmn, actor=actor, deploy=True)
-        changed = {v.process_id for v in versions if v.id not in before.values()}
+        changed = {v.process_id for v in versions if v.id not in before}
         versions += refresh_callers(session, library, changed, actor)
         out = [{"processId": v.process_id, "version": v.version, "contentHash": v.content_hash,
                 "createdBy": v.created_by} for v in versions]

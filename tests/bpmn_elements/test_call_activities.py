@@ -52,3 +52,5 @@ def test_a_sub_process_id_used_in_two_diagrams_is_refused_at_validate(drive):
     assert alone.status_code == 422 and alone.json["file"] == "dup_sub_b.bpmn"
     assert drive.owner.post("/definitions/deploy", json={"bpmn": drive.files("dup_sub_b.bpmn")}).status_code == 422
     assert drive.validate("dup_sub_a.bpmn").status_code == 200  # a new version of the same diagram is fine
+    decisions = drive.owner.post("/definitions/deploy", json={"dmn": drive.files("band.dmn")})
+    assert decisions.status_code == 201, decisions.json  # later decision deploys are not blocked
