@@ -18,6 +18,8 @@ def test_a_cycle_starts_one_instance_per_firing_and_stops_after_its_repetitions(
     drive.deploy("timer_start_cycle.bpmn")
     assert drive.instances("timer_start_cycle") == []
     assert rows(drive) == [("every_hour", "waiting", 2, 0)]
+    (shown,) = drive.owner.get("/processes/timer_start_cycle").json["startTimers"]
+    assert (shown["elementId"], shown["kind"], shown["remaining"]) == ("every_hour", "cycle", 2)
     now = datetime.now(timezone.utc)
     assert fire_due(drive.runtime, now) == []  # not due yet
     (first,) = fire_due(drive.runtime, now + timedelta(hours=1, minutes=1))
