@@ -356,7 +356,8 @@ class Projector:
         for task in waiting_tasks:
             for definition in messages_of(getattr(task.task_spec, "event_definition", None)):
                 props = self._message_properties(task.task_spec, definition.name)
-                key = correlation_key_for(props.get("correlationKeys", ""), task.data)
+                key = "" if getattr(definition, "broadcast", False) else \
+                    correlation_key_for(props.get("correlationKeys", ""), task.data)  # a signal is for everyone
                 wanted.append((str(task.id), definition.name, key))
         if not wanted and not self.row.subscription_count:
             self.row.subscription_count = 0

@@ -49,9 +49,11 @@ class UndeliveredMessage(Exception):
 
 @dataclass(frozen=True)
 class WaitedSignal:
-    """A signal a task waits for, under its subscription name."""
+    """A signal a task waits for, under its subscription name (without correlation keys: a signal is
+    broadcast to every case waiting for it)."""
 
     name: str
+    broadcast: bool = True
 
 
 def waited_signals(definition: Any) -> list[WaitedSignal]:

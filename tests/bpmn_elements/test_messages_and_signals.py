@@ -54,3 +54,15 @@ def test_other_systems_send_a_signal_through_the_messages_api(drive):
     answer = drive.message("signal:provider_closing")
     assert answer.status_code == 200 and answer.json["correlated"] == [waiter["id"]]
     assert [t["name"] for t in drive.instance(waiter["id"])["openTasks"]] == ["look"]
+
+
+def test_a_multiple_catch_event_continues_on_whichever_of_its_events_comes(drive):
+    drive.deploy("multiple_catch.bpmn")
+    by_message = drive.start("multiple_catch", homeRef="H-1")
+    by_signal = drive.start("multiple_catch", homeRef="H-2")
+    assert drive.message("closure_notice", {"homeRef": "H-1"}).status_code == 200
+    assert [t["name"] for t in drive.instance(by_message["id"])["openTasks"]] == ["plan_moves"]
+    assert drive.instance(by_signal["id"])["openTasks"] == []
+    answer = drive.message("signal:all_homes_closing")
+    assert answer.status_code == 200 and answer.json["correlated"] == [by_signal["id"]]
+    assert [t["name"] for t in drive.instance(by_signal["id"])["openTasks"]] == ["plan_moves"]
