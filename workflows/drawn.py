@@ -47,7 +47,6 @@ SPLITTING = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "bus
              "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
 
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
-_WORKING = re.compile(r"^P\d+WD$")
 _LOOKS_ISO = re.compile(r"^(R\d*/|P\d|PT\d|\d{4}-\d{2}-\d{2})")
 
 REFUSED = {
@@ -271,12 +270,13 @@ def iso_timer_problem(kind: str, text: str) -> str | None:
             return "is not a repeating interval: it has no duration between repetitions"
         return None
     if kind == "timeDuration":
-        return None if _is_duration(text) else "is not an ISO 8601 duration such as PT1S, P3D or P5WD"
+        return None if _is_duration(text) else "is not an ISO 8601 duration such as PT1S, P3D or P1M"
     return None if _is_datetime(text) else "is not an ISO 8601 date-time such as 2026-04-01T09:00:00Z"
 
 
 def _is_duration(text: str) -> bool:
-    return bool(_DURATION.match(text) or _WORKING.match(text))
+    # SpiffWorkflow's timers read ISO durations; careflow's working days (P5WD) only in dueIn and start timers.
+    return bool(_DURATION.match(text))
 
 
 def _is_datetime(text: str) -> bool:

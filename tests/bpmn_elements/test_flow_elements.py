@@ -61,3 +61,14 @@ def test_a_manual_task_passes_through_unless_it_has_a_form(drive):
     assert [t["name"] for t in case["openTasks"]] == ["record_visit"]
     done = drive.complete(case, {"amount": 3, "divisor": 1})
     assert done["status"] == "completed" and done["data"]["amount"] == 3
+
+
+def test_unquoted_timer_texts_are_read_as_iso_or_refused_naming_the_text(drive):
+    text = drive.files("unquoted_timer.bpmn")["unquoted_timer.bpmn"]
+    for good in ("P1M", "P1DT2H", "2027-01-05T09:00:00Z", "2027-01-05"):
+        kind = "timeDate" if good[0].isdigit() else "timeDuration"
+        diagram = text.replace("<bpmn:timeDuration>PT1S</bpmn:timeDuration>", f"<bpmn:{kind}>{good}</bpmn:{kind}>")
+        assert drive.validate(**{"unquoted_timer.bpmn": diagram}).status_code == 200, good
+    for bad in ("P5WD", "PT1", "P1H"):
+        answer = drive.validate(**{"unquoted_timer.bpmn": text.replace(">PT1S<", f">{bad}<")})
+        assert answer.status_code == 422 and bad in answer.json["message"], bad
