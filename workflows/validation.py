@@ -11,7 +11,9 @@ from lxml import etree
 from .errors import ProcessDefinitionError
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-SCRIPT_TAGS = {"script": "exec", "conditionExpression": "eval"}
+# Every place a diagram holds an expression is parsed before anything runs (not only conditions).
+SCRIPT_TAGS = {"script": "exec", "conditionExpression": "eval", "loopCardinality": "eval",
+               "completionCondition": "eval", "loopCondition": "eval"}
 
 
 def check_process_xml(root: etree._Element, filename: str) -> None:
@@ -58,15 +60,18 @@ def _check_expressions(root: etree._Element, filename: str) -> None:
             continue
         local = etree.QName(el).localname
         mode = SCRIPT_TAGS.get(local)
+        text = el.text or ""
         if local in ("preScript", "postScript"):
             mode = "exec"
-        if mode is None or not (el.text or "").strip():
+        elif local == "parameter" and el.get("value") is not None:  # a service task's input
+            mode, text = "eval", el.get("value") or ""
+        if mode is None or not text.strip():
             continue
-        owner = el.getparent()
-        while owner is not None and not owner.get("id"):
+        owner = el.getparent()  # the BPMN element it belongs to (not an extension's own id)
+        while owner is not None and not (owner.get("id") and str(owner.tag).startswith(BPMN)):
             owner = owner.getparent()
         try:
-            check_expression(el.text, mode=mode)
+            check_expression(text, mode=mode)
         except ExpressionError as exc:
             line = el.sourceline
             offset = getattr(exc, "line_number", None)
