@@ -66,3 +66,17 @@ def test_a_multiple_catch_event_continues_on_whichever_of_its_events_comes(drive
     answer = drive.message("signal:all_homes_closing")
     assert answer.status_code == 200 and answer.json["correlated"] == [by_signal["id"]]
     assert [t["name"] for t in drive.instance(by_signal["id"])["openTasks"]] == ["plan_moves"]
+
+
+def test_a_signal_nobody_hears_is_fine_unless_the_thrower_says_it_must_be_heard(drive):
+    text = drive.files("signal_thrower.bpmn")["signal_thrower.bpmn"]
+    drive.deploy(**{"signal_thrower.bpmn": text})
+    assert drive.start("signal_thrower")["status"] == "completed"
+    must = text.replace('<bpmn:endEvent id="announce" name="Provider closing">',
+                        '<bpmn:endEvent id="announce" name="Provider closing"><bpmn:extensionElements>'
+                        '<spiffworkflow:properties><spiffworkflow:property name="unmatched" value="incident"/>'
+                        '</spiffworkflow:properties></bpmn:extensionElements>')
+    drive.deploy(**{"signal_thrower.bpmn": must})
+    unheard = drive.start("signal_thrower")
+    assert unheard["status"] == "incident" and unheard["incidents"][0]["elementId"] == "announce"
+    assert "provider_closing" in unheard["incidents"][0]["message"]
