@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dateutil.relativedelta import relativedelta
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .models import ProcessVersion, StartTimer, utcnow
@@ -195,6 +196,10 @@ def fire_due(runtime: Runtime, now: datetime | None = None, limit: int = 25) -> 
                     started.append(instance.id)
             except CareflowError as exc:  # the process is gone or cannot start: visible on the row
                 row.state, row.last_error = "failed", exc.message[:2000]
+            except DBAPIError:
+                raise  # the database is busy or gone: the row is still waiting for the next poll
+            except Exception as exc:  # noqa: BLE001  one bad timer must not hold back the others for ever
+                row.state, row.last_error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
     return started
 
 

@@ -65,3 +65,17 @@ def test_a_timer_start_that_gives_no_schedule_is_refused_at_validate(drive):
     text = drive.files("timer_start_cycle.bpmn")["timer_start_cycle.bpmn"].replace("R2/PT1H", "'every hour'")
     answer = drive.validate(**{"timer_start_cycle.bpmn": text})
     assert answer.status_code == 422 and answer.json["element"] == "every_hour" and answer.json["line"]
+
+
+def test_a_firing_that_cannot_start_a_case_fails_visibly_and_holds_back_nothing(drive):
+    drive.deploy("timer_start_cycle.bpmn", "timer_start_date.bpmn")
+    with drive.runtime.db.transaction() as session:
+        broken = session.scalars(select(StartTimer).where(StartTimer.element_id == "every_hour")).one()
+        broken.process_id = "no_such_process"  # as if the process had gone
+    later = datetime.now(timezone.utc) + timedelta(hours=2)
+    (started,) = fire_due(drive.runtime, later)
+    assert drive.instances("timer_start_date")[0]["id"] == started
+    with drive.runtime.db.reading() as session:
+        row = session.scalars(select(StartTimer).where(StartTimer.element_id == "every_hour")).one()
+        assert row.state == "failed" and "no_such_process" in (row.last_error or "")
+    assert fire_due(drive.runtime, later) == []
