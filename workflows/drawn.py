@@ -68,6 +68,7 @@ def prepare(root: etree._Element, filename: str) -> etree._Element:
     from .start_timers import check as check_start_timers
 
     _refuse_unsupported(root, filename)
+    _check_message_tasks(root, filename)
     _check_data_references(root, filename)
     check_start_timers(root, filename)
     tree = copy.deepcopy(root)
@@ -107,6 +108,16 @@ def _refuse_unsupported(root: etree._Element, filename: str) -> None:
         if reason is not None:
             what = el.getparent() if local.endswith("EventDefinition") else el
             raise _error(f"{_local(what)} '{what.get('id')}': {reason}", filename, what)
+
+
+def _check_message_tasks(root: etree._Element, filename: str) -> None:
+    # SpiffWorkflow runs a send task without a message as a no-op and a receive task without one as
+    # already received: both would pass quietly.
+    for el in root.iter(f"{B}sendTask", f"{B}receiveTask"):
+        if not el.get("messageRef") and el.find(f"{B}messageEventDefinition") is None:
+            what = "sends" if _local(el) == "sendTask" else "waits for"
+            raise _error(f"{_local(el)} '{el.get('id')}' {what} no message: choose the message it {what}",
+                         filename, el)
 
 
 def _check_data_references(root: etree._Element, filename: str) -> None:

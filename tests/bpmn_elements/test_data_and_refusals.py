@@ -80,3 +80,14 @@ def test_a_conditional_event_is_refused_at_validate_with_the_reason(drive):
     answer = drive.validate("conditional_catch.bpmn")
     assert answer.status_code == 422 and answer.json["element"] == "when_agreed" and answer.json["line"]
     assert "Conditional events" in answer.json["message"]
+
+
+def test_a_compensation_throw_naming_one_activity_undoes_only_that_one(drive):
+    text = drive.files("compensation.bpmn")["compensation.bpmn"].replace(
+        '<bpmn:compensateEventDefinition id="c3"/>', '<bpmn:compensateEventDefinition id="c3" activityRef="book_bed"/>')
+    drive.deploy(**{"compensation.bpmn": text})
+    done = drive.complete(drive.start("compensation", needsTransport=True), {"declined": True})
+    assert (done["data"]["bed"], done["data"]["transport"], done["data"]["undone"]) == ("cancelled", "booked", ["bed"])
+    wrong = text.replace('activityRef="book_bed"', 'activityRef="book_taxi"')
+    answer = drive.validate(**{"compensation.bpmn": wrong})
+    assert answer.status_code == 422 and answer.json["element"] == "undo_all" and "book_taxi" in answer.json["message"]

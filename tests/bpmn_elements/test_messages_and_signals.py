@@ -80,3 +80,12 @@ def test_a_signal_nobody_hears_is_fine_unless_the_thrower_says_it_must_be_heard(
     unheard = drive.start("signal_thrower")
     assert unheard["status"] == "incident" and unheard["incidents"][0]["elementId"] == "announce"
     assert "provider_closing" in unheard["incidents"][0]["message"]
+
+
+def test_a_send_or_receive_task_without_a_message_is_refused_at_validate(drive):
+    sender = drive.files("msg_sender.bpmn")["msg_sender.bpmn"].replace(' messageRef="m_update"', "")
+    answer = drive.validate(**{"msg_sender.bpmn": sender})
+    assert answer.status_code == 422 and answer.json["element"] == "tell" and "no message" in answer.json["message"]
+    receiver = drive.files("receive_task.bpmn")["receive_task.bpmn"].replace(' messageRef="m_reply"', "")
+    answer = drive.validate(**{"receive_task.bpmn": receiver})
+    assert answer.status_code == 422 and answer.json["element"] == "await_reply"
