@@ -166,13 +166,18 @@ def _deliver(runtime: Any, ctx: Any, task: Any, name: str, is_signal: bool, payl
     own = payload if isinstance(payload, dict) else ({} if payload is None else {"payload": payload})
     sender = {"from": ctx.case_reference, "element": task.task_spec.bpmn_id}
     sending.append(ctx.instance_id)
+    started: list[str] = []
     try:
         for instance_id, keys in receivers.items():
             runtime.deliver_message(session, instance_id, subscribed, {**keys, **own}, actor=ctx.actor,
                                     keys={**keys, **sender})
         for version in starts:
             keys = {n.strip(): values.get(n.strip()) for n in props.get("correlationKeys", "").split(",") if n.strip()}
-            runtime.start_in(session, version.process_id, {**keys, **own}, actor=ctx.actor,
-                             parent_case_reference=ctx.case_reference, start_message=subscribed)
+            row = runtime.start_in(session, version.process_id, {**keys, **own}, actor=ctx.actor,
+                                   parent_case_reference=ctx.case_reference, start_message=subscribed)
+            started.append(row.case_reference)
     finally:
         sending.pop()
+    ctx.audit.append({"action": "signal_thrown" if is_signal else "message_thrown", "task_id": str(task.id),
+                      "element_id": task.task_spec.bpmn_id, "element_name": task.task_spec.bpmn_name,
+                      "data": {"name": name, "delivered": len(receivers), "started": started}})

@@ -29,12 +29,15 @@ ACTIONS = {
     "decision_evaluated": "Decision made",
     "service_called": "Automatic step",
     "message_received": "Message received",
+    "message_thrown": "Message sent to other cases",
+    "signal_thrown": "Signal sent to other cases",
     "timer_fired": "Timer fired",
     "incident_retried": "Problem retried",
     "incident_resolved": "Problem resolved",
     "instance_completed": "Case closed",
 }
-COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received")
+COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received",
+                     "message_thrown", "signal_thrown")
 
 
 def diagram_markers(case: dict[str, Any]) -> dict[str, list[str]]:

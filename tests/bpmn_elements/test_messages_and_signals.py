@@ -15,6 +15,10 @@ def test_a_send_task_reaches_the_waiting_case_and_an_end_message_starts_a_proces
     assert received and received[0]["data"]["keys"]["from"] == sender["caseReference"]
     (started,) = drive.instances("msg_started")
     assert started["data"]["personRef"] == "P-1" and started["parentCaseReference"] == sender["caseReference"]
+    sent = [(h["elementId"], h["data"]) for h in drive.instance(sender["id"])["history"]
+            if h["action"] == "message_thrown"]
+    assert sent == [("tell", {"name": "case_update", "delivered": 1, "started": []}),
+                    ("hand_over", {"name": "handover", "delivered": 0, "started": [started["caseReference"]]})]
     assert [t["name"] for t in started["openTasks"]] == ["take_over"]
 
 
