@@ -92,7 +92,7 @@ class CalleeFiles:
         return self.session.scalars(query.order_by(ProcessVersion.version.desc()).limit(1)).first()
 
 
-def callers_to_refresh(session: Session, library: ProcessLibrary, changed: set[str]) -> list[ProcessVersion]:
+def callers_to_refresh(session: Session, changed: set[str]) -> list[ProcessVersion]:
     """The newest deployed version of each process that calls one of ``changed`` with ``latest`` binding."""
     latest: dict[str, ProcessVersion] = {}
     for row in session.scalars(select(ProcessVersion).where(ProcessVersion.deployed.is_(True))
@@ -115,24 +115,25 @@ def refresh_callers(session: Session, library: ProcessLibrary, changed: set[str]
     """Give each caller bound to the ``latest`` of a changed process a new version that calls the new one."""
     refreshed: list[Any] = []
     seen: set[str] = set(changed)
-    todo = callers_to_refresh(session, library, changed)
+    todo = callers_to_refresh(session, changed)
     while todo:
         version = todo.pop(0)
         if version.process_id in seen:
             continue
         seen.add(version.process_id)
         main = session.get(DefinitionFile, version.bpmn_hash)
+        if main is None:
+            continue
         dmn = {}
         for digest in set((version.dmn_hashes or {}).values()):
             stored = session.get(DefinitionFile, digest)
             if stored is not None:
                 dmn[stored.filename] = stored.content
-        assert main is not None
         for new in library.store(session, {main.filename: main.content}, dmn, actor=actor, deploy=True,
                                  callees=CalleeFiles(session)):
             if new.process_id == version.process_id and new.id != version.id:
                 refreshed.append(new)
-                todo.extend(callers_to_refresh(session, library, {new.process_id}))
+                todo.extend(callers_to_refresh(session, {new.process_id}))
     return refreshed
 
 

@@ -14,12 +14,12 @@ Rewritten (ids kept, so the case's diagram still lights up the drawn elements):
 * a process's timer start events: plain starts in the instance; careflow keeps their schedule
   (``workflows/start_timers.py``);
 * timer texts written without quotes (``PT1S``, ``R3/P1D``, ``2026-04-01T09:00:00Z``): read as the
-  ISO literal they are.
-
+  ISO literal they are (a text that looks like one but is not is refused);
 * compensation: handlers run after the throw, newest activity first (``workflows/compensation.py``).
 
-Refused (see README's table for why): conditional events, ad hoc sub-processes,
-complex gateways, and data associations to anything but a data object or data store.
+Refused (see README's table for why): conditional events, ad hoc sub-processes, complex gateways,
+send and receive tasks without a message, and data associations to anything but a data object or
+data store.
 
 After parsing, :func:`adjust_specs` lets a manual task (or a plain task) without a form pass
 straight through, as other engines do; with a form it is a task in someone's inbox.
@@ -40,7 +40,6 @@ from .errors import ProcessDefinitionError
 NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 B = f"{{{NS}}}"
 SCOPES = (f"{B}process", f"{B}subProcess", f"{B}transaction", f"{B}adHocSubProcess")
-GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
 # Elements that may be the source of an implicit split (BPMN 2.0 §10.5.1: activities and events).
 SPLITTING = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
              "receiveTask", "subProcess", "transaction", "callActivity", "adHocSubProcess",
