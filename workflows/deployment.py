@@ -48,7 +48,9 @@ def _current_files(session: Session, kind: str) -> dict[str, str]:
         latest.setdefault(version.process_id, version)
     hashes: set[str] = set()
     for version in latest.values():
-        hashes.update(version.bpmn_hashes if kind == "bpmn" else (version.dmn_hashes or {}).values())
+        # Each process's own file: the files it calls are found by its call activities' binding
+        # (workflows/callees.py), never by whichever copy of a called file happens to come last.
+        hashes.update(version.bpmn_hashes[:1] if kind == "bpmn" else (version.dmn_hashes or {}).values())
     out: dict[str, str] = {}
     for row in session.scalars(select(DefinitionFile).where(DefinitionFile.content_hash.in_(hashes))):
         out[row.filename] = row.content

@@ -54,3 +54,15 @@ def test_a_sub_process_id_used_in_two_diagrams_is_refused_at_validate(drive):
     assert drive.validate("dup_sub_a.bpmn").status_code == 200  # a new version of the same diagram is fine
     decisions = drive.owner.post("/definitions/deploy", json={"dmn": drive.files("band.dmn")})
     assert decisions.status_code == 201, decisions.json  # later decision deploys are not blocked
+
+
+def test_a_decision_deploy_keeps_each_callee_at_its_newest_version(drive):
+    drive.deploy("call_callee.bpmn")
+    drive.deploy("call_pinned.bpmn")
+    fixed = drive.files("call_callee.bpmn")["call_callee.bpmn"].replace("callee v1", "callee v2")
+    drive.deploy(**{"call_callee.bpmn": fixed})
+    assert _run(drive, "call_pinned") == "callee v1"
+    answer = drive.owner.post("/definitions/deploy", json={"dmn": drive.files("band.dmn")})
+    assert answer.status_code == 201, answer.json
+    case = drive.start("call_callee")
+    assert case["data"]["assessedBy"] == "callee v2"  # not rolled back to the copy the pinned caller held
