@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import FIXTURES as SHARED_FIXTURES
 from tests.conftest import Users, make_app
+from tests.pg import database_url, pg_server  # noqa: F401  (the drive runs on SQLite and on PostgreSQL)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -70,9 +71,11 @@ class Drive:
 
 
 @pytest.fixture
-def drive(tmp_path: Path) -> Any:
+def drive(tmp_path: Path, database_url: str) -> Any:  # noqa: F811  (the fixture imported above)
+    """A fresh app on SQLite, and again on PostgreSQL (``-m postgres``), with an empty library."""
     empty = tmp_path / "bpmn"
     empty.mkdir()
-    app = make_app(tmp_path, BPMN_DIR=str(empty), DMN_DIR=str(empty), FORMS_DIR=str(SHARED_FIXTURES))
+    app = make_app(tmp_path, DATABASE_URL=database_url, BPMN_DIR=str(empty), DMN_DIR=str(empty),
+                   FORMS_DIR=str(SHARED_FIXTURES))
     yield Drive(app)
     app.extensions["careflow"].db.dispose()

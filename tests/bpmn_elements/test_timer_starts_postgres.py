@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.bpmn_elements.conftest import Drive
 from tests.conftest import make_app
-from tests.pg import pg_server, pg_url  # noqa: F401
+from tests.pg import pg_url  # noqa: F401
 from workflows.models import Instance, StartTimer
 from workflows.start_timers import fire_due
 
