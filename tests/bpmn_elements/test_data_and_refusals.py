@@ -91,3 +91,10 @@ def test_a_compensation_throw_naming_one_activity_undoes_only_that_one(drive):
     wrong = text.replace('activityRef="book_bed"', 'activityRef="book_taxi"')
     answer = drive.validate(**{"compensation.bpmn": wrong})
     assert answer.status_code == 422 and answer.json["element"] == "undo_all" and "book_taxi" in answer.json["message"]
+
+
+def test_compensation_inside_a_sub_process_undoes_the_sub_process_work(drive):
+    drive.deploy("compensation_in_subprocess.bpmn")
+    case = drive.start("compensation_in_subprocess")
+    assert [t["name"] for t in case["openTasks"]] == ["look"]
+    assert (case["data"]["booked"], case["data"]["compensationLog"]) == (False, ["book"])
