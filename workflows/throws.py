@@ -17,6 +17,10 @@ the step's transaction (so the sender and every receiver commit together, or non
 What a message carries: its ``spiffworkflow:messagePayload`` (a dict joins the receiver's data), and
 the correlation values the receiver matched on. Other systems send signals through
 ``POST /api/v1/messages`` with the name ``signal:<name>``.
+
+Known limit: a case that is itself sending (a reply thrown back within the same step) is not a
+receiver until its step ends, so an immediate reply to it counts as unheard; and a message may pass
+through at most ``MAX_HOPS`` cases within one step.
 """
 from __future__ import annotations
 
