@@ -78,20 +78,36 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, api_definitions, api_provider_failure, api_providers, errors, hardening, pages, web
+    from . import (
+        api,
+        api_definitions,
+        api_operations,
+        api_provider_failure,
+        api_providers,
+        errors,
+        hardening,
+        observability,
+        pages,
+        web,
+    )
 
+    if app.config.get("LOG_FORMAT") or not app.testing:
+        observability.configure_logging(app.config.get("LOG_FORMAT"))
+    observability.init_app(app)
     hardening.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
+    app.register_blueprint(api_operations.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
     web.exempt_from_csrf(api.bp)
     web.exempt_from_csrf(api_definitions.bp)
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
+    web.exempt_from_csrf(api_operations.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_operations import operations_paths
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -154,6 +156,7 @@ def openapi_document() -> dict[str, Any]:
                 "Mark an incident resolved without running anything (admin)", _json(_ref("Incident")),
                 params=[_path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
             **_outbox_paths(),
+            **operations_paths(),
             **_provider_paths(),
             **_provider_failure_paths(),
         },

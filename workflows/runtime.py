@@ -45,8 +45,12 @@ from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
 from .throws import RUNTIME_KEY
+from .timers import timer_not_held
 
 BATCH = 500  # new cases flushed together when many start in one transaction
+# Statuses in which nothing may step a case (its tasks, messages and timers wait), and why.
+HELD_STATUSES = {"suspended": "This case is suspended: an operator must resume it before its work can go on",
+                 "terminated": "This case was cancelled, so nothing more can happen on it"}
 install()  # bounded multi-instance activities
 
 
@@ -127,6 +131,8 @@ class Runtime(IncidentUseCases):
              act: Callable[[], None] | None = None) -> Instance:
         """Act on the workflow (complete a task, deliver a message ...), run the engine, and save the
         state with its projections; a failure in the diagram becomes an incident, not an error."""
+        if row.status in HELD_STATUSES:  # an operator suspended or cancelled it (workflows/operations.py)
+            raise Conflict(HELD_STATUSES[row.status], status=row.status)
         ctx.session = session
         session.info[RUNTIME_KEY] = self  # messages and signals to other instances go through it (throws.py)
         wf.careflow_pruned = {}  # what this step prunes, for its projection
@@ -461,7 +467,7 @@ class Runtime(IncidentUseCases):
         now = now or utcnow()
         with self.db.reading() as session:
             return list(session.scalars(select(TimerRow.id).where(TimerRow.state == "waiting",
-                                                                  TimerRow.due_at <= now)
+                                                                  TimerRow.due_at <= now, timer_not_held())
                                         .order_by(TimerRow.due_at).limit(limit)))
 
     def fire_timer(self, timer_id: str, now: datetime | None = None) -> bool:

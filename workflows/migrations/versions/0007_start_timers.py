@@ -2,7 +2,7 @@
 stores: one key-value table, keyed by process and store.
 
 Revision ID: 0007
-Revises: 0003 (the head when written; parallel branches' migrations are chained at merge)
+Revises: 0010 (the head when merged with main)
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
