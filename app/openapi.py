@@ -208,7 +208,13 @@ def _schemas() -> dict[str, Any]:
             "contentHash": {"type": "string"}, "deployed": {"type": "boolean"},
             "messageStarts": {"type": "array", "items": {"type": "string"}},
             "decisions": {"type": "array", "items": {"type": "string"}},
-            "versions": {"type": "array", "items": {"type": "integer"}}}},
+            "versions": {"type": "array", "items": {"type": "integer"}},
+            "startTimers": {"type": "array", "items": {"type": "object", "properties": {
+                "elementId": {"type": "string"}, "kind": {"type": "string", "enum": ["date", "duration", "cycle"]},
+                "state": {"type": "string", "enum": ["waiting", "failed"]},
+                "nextDueAt": {"type": "string", "format": "date-time"},
+                "remaining": {"type": ["integer", "null"]}, "firedCount": {"type": "integer"},
+                "lastError": {"type": ["string", "null"]}}}}}},
         "Definitions": {"type": "object", "properties": {
             "bpmn": {"type": "object", "additionalProperties": {"type": "string"},
                      "description": "file name (ending .bpmn) to XML text"},

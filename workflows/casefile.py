@@ -56,13 +56,17 @@ def prepare_message_start(wf: BpmnWorkflow) -> None:
 def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
     """The case's data where its work is: of its open, waiting or failed tasks, the one that has
     gathered the most data (with parallel branches, e.g. a review loop beside the main path, not
-    whichever happens to be last); where it ended when nothing is open; with its data objects."""
+    whichever happens to be last); where it ended when nothing is open. Data objects' values are part
+    of it, by the data object's id."""
     candidates = [] if reached_end(wf) else tasks_in(wf, TaskState.READY | TaskState.WAITING | TaskState.ERROR)
     if not candidates and wf.last_task is not None:
         candidates = [wf.last_task]
-    data = dict(max(candidates, key=lambda t: len(t.data)).data) if candidates else dict(wf.data)
-    # Data objects are the case's shared records (a log several branches write): part of its data.
-    data.update(getattr(wf, "data_objects", None) or {})
+    data = dict(wf.data) if not candidates else dict(max(candidates, key=lambda t: len(t.data)).data)
+    data.pop("data_objects", None)
+    for each in [wf, *wf.subprocesses.values()]:  # data objects: one value per instance, shown by name
+        for name, value in (getattr(each, "data_objects", None) or {}).items():
+            if value is not None:
+                data[name] = value
     return data
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .callees import CalleeFiles, check_ids_against_deployed, refresh_callers
 from .db import Database
 from .errors import Forbidden, ValidationFailed
 from .library import BuiltProcess, ProcessLibrary
@@ -94,7 +95,9 @@ def _current_files(session: Session, kind: str) -> dict[str, str]:
         latest.setdefault(version.process_id, version)
     hashes: set[str] = set()
     for version in latest.values():
-        hashes.update(version.bpmn_hashes if kind == "bpmn" else (version.dmn_hashes or {}).values())
+        # Each process's own file: the files it calls are found by its call activities' binding
+        # (workflows/callees.py), never by whichever copy of a called file happens to come last.
+        hashes.update(version.bpmn_hashes[:1] if kind == "bpmn" else (version.dmn_hashes or {}).values())
     out: dict[str, str] = {}
     for row in session.scalars(select(DefinitionFile).where(DefinitionFile.content_hash.in_(hashes))):
         out[row.filename] = row.content
@@ -113,7 +116,8 @@ def validate_definitions(db: Database, library: ProcessLibrary, bpmn: Any, dmn: 
     sent = Sent(bpmn, dmn, forms, config)
     with db.reading() as session:
         bpmn_files, dmn_files, form_files, config_files = sent.with_current(session, library)
-    built, _ = library.build(bpmn_files, dmn_files, form_files, config_files)
+        check_ids_against_deployed(session, sent.bpmn)
+        built, _ = library.build(bpmn_files, dmn_files, form_files, config_files, CalleeFiles(session))
     return {"valid": True, "processes": [_describe(p) for p in built], "decisionFiles": sorted(sent.dmn)}
 
 
@@ -129,8 +133,11 @@ def deploy_definitions(db: Database, library: ProcessLibrary, bpmn: Any, dmn: An
             select(ProcessVersion).where(ProcessVersion.deployed.is_(True)))}
         known = set(session.scalars(select(ProcessVersion.id)))
         bpmn_files, dmn_files, form_files, config_files = sent.with_current(session, library)
+        check_ids_against_deployed(session, sent.bpmn)
         versions = library.store(session, bpmn_files, dmn_files, actor=actor, deploy=True, forms=form_files,
-                                 config=config_files, origin="api")
+                                 config=config_files, origin="api", callees=CalleeFiles(session))
+        changed = {v.process_id for v in versions if v.id not in known}
+        versions += refresh_callers(session, library, changed, actor)
         out = []
         for v in versions:
             action = ("unchanged" if before.get(v.process_id) == v.id else

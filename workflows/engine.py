@@ -226,10 +226,14 @@ def timer_of(definition: Any) -> Any:
 
 
 def messages_of(definition: Any) -> list[Any]:
-    """The messages a waiting task waits for (an event-based gateway may wait for several)."""
+    """The messages a waiting task waits for (an event-based gateway may wait for several); a signal
+    is waited for as the message ``signal:<name>`` (``workflows/throws.py``)."""
+    from .throws import waited_signals
+
     if isinstance(definition, MessageEventDefinition):
         return [definition]
-    return [c for c in getattr(definition, "event_definitions", None) or [] if isinstance(c, MessageEventDefinition)]
+    children = getattr(definition, "event_definitions", None) or []
+    return [c for c in children if isinstance(c, MessageEventDefinition)] + waited_signals(definition)
 
 
 class Projector:
@@ -361,7 +365,8 @@ class Projector:
         for task in waiting_tasks:
             for definition in messages_of(getattr(task.task_spec, "event_definition", None)):
                 props = self._message_properties(task.task_spec, definition.name)
-                key = correlation_key_for(props.get("correlationKeys", ""), task.data)
+                key = "" if getattr(definition, "broadcast", False) else \
+                    correlation_key_for(props.get("correlationKeys", ""), task.data)  # a signal is for everyone
                 wanted.append((str(task.id), definition.name, key))
         # Event sub-processes started by a message wait for it as long as their workflow runs; their keys
         # are read from the case's data.

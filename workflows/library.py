@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -24,13 +25,18 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .callees import CalleeFiles
 from .db import Database
+from .drawn import adjust_specs, check_unique_ids
+from .drawn import prepare as prepare_drawn
 from .errors import NotFound, ProcessDefinitionError
 from .forms import Form, FormLibrary
 from .models import DefinitionFile, DeploymentEvent, ProcessVersion, utcnow
 from .pins import COUNCIL, PinnedLookups, Pins, check_form_files, content_hash, pin, read_config_files, stored_file
-from .spiff_bridge import CareflowParser, DecisionTaskEngine, make_serializer, spec_ref
+from .spiff_bridge import CareflowParser, DecisionTaskEngine, make_serializer, signal_name, spec_ref
 from .spiff_events import use_careflow_timers, use_interrupting_starts
+from .start_timers import schedule as schedule_start_timers
+from .throws import capture_throws
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -146,12 +152,14 @@ class ProcessLibrary(PinnedLookups):
         self.load_errors.append(error)
 
     def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str], forms: dict[str, str] | None = None,
-              config: dict[str, str] | None = None, *, pins: bool = True
+              config: dict[str, str] | None = None, callees: CalleeFiles | None = None, *, pins: bool = True
               ) -> tuple[list[BuiltProcess], dict[str, DefinitionFile]]:
         """Parse and validate; returns the processes and the stored-file records to write.
 
         ``forms`` and ``config`` are the form and configuration files a version may pin (None: those on
         disk). ``pins=False`` only rebuilds specs, checking and pinning nothing beyond the diagrams.
+        ``callees`` finds the files of a called process deployed on its own (see ``workflows/callees.py``);
+        the processes read through it are used, not returned.
         """
         if pins and forms is None and self.forms is not None:
             forms = self.forms.files()
@@ -172,9 +180,15 @@ class ProcessLibrary(PinnedLookups):
         process_files: dict[str, str] = {}
         properties: dict[str, dict[str, dict[str, str]]] = {}  # file hash -> element id -> properties
         interrupting: set[str] = set()  # start events of interrupting event sub-processes
-        for filename, text in bpmn_files.items():
+        roots: dict[str, etree._Element] = {}
+        pending = dict(bpmn_files)
+        while pending:
+            filename = next(iter(pending))  # in the order sent, then the callees found missing
+            text = pending.pop(filename)
             root = parse_xml(text, filename)
             check_process_xml(root, filename)
+            check_unique_ids({filename: root}, roots)
+            roots[filename] = root
             digest = content_hash(text)
             files[digest] = DefinitionFile(content_hash=digest, kind="bpmn", filename=filename, content=text)
             properties[digest] = element_properties(root)
@@ -182,15 +196,19 @@ class ProcessLibrary(PinnedLookups):
             if pins and forms is not None:
                 _check_forms(forms, properties[digest], root, filename)
             try:
-                parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+                parser.add_bpmn_xml(etree.ElementTree(prepare_drawn(root, filename)), filename=filename)
             except ValidationException as exc:
                 raise _definition_error(exc, filename) from None
             except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as exc:
                 raise ProcessDefinitionError(f"Cannot load the diagram: {exc}", file=filename) from None
             for pid in _process_ids(root):
                 process_files[pid] = digest
+            if not pending and callees is not None:
+                pending.update(callees.missing(parser, roots))
         built = []
         for pid, digest in process_files.items():
+            if files[digest].filename not in bpmn_files:
+                continue  # a callee read from what is deployed: used, not built again
             proc = self._build_one(parser, pid, digest, process_files, files[digest].filename, properties,
                                    interrupting)
             if pins:
@@ -225,23 +243,29 @@ class ProcessLibrary(PinnedLookups):
             definition = getattr(task_spec, "event_definition", None)
             if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
                 message_starts.append(definition.name)
+            elif isinstance(task_spec, StartEvent) and isinstance(definition, SignalEventDefinition):
+                message_starts.append(signal_name(definition.name))
         use_careflow_timers([spec, *subprocesses.values()])
         use_interrupting_starts([spec, *subprocesses.values()], interrupting)
         props: dict[str, dict[str, str]] = {}
         for each_hash in bpmn_hashes:
             props.update(properties.get(each_hash, {}))
+        adjust_specs([spec, *subprocesses.values()], props)
+        capture_throws([spec, *subprocesses.values()])
         return BuiltProcess(pid, spec.description or pid, spec, subprocesses, bpmn_hashes, dmn_hashes,
                             sorted(message_starts), props, Pins(), filename)
 
     def store(self, session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, str],
               actor: str | None = None, deploy: bool = True, forms: dict[str, str] | None = None,
-              config: dict[str, str] | None = None, origin: str = "api") -> list[ProcessVersion]:
-        """Validate the files and store a new version of each process whose content changed.
+              config: dict[str, str] | None = None, origin: str = "api",
+              callees: CalleeFiles | None = None) -> list[ProcessVersion]:
+        """Validate the files and store a new version of each process whose content changed (a called
+        process not among them is read from the deployed ones: ``workflows/callees.py``).
 
         With ``deploy`` each version becomes its process's current one: content an earlier version
         already has makes that version current again (a roll-back, in the deployment log).
         """
-        built, files = self.build(bpmn_files, dmn_files, forms, config)
+        built, files = self.build(bpmn_files, dmn_files, forms, config, callees or CalleeFiles(session))
         return [self.store_built(session, proc, files, actor=actor, deploy=deploy, origin=origin) for proc in built]
 
     def store_built(self, session: Session, proc: BuiltProcess, files: dict[str, DefinitionFile], *,
@@ -285,6 +309,9 @@ class ProcessLibrary(PinnedLookups):
             ProcessVersion.process_id == version.process_id, ProcessVersion.id != version.id,
             ProcessVersion.deployed.is_(True)).update({"deployed": False}, synchronize_session="fetch")
         version.deployed = True
+        stored = session.get(DefinitionFile, version.bpmn_hash)
+        if stored is not None:  # its timer start events now start cases on this version
+            schedule_start_timers(session, version, stored.content)
         session.add(DeploymentEvent(process_id=version.process_id, version_id=version.id, version=version.version,
                                     action=action, actor=actor, at=utcnow(),
                                     data={"source": source, "contentHash": version.content_hash,

@@ -339,3 +339,42 @@ class TaskEscalation(Base):
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
     manager_group: Mapped[str] = mapped_column(String(80))
     escalated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StartTimer(Base):
+    """A timer start event's schedule (``timeDate``, ``timeDuration``, ``timeCycle``), tied to a process,
+    not an instance: each firing starts a new instance, once (``workflows/start_timers.py``)."""
+
+    __tablename__ = "start_timer"
+    __table_args__ = (Index("ix_start_timer_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    element_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # date | duration | cycle
+    expression: Mapped[str] = mapped_column(Text)  # as drawn: a new version keeps the schedule if unchanged
+    due_at: Mapped[datetime]
+    interval: Mapped[str | None] = mapped_column(String(100))  # a cycle's ISO duration between firings
+    remaining: Mapped[int] = mapped_column(Integer, default=1)  # firings left; -1: for ever
+    fired_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_fired_at: Mapped[datetime | None]
+    last_instance_id: Mapped[str | None] = mapped_column(String(36))
+    state: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting | done | cancelled | failed
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataStoreEntry(Base):
+    """One key of a BPMN data store: a key-value store per process and store (``workflows/data_stores.py``)."""
+
+    __tablename__ = "data_store_entry"
+    __table_args__ = (UniqueConstraint("process_id", "store_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    store_id: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_instance: Mapped[str | None] = mapped_column(String(36))

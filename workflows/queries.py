@@ -18,6 +18,7 @@ from .models import (
     Instance,
     OutboxMessage,
     ProcessVersion,
+    StartTimer,
     TaskRow,
     TimerRow,
     User,
@@ -44,6 +45,15 @@ def list_processes(session: Session) -> list[dict[str, Any]]:
     for row in rows:
         if row.process_id in latest:
             latest[row.process_id]["versions"].append(row.version)
+    for each in latest.values():
+        each["startTimers"] = []
+    for timer in session.scalars(select(StartTimer).where(StartTimer.state.in_(("waiting", "failed")))
+                                 .order_by(StartTimer.due_at)):
+        if timer.process_id in latest:  # when a timer start event next starts a case, and how many times more
+            latest[timer.process_id]["startTimers"].append({
+                "elementId": timer.element_id, "kind": timer.kind, "state": timer.state,
+                "nextDueAt": iso(timer.due_at), "remaining": None if timer.remaining < 0 else timer.remaining,
+                "firedCount": timer.fired_count, "lastError": timer.last_error})
     return list(latest.values())
 
 

@@ -44,6 +44,7 @@ from .multi_instance import DEFAULT_MAX_INSTANCES, install
 from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
+from .throws import RUNTIME_KEY
 from .timers import timer_not_held
 
 BATCH = 500  # new cases flushed together when many start in one transaction
@@ -133,6 +134,7 @@ class Runtime(IncidentUseCases):
         if row.status in HELD_STATUSES:  # an operator suspended or cancelled it (workflows/operations.py)
             raise Conflict(HELD_STATUSES[row.status], status=row.status)
         ctx.session = session
+        session.info[RUNTIME_KEY] = self  # messages and signals to other instances go through it (throws.py)
         wf.careflow_pruned = {}  # what this step prunes, for its projection
         token = current_step.set(ctx)
         try:
@@ -298,6 +300,8 @@ class Runtime(IncidentUseCases):
                 if case.case_reference is None:
                     case.case_reference = self._next_case_reference(session)
                 row, wf, ctx = self._new_case(version, spec, subprocess_specs, case, actor)
+                ctx.session = session
+                session.info[RUNTIME_KEY] = self
                 token = current_step.set(ctx)
                 try:
                     failure = run_engine(wf, max_tasks=self.max_tasks_per_step)

@@ -21,6 +21,8 @@ from . import health
 from .errors import Conflict
 from .outbox import OutboxDispatcher
 from .runtime import Runtime
+from .start_timers import any_due as any_start_due
+from .start_timers import fire_due as fire_start_timers
 from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed, next_due
 
 log = logging.getLogger("careflow.scheduler")
@@ -64,7 +66,7 @@ class CareflowScheduler:
         A timer falling due before the next poll is waited for here rather than left to that poll,
         so lag stays well under the poll interval when deadlines come thick and fast.
         """
-        fired = 0
+        fired = self.run_start_timers()
         while not self._stop.is_set():
             if not any_due(self.runtime):  # a lock-free look first: an idle poll takes no write lock
                 upcoming = next_due(self.runtime)
@@ -90,6 +92,21 @@ class CareflowScheduler:
             fired += len(ids)
             self.stats.timers_fired += len(ids)
         return fired
+
+    def run_start_timers(self) -> int:
+        """Start an instance for each due timer start event (``workflows/start_timers.py``)."""
+        started = 0
+        while not self._stop.is_set() and any_start_due(self.runtime):
+            try:
+                ids = fire_start_timers(self.runtime, limit=self.batch_size)
+            except (DBAPIError, Conflict) as exc:
+                self._note(exc)
+                break
+            if not ids:
+                break
+            started += len(ids)
+            self.stats.timers_fired += len(ids)
+        return started
 
     def run_outbox(self) -> int:
         if self.dispatcher is None:

@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
 from .data import to_json_safe
+from .data_stores import EveryDataStore
 from .spiff_events import CycleTimer, DateTimer, DurationTimer, InterruptingStartEvent, event_subprocess_message_starts
 
 
@@ -39,6 +40,7 @@ class StepContext:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     session: Any = None  # the step's database session, for handlers' reads
+    throws: list[Any] = field(default_factory=list)  # messages and signals for other instances (throws.py)
 
 
 current_step: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar("careflow_step", default=None)
@@ -213,7 +215,10 @@ def serializer() -> BpmnWorkflowSerializer:
 
 
 class CareflowParser(SpiffBpmnParser):
-    """SpiffWorkflow's parser with business rule tasks bound to careflow's decision models."""
+    """SpiffWorkflow's parser with business rule tasks bound to careflow's decision models, and every
+    data store kept by careflow (``workflows/data_stores.py``)."""
+
+    DATA_STORE_CLASSES = EveryDataStore()
 
     def __init__(self, decisions: dict[str, str], source: DecisionSource | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -237,8 +242,17 @@ class CareflowParser(SpiffBpmnParser):
         return DecisionTaskEngine(decision_ref, self.decision_files[decision_ref], result_variable, self.source)
 
 
+SIGNAL_PREFIX = "signal:"
+
+
+def signal_name(name: str) -> str:
+    """Signals share careflow's message correlation under this name (``signal:<name>``)."""
+    return f"{SIGNAL_PREFIX}{name}"
+
+
 def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
     """Deliver a message to the workflow; its payload joins the data of the events that catch it.
+    A name ``signal:<name>`` delivers that signal instead (``workflows/throws.py``).
 
     SpiffWorkflow's spiff dialect would drop a payload without a message variable, and a catching
     task takes its parent's data again as it becomes ready, so the payload is applied after the
@@ -248,6 +262,11 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
     from SpiffWorkflow.bpmn.util import BpmnEvent
     from SpiffWorkflow.util.task import TaskState
 
+    if name.startswith(SIGNAL_PREFIX):
+        from .throws import deliver_signal
+
+        deliver_signal(wf, name[len(SIGNAL_PREFIX):], payload)
+        return
     definition = None
     catching = []
     for *_, found in event_subprocess_message_starts(wf):

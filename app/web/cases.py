@@ -30,6 +30,8 @@ ACTIONS = {
     "decision_evaluated": "Decision made",
     "service_called": "Automatic step",
     "message_received": "Message received",
+    "message_thrown": "Message sent to other cases",
+    "signal_thrown": "Signal sent to other cases",
     "timer_fired": "Timer fired",
     "incident_retried": "Problem retried",
     "incident_resolved": "Problem resolved",
@@ -38,7 +40,8 @@ ACTIONS = {
     "migration_reverted": "Moved back to its earlier process version",
     **OPERATOR_ACTIONS,  # operators' repairs (suspend, resume, cancel, move ...)
 }
-COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received")
+COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received",
+                     "message_thrown", "signal_thrown")
 
 
 def diagram_markers(case: dict[str, Any]) -> dict[str, list[str]]:
