@@ -22,6 +22,9 @@ def copy_sources(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def model_app(tmp_path: Path) -> Any:
     application = make_app(tmp_path, **copy_sources(tmp_path))
+    from tests.provider_failure.conftest import seed_directory
+
+    seed_directory(application)  # the addresses the provider-failure scenarios send to, as `careflow demo` seeds
     yield application
     application.extensions["careflow"].db.dispose()
 
