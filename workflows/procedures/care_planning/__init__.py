@@ -1,0 +1,11 @@
+"""Person-centred care and support planning (DOMAIN.md section C), as a procedure on careflow's runtime.
+
+The diagram (``bpmn/care_support_planning.bpmn``) carries the steps and decisions; this package keeps
+the plan as a structured record in its own tables, enforces the line-item state machine and the
+separation of duties, and makes the plan's documents.
+"""
+from __future__ import annotations
+
+from . import review_dates  # noqa: F401  (registers the csp_review_dates handler)
+
+PROCESS_ID = "care_support_planning"
