@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from workflows.db import Database
 from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
+from workflows.procedures import care_planning  # noqa: F401  (its tables, and the handler it registers)
 from workflows.runtime import Runtime
 from workflows.spiff_bridge import set_decision_defaults
 
@@ -73,19 +74,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, api_definitions, api_provider_failure, api_providers, errors, pages, web
+    from . import api, api_care_planning, api_definitions, api_provider_failure, api_providers, errors, pages, web
 
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
+    app.register_blueprint(api_care_planning.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
     web.exempt_from_csrf(api.bp)
     web.exempt_from_csrf(api_definitions.bp)
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
+    web.exempt_from_csrf(api_care_planning.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app
 

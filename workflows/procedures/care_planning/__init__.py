@@ -6,6 +6,6 @@ separation of duties, and makes the plan's documents.
 """
 from __future__ import annotations
 
-from . import review_dates  # noqa: F401  (registers the csp_review_dates handler)
+from . import models, review_dates  # noqa: F401  (its tables; registers the csp_review_dates handler)
 
 PROCESS_ID = "care_support_planning"
