@@ -738,8 +738,9 @@ PLAN_RULES = [
     ("V19", "progressionRecorded", "WARN", None), ("V20", "carerRespiteIncluded", "ERROR", "carerRespiteFlagged"),
     ("V21", "savingContingencyRecorded", "WARN", "savingFlagged"), ("V22", "noProhibitedItems", "ERROR", None),
     ("V23", "withinIndicative", "INFO", "overIndicative"), ("V24", "statutoryObligationsRecorded", "WARN", None),
-    ("V25", "chargingDiscussionRecorded", "ERROR", None), ("V26", "storageLocationRecorded", "ERROR", "storedExternally"),
-    ("V27", "s117Compliant", "ERROR", "s117"), ("V28", "capacityAdvocacyRecorded", "ERROR", "capacityOrAdvocacyApplies"),
+    ("V25", "chargingDiscussionRecorded", "ERROR", None),
+    ("V26", "storageLocationRecorded", "ERROR", "storedExternally"), ("V27", "s117Compliant", "ERROR", "s117"),
+    ("V28", "capacityAdvocacyRecorded", "ERROR", "capacityOrAdvocacyApplies"),
 ]
 
 
@@ -762,7 +763,8 @@ for number, (rule, fact, severity, cond) in enumerate(PLAN_RULES, 1):
     vector(f"CSP-14-{rule}-fails", "PlanValidationRules", complete_plan(**{fact: False}),
            [{"ruleId": rule, "severity": severity}], number)
     if cond:
-        vector(f"CSP-14-{rule}-does-not-apply", "PlanValidationRules", complete_plan(**{fact: False, cond: False}), None)
+        vector(f"CSP-14-{rule}-does-not-apply", "PlanValidationRules",
+               complete_plan(**{fact: False, cond: False}), None)
 vector("E7-CSP-14-first-draft-lacks-contacts-and-dp-on-costs", "PlanValidationRules",
        complete_plan(contingencyContactsRecorded=False, dpDetailsRecorded=False),
        [{"ruleId": "V07", "severity": "ERROR"}, {"ruleId": "V10", "severity": "ERROR"}], 7, 10)

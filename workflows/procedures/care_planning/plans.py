@@ -309,7 +309,8 @@ def plan_dict(plan: CarePlan) -> dict[str, Any]:
         "copyRecipients": plan.copy_recipients or [],
         "signedOffAt": plan.signed_off_at.isoformat() if plan.signed_off_at else None,
         "lineItems": [line_dict(li) for li in plan.line_items],
-        "overrides": [{"ruleId": o.rule_id, "note": o.note, "by": o.by, "at": o.at.isoformat()} for o in plan.overrides],
+        "overrides": [{"ruleId": o.rule_id, "note": o.note, "by": o.by, "at": o.at.isoformat()}
+                      for o in plan.overrides],
     }
     out.update({name: getattr(plan, column) for name, column in TEXT_FIELDS.items()})
     for name, (_model, fields, _required) in SECTIONS.items():

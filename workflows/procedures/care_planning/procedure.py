@@ -20,9 +20,9 @@ from workflows.errors import Conflict, Forbidden
 from workflows.models import Instance, TaskRow
 
 from .models import CarePlan, WorkerDelegation
+from .money import show
 from .plans import EDITABLE, new_version, open_plan
 from .rules import approve_lines, not_activated
-from .money import show
 
 PROCESS_ID = "care_support_planning"
 APPROVAL_TASKS = ("csp_approve_manager", "csp_approve_senior", "csp_approve_panel", "csp_self_authorise")
