@@ -201,7 +201,7 @@ class Projector:
                 ready.append(task)
         self._tasks(wf, ready, ctx)
         self._timers(waiting)
-        self._subscriptions(waiting)
+        self._subscriptions(waiting, wf)
 
     def audit(self, ctx: StepContext, action: str, **fields: Any) -> None:
         self.session.add(AuditEvent(instance_id=self.row.id, at=ctx.now, actor=ctx.actor, action=action, **fields))
@@ -286,13 +286,19 @@ class Projector:
             return {"correlationKeys": following.pop()}
         return own
 
-    def _subscriptions(self, waiting_tasks: list[Any]) -> None:
+    def _subscriptions(self, waiting_tasks: list[Any], wf: BpmnWorkflow | None = None) -> None:
         wanted = []
         for task in waiting_tasks:
             for definition in messages_of(getattr(task.task_spec, "event_definition", None)):
                 props = self._message_properties(task.task_spec, definition.name)
                 key = correlation_key_for(props.get("correlationKeys", ""), task.data)
                 wanted.append((str(task.id), definition.name, key))
+        if wf is not None and not wf.is_completed():
+            # An event sub-process started by a message listens for the whole life of the process.
+            for spec, definition in event_subprocess_messages(wf):
+                props = self.properties.get(spec.bpmn_id, {})
+                key = correlation_key_for(props.get("correlationKeys", ""), wf.task_tree.data)
+                wanted.append((str(wf.task_tree.id), definition.name, key))
         if not wanted and not self.row.subscription_count:
             self.row.subscription_count = 0
             return
@@ -322,6 +328,18 @@ def property_value(text: str | None, data: dict[str, Any]) -> str | None:
     except Exception:  # noqa: BLE001  a bad expression must not block the task
         return None
     return str(value)[:80] if isinstance(value, str) and value.strip() else None
+
+
+def event_subprocess_messages(wf: BpmnWorkflow) -> list[tuple[Any, Any]]:
+    """(start event spec, message definition) of each event sub-process of the process that a message
+    starts; SpiffWorkflow starts these on the message without a waiting task to show for them."""
+    found = []
+    for name in getattr(wf.spec.start, "trigger_specs", None) or []:
+        spec = wf.subprocess_specs.get(name)
+        for start in getattr(spec, "bpmn_start_events", None) or []:
+            for definition in messages_of(getattr(start, "event_definition", None)):
+                found.append((start, definition))
+    return found
 
 
 def correlation_key_for(names: str, data: dict[str, Any]) -> str:

@@ -232,7 +232,15 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
                     definition = found  # SpiffWorkflow matches events by class as well as name
                     if getattr(found, "message_var", None) is None:
                         catching.append(task)
+    before = set(wf.subprocesses)
+    if definition is None:  # perhaps it starts an event sub-process: use that start's own definition
+        from .engine import event_subprocess_messages
+
+        definition = next((d for _s, d in event_subprocess_messages(wf) if d.name == name), None)
     wf.send_event(BpmnEvent(definition or MessageEventDefinition(name), payload=payload))
+    for key in set(wf.subprocesses) - before:  # a started event sub-process: the payload is its data
+        catching.extend(t for t in wf.subprocesses[key].get_tasks(state=TaskState.READY) if t.parent is None
+                        or t.task_spec.__class__.__name__ == "StartEvent")
     for task in catching:
         if task.state != TaskState.WAITING:  # it caught the message (a boundary sibling may not have)
             task.set_data(**payload)
