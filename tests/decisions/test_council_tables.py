@@ -758,7 +758,8 @@ vector("CSP-14-complete-plan-fails-nothing", "PlanValidationRules", complete_pla
 for number, (rule, fact, severity, cond) in enumerate(PLAN_RULES, 1):
     if rule == "V23":
         vector("CSP-14-V23-over-indicative-routes-to-DMN-07", "PlanValidationRules",
-               complete_plan(overIndicative=True, withinIndicative=False), [{"ruleId": rule, "severity": severity}], number)
+               complete_plan(overIndicative=True, withinIndicative=False),
+               [{"ruleId": rule, "severity": severity}], number)
         continue
     vector(f"CSP-14-{rule}-fails", "PlanValidationRules", complete_plan(**{fact: False}),
            [{"ruleId": rule, "severity": severity}], number)
