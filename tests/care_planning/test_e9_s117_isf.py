@@ -43,7 +43,8 @@ def test_e9_s117_aftercare_with_an_isf(cp: CP) -> None:
     assert early.status_code == 409 and "not approved" in early.json["message"]
     # Round 2: agreement recorded; V27 passes (charge £0).
     cp.submit(plan_id)
-    cp.complete(case, "csp_health_liaison", {"healthAgreementRecorded": True, "fundingSplit": "50/50 (local agreement)"})
+    cp.complete(case, "csp_health_liaison", {"healthAgreementRecorded": True,
+                                             "fundingSplit": "50/50 (local agreement)"})
     assert cp.data(case)["planValid"] is True
     assert cp.rules(case)["PlanValidationRules"][-1] == [23]  # over the indicative budget: routing only
 
