@@ -55,9 +55,10 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 
-    from . import auth, cases, dashboard, inbox, tasks
+    from . import auth, cases, dashboard, inbox, plans, tasks
 
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp):
+    app.jinja_env.globals["care_plan_link"] = plans.care_plan_link
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, plans.bp):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 
