@@ -29,7 +29,8 @@ DETAIL_FIELDS = [("writtenBy", "Who wrote the plan"), ("howNeedsMet", "How the e
                  ("progression", "Scope for progression"), ("statutoryObligations",
                                                            "Safeguarding, deprivation of liberty, property"),
                  ("dpSpendingBreakdown", "Direct payment: spending and on-costs"),
-                 ("carerWishes", "Carer's wishes (carer's plans)"), ("storageLocation", "Where the plan is stored, if elsewhere")]
+                 ("carerWishes", "Carer's wishes (carer's plans)"),
+                 ("storageLocation", "Where the plan is stored, if elsewhere")]
 OPTIONS = [("COUNCIL_MANAGED", "Council-managed"), ("DIRECT_PAYMENT", "Direct payment"),
            ("DP_MANAGED_ACCOUNT", "Direct payment into a managed account"), ("ISF", "Individual service fund")]
 
