@@ -5,6 +5,10 @@ area is unique, so the governance panel approves (DMN-07 rule 1); she stays ordi
 Then unplanned reviews (CSP-25), twice: no change, then a change that opens plan version 2."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from workflows.timeutil import LONDON, add_working_days
+
 from .conftest import CP, complete_plan
 
 MS_F = {"personRef": "P-E10-F", "personName": "Ms F (invented)", "assessmentFinalised": True,
@@ -74,7 +78,8 @@ def test_e10_part_a_best_interests_and_the_panel(cp: CP) -> None:
                                               "payload": {"requestKind": "PERSON_REQUEST"}})
         assert r.status_code == 200 and r.json["correlated"] == [case], r.json
         task = cp.task(case, "csp_unplanned_review")
-        assert task["assignee"] == "wendy.worker" and task["dueAt"]
+        due = datetime.fromisoformat(task["dueAt"]).astimezone(LONDON).date()
+        assert task["assignee"] == "wendy.worker" and due == add_working_days(date.today(), 10)  # P10D working
         cp.complete(case, "csp_unplanned_review", {"unplannedOutcome": outcome})
     assert cp.rules(case)["ReviewScheduling"][1:] == [[9], [9]]
     assert cp.open_names(case) == ["csp_draft"]

@@ -162,3 +162,24 @@ def test_migrations_build_the_plan_tables(tmp_path: Any) -> None:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     assert "care_plan_line_item" in Base.metadata.tables
     db.dispose()
+
+
+def test_brokered_services_are_checked_two_days_on(cp: CP) -> None:
+    case, plan_id = _to_approval(cp, cp.worker, "wendy.worker")
+    line = cp.plan(case)["lineItems"][0]
+    assert cp.worker.put(f"/care-plans/{plan_id}/line-items/{line['id']}", json={"brokered": True}).status_code == 200
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    cp.complete(case, "csp_approve_manager", {"approvalDecision": "REJECTED"}, api=cp.manager)
+    assert cp.plan(case)["lineItems"][0]["approval"] == "REJECTED"
+    assert cp.submit(plan_id)["valid"] is True
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    cp.complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=cp.manager)
+    assert ("mc6_brokerage_request", "care_navigation") in cp.sent(case)
+    assert cp.activate(plan_id, line["id"], api=cp.navigator).json["status"] == "PROVISIONED"
+    cp.complete(case, "csp_broker_activate", {"activatedInLas": True}, api=cp.navigator)
+    assert cp.open_names(case) == [] and cp.fire(1) == 0
+    assert cp.fire(2.1) == 1  # CSP_BROKER_CHECK, P2D
+    cp.complete(case, "csp_broker_verify", {"activationVerified": True})
+    assert cp.open_names(case) == ["csp_activate"]
+    docs = cp.worker.get(f"/care-plans/{plan_id}").json["documents"]
+    assert {d["kind"] for d in docs} == {"PLAN_COPY_HTML", "PLAN_COPY_PDF"}  # made at sign-off (CSP-21)

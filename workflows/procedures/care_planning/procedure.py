@@ -99,6 +99,9 @@ def _sync_status(session: Session, plan: Any, data: dict[str, Any]) -> None:
                                                             CarePlan.version < plan.version)):
             if older.status.startswith("SIGNED_OFF"):
                 older.status = "SUPERSEDED"
+        from .documents import store_plan_copy
+
+        store_plan_copy(session, plan, "system")  # CSP-21: the copy the person and others receive
     elif status == "REVISING" and plan.status not in EDITABLE:
         new_version(session, plan)  # the signed-off version stays in force, and readable, until this one is
     elif status == "VALIDATED" and plan.status in ("DRAFT", "SUBMITTED"):

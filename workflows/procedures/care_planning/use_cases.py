@@ -108,6 +108,9 @@ def submit_plan(runtime: Any, plan_id: int, user: Principal, data: dict[str, Any
             out["warnOverrides"] = {o.rule_id: o.note for o in plan.overrides}
             return out
 
+        for line in plan.line_items:  # C.6: a rejected line, revised and sent again, waits for approval
+            if line.approval == "REJECTED":
+                line.approval = "PENDING"
         plan.status = "SUBMITTED"
         plan.drafted_by = user.username
         plan.submitted_at = utcnow()
