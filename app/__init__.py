@@ -10,14 +10,18 @@ from typing import Any
 
 from flask import Flask, current_app
 
+import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
+from handlers.registry import get_handler
 from workflows.db import Database
 from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
-from workflows.procedures import care_planning  # noqa: F401  (its tables, and the handler it registers)
+from workflows.procedures import care_planning, provider_failure
 from workflows.runtime import Runtime
 from workflows.spiff_bridge import set_decision_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
+# The statutory procedures this deployment runs; each registers its hooks with the runtime.
+PROCEDURES = (provider_failure.procedure, care_planning.procedure)
 
 
 @dataclass
@@ -104,7 +108,11 @@ def build_services(config: dict[str, Any]) -> Services:
         set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
-    return Services(db, library, forms, Runtime(db, library, forms))
+    runtime = Runtime(db, library, forms, handlers=get_handler,
+                      cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)))
+    for procedure in PROCEDURES:
+        runtime.register(procedure)
+    return Services(db, library, forms, runtime)
 
 
 def services() -> Services:

@@ -82,7 +82,7 @@ def user() -> Principal:
     return g.user
 
 
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
@@ -94,7 +94,7 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, value))
 
 
-def _bool_arg(name: str) -> bool:
+def bool_arg(name: str) -> bool:
     return request.args.get(name, "").lower() in ("1", "true", "yes")
 
 
@@ -178,7 +178,7 @@ def list_instances():  # type: ignore[no-untyped-def]
                         ("parentCaseReference", Instance.parent_case_reference)):
         if request.args.get(arg):
             query = query.where(column == request.args[arg])
-    query = query.limit(_int_arg("limit", 50, 1, 500)).offset(_int_arg("offset", 0, 0, 10**9))
+    query = query.limit(int_arg("limit", 50, 1, 500)).offset(int_arg("offset", 0, 0, 10**9))
     if user().role not in OVERSIGHT_ROLES:  # need to know: the cases one works on
         query = query.where(queries.involving(user().username, user().group_names))
     with services().db.reading() as session:
@@ -201,11 +201,11 @@ def list_tasks():  # type: ignore[no-untyped-def]
         raise ValidationFailed("Unknown task state", [{"field": "state",
                                                        "message": "Use open, completed, cancelled or all"}])
     f = queries.TaskFilter(
-        mine=_bool_arg("mine"), my_groups=_bool_arg("myGroups"), process_id=request.args.get("processId"),
+        mine=bool_arg("mine"), my_groups=bool_arg("myGroups"), process_id=request.args.get("processId"),
         state=None if state == "all" else state, case_reference=request.args.get("caseReference"),
         subject=request.args.get("subject"), due_before=_datetime_arg("dueBefore"),
         instance_id=request.args.get("instanceId"),
-        limit=_int_arg("limit", 50, 1, 500), offset=_int_arg("offset", 0, 0, 10**9))
+        limit=int_arg("limit", 50, 1, 500), offset=int_arg("offset", 0, 0, 10**9))
     with services().db.reading() as session:
         tasks, total = queries.list_tasks(session, user(), f)
     return jsonify({"tasks": tasks, "total": total, "limit": f.limit, "offset": f.offset})
@@ -308,6 +308,13 @@ def list_incidents():  # type: ignore[no-untyped-def]
         return jsonify({"incidents": queries.list_incidents(session, None if state == "all" else state)})
 
 
+@bp.get("/stalled")
+@authenticated("admin", "manager", "quality_lead", "process_owner")
+def list_stalled():  # type: ignore[no-untyped-def]
+    """Cases running with nothing open, waiting or due: nothing can move them on without an operator."""
+    return jsonify({"cases": services().runtime.stalled_cases(int_arg("limit", 500, 1, 5000))})
+
+
 @bp.post("/incidents/<int:incident_id>/retry")
 @authenticated("admin")
 def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]
@@ -330,8 +337,8 @@ def list_outbox():  # type: ignore[no-untyped-def]
 
     state = request.args.get("state", "all")
     with services().db.reading() as session:
-        rows = list_messages(session, None if state == "all" else state, limit=_int_arg("limit", 100, 1, 500),
-                             offset=_int_arg("offset", 0, 0, 10**9))
+        rows = list_messages(session, None if state == "all" else state, limit=int_arg("limit", 100, 1, 500),
+                             offset=int_arg("offset", 0, 0, 10**9))
         return jsonify({"messages": [queries.outbox_dict(m) for m in rows]})
 
 

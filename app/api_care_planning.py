@@ -14,7 +14,7 @@ from workflows.procedures.care_planning import documents, plans, use_cases
 from workflows.procedures.care_planning import runtime_api as rt
 from workflows.procedures.care_planning.models import CarePlan, PlanDocument, WorkerDelegation
 from workflows.procedures.care_planning.money import pounds
-from workflows.runtime import MANAGER_ROLES
+from workflows import MANAGER_ROLES
 
 from . import services
 from .api import _instance_out, authenticated, body, object_field, user

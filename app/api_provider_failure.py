@@ -4,8 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from workflows.errors import CareflowError, ValidationFailed
-from workflows.fanout import add_affected_people, current_incident, person_case_counts
-from workflows.provider_failure_people import numbered, parse_csv
+from workflows.procedures.provider_failure.people import numbered, parse_csv
+from workflows.procedures.provider_failure.person_cases import (
+    add_affected_people,
+    current_incident,
+    person_case_counts,
+)
 
 from . import services
 from .api import authenticated, body, user

@@ -9,17 +9,9 @@ from flask import Blueprint, jsonify, request
 from workflows.errors import ValidationFailed
 
 from . import services
-from .api import _bool_arg, _int_arg, authenticated, body, user
+from .api import authenticated, body, bool_arg, int_arg, user
 
 bp = Blueprint("api_providers", __name__, url_prefix="/api/v1")
-
-
-@bp.record_once
-def _provider_register(state: Any) -> None:
-    # Service-task handlers read the register of the app's database (one database per deployment).
-    from handlers.providers import ProviderRegister, use_register
-
-    use_register(ProviderRegister(state.app.extensions["careflow"].db))
 
 
 def _register() -> Any:
@@ -41,7 +33,7 @@ def _register_call(fn: Callable[[], Any]) -> Any:
 @authenticated()
 def list_providers():  # type: ignore[no-untyped-def]
     found = _register().list(service_type=request.args.get("serviceType"), area=request.args.get("area"),
-                             limit=_int_arg("limit", 200, 1, 1000), offset=_int_arg("offset", 0, 0, 10**9))
+                             limit=int_arg("limit", 200, 1, 1000), offset=int_arg("offset", 0, 0, 10**9))
     return jsonify({"providers": found})
 
 
@@ -50,8 +42,8 @@ def list_providers():  # type: ignore[no-untyped-def]
 def match_providers():  # type: ignore[no-untyped-def]
     exclude = [e for e in request.args.get("exclude", "").split(",") if e]
     found = _register_call(lambda: _register().match(
-        request.args.get("serviceType", ""), nursing=_bool_arg("nursing"), area=request.args.get("area") or None,
-        exclude=exclude, hours_needed=_int_arg("hoursNeeded", 1, 1, 10_000), limit=_int_arg("limit", 5, 1, 50)))
+        request.args.get("serviceType", ""), nursing=bool_arg("nursing"), area=request.args.get("area") or None,
+        exclude=exclude, hours_needed=int_arg("hoursNeeded", 1, 1, 10_000), limit=int_arg("limit", 5, 1, 50)))
     return jsonify({"alternatives": found})
 
 
@@ -88,7 +80,7 @@ def list_commissioning():  # type: ignore[no-untyped-def]
 
     state = request.args.get("state", "all")
     return jsonify({"requests": list_requests(services().db, None if state == "all" else state,
-                                              limit=_int_arg("limit", 100, 1, 500))})
+                                              limit=int_arg("limit", 100, 1, 500))})
 
 
 @bp.post("/commissioning/<int:request_id>/state")

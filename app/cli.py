@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app()
     scheduler = None
     if not args.no_scheduler:
-        from workflows.scheduler import build_scheduler
+        from app.wiring import build_scheduler
 
         overrides = {"poll_seconds": args.poll} if args.poll else {}
         scheduler = build_scheduler(app.extensions["careflow"], app.config, **overrides)
@@ -104,7 +104,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from workflows.scheduler import build_scheduler
+    from app.wiring import build_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = _config()
@@ -131,7 +131,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_timers(args: argparse.Namespace) -> int:
-    from workflows.scheduler import build_scheduler
+    from app.wiring import build_scheduler
 
     config = _config()
     config["SYNC_ON_START"] = False

@@ -122,6 +122,10 @@ def openapi_document() -> dict[str, Any]:
                                       "properties": {"incidents": {"type": "array", "items": _ref("Incident")}}}),
                                       params=[_query("state", description="open (default), resolved or all")],
                                       tag="operations")},
+            "/stalled": {"get": _op(
+                "Cases running with nothing open, waiting or due (admin, manager, quality lead, process owner)",
+                _json({"type": "object", "properties": {"cases": {"type": "array", "items": {"type": "object"}}}}),
+                params=[_query("limit", "integer")], tag="operations")},
             "/incidents/{incident_id}/retry": {"post": _op(
                 "Run the failed step again, optionally with corrected data (admin)", _json(_ref("Instance")),
                 params=[_path_param("incident_id", "integer")], body=_ref("TaskData"), extra=CONFLICT,

@@ -58,9 +58,9 @@ def run(url: str, n: int, window: float, poll: float, workers: int, workdir: Pat
     far = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
     started = time.perf_counter()
     for first in range(0, n, 500):  # instances in batches of 500 per transaction: set-up, not measured
-        with svc.runtime._transaction() as session:
+        with svc.runtime.transaction() as session:
             for _ in range(first, min(n, first + 500)):
-                svc.runtime._start_in(session, "bench_timer", {"dueAt": far}, actor="bench")
+                svc.runtime.start_in(session, "bench_timer", {"dueAt": far}, actor="bench")
     print(f"  created {n} instances in {time.perf_counter() - started:.1f}s", flush=True)
     minute_start = datetime.now(timezone.utc) + timedelta(seconds=5)
     with svc.db.transaction() as session:

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from workflows.db import Database
 from workflows.errors import Conflict, NotFound, ValidationFailed
-from workflows.models import AuditEvent, CommissioningRequest, Instance, OutboxMessage, Provider, utcnow
+from workflows.models import AuditEvent, Instance, OutboxMessage, utcnow
+from workflows.outbox import Delivery, DeliveryError
 
-from .delivery import Delivery, DeliveryError
+from .commissioning_tables import CommissioningRequest, Provider
 from .registry import HandlerContext, HandlerError, handler
 
 TRANSITIONS = {

@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import select
 
 from workflows.db import Database
-from workflows.models import Provider, ProviderVacancy, utcnow
+from workflows.models import utcnow
 
+from .commissioning_tables import Provider, ProviderVacancy
 from .registry import HandlerContext, HandlerError, handler
 
 CQC_COLUMNS = ("Name", "Also known as", "Address", "Postcode", "Phone number", "Service's website (if available)",
@@ -171,44 +172,53 @@ class ProviderRegister:
             query = query.where(Provider.area == area)
         with self.db.reading() as session:
             providers = list(session.scalars(query))
-            return [provider_dict(p, self._vacancies(session, [p.id]).get(p.id, {})) for p in providers]
-
-    def _vacancies(self, session: Any, ids: builtins.list[int]) -> dict[int, dict[str, int]]:
-        out: dict[int, dict[str, int]] = {}
-        if ids:
-            for v in session.scalars(select(ProviderVacancy).where(ProviderVacancy.provider_id.in_(ids))):
-                out.setdefault(v.provider_id, {})[v.kind] = v.available
-        return out
+            return [provider_dict(p, vacancies_of(session, [p.id]).get(p.id, {})) for p in providers]
 
     def match(self, service_type: str, *, nursing: bool = False, area: str | None = None,
               exclude: builtins.list[str] | None = None, hours_needed: int = 1,
               limit: int = 5) -> builtins.list[dict[str, Any]]:
         """Providers that could take the person now, best first (rating, then most room, then name)."""
-        if service_type not in SERVICE_TYPES:
-            raise RegisterError(f"serviceType must be one of {', '.join(SERVICE_TYPES)}")
-        kinds: tuple[str, ...]
-        types: tuple[str, ...]
-        if service_type == "homecare":
-            kinds, need, types = ("homecare_hours",), max(1, hours_needed), ("homecare",)
-        else:
-            kinds, need = ("nursing",) if nursing or service_type == "nursing_home" else ("residential",), 1
-            types = ("nursing_home",) if kinds == ("nursing",) else ("care_home", "nursing_home")
-        query = select(Provider).where(Provider.active.is_(True), Provider.service_type.in_(types))
-        if kinds == ("nursing",):
-            query = query.where(Provider.nursing.is_(True))
-        if service_type == "homecare":
-            query = query.where(Provider.framework.is_(True))  # homecare is bought through the framework
-        if area:
-            query = query.where(Provider.area == area)
-        if exclude:
-            query = query.where(Provider.location_id.not_in(exclude))
         with self.db.reading() as session:
-            providers = list(session.scalars(query))
-            room = self._vacancies(session, [p.id for p in providers])
-        fits = [(p, room.get(p.id, {})) for p in providers if room.get(p.id, {}).get(kinds[0], 0) >= need]
-        fits.sort(key=lambda pr: (RATING_ORDER.get((pr[0].rating or "").lower(), 9), -pr[1].get(kinds[0], 0),
-                                  pr[0].name))
-        return [provider_dict(p, v) for p, v in fits[:max(1, min(limit, 50))]]
+            return match_in(session, service_type, nursing=nursing, area=area, exclude=exclude,
+                            hours_needed=hours_needed, limit=limit)
+
+
+def vacancies_of(session: Any, ids: builtins.list[int]) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    if ids:
+        for v in session.scalars(select(ProviderVacancy).where(ProviderVacancy.provider_id.in_(ids))):
+            out.setdefault(v.provider_id, {})[v.kind] = v.available
+    return out
+
+
+def match_in(session: Any, service_type: str, *, nursing: bool = False, area: str | None = None,
+             exclude: builtins.list[str] | None = None, hours_needed: int = 1,
+             limit: int = 5) -> builtins.list[dict[str, Any]]:
+    """:meth:`ProviderRegister.match` inside a session the caller holds (a service task's step)."""
+    if service_type not in SERVICE_TYPES:
+        raise RegisterError(f"serviceType must be one of {', '.join(SERVICE_TYPES)}")
+    kinds: tuple[str, ...]
+    types: tuple[str, ...]
+    if service_type == "homecare":
+        kinds, need, types = ("homecare_hours",), max(1, hours_needed), ("homecare",)
+    else:
+        kinds, need = ("nursing",) if nursing or service_type == "nursing_home" else ("residential",), 1
+        types = ("nursing_home",) if kinds == ("nursing",) else ("care_home", "nursing_home")
+    query = select(Provider).where(Provider.active.is_(True), Provider.service_type.in_(types))
+    if kinds == ("nursing",):
+        query = query.where(Provider.nursing.is_(True))
+    if service_type == "homecare":
+        query = query.where(Provider.framework.is_(True))  # homecare is bought through the framework
+    if area:
+        query = query.where(Provider.area == area)
+    if exclude:
+        query = query.where(Provider.location_id.not_in(exclude))
+    providers = list(session.scalars(query))
+    room = vacancies_of(session, [p.id for p in providers])
+    fits = [(p, room.get(p.id, {})) for p in providers if room.get(p.id, {}).get(kinds[0], 0) >= need]
+    fits.sort(key=lambda pr: (RATING_ORDER.get((pr[0].rating or "").lower(), 9), -pr[1].get(kinds[0], 0),
+                              pr[0].name))
+    return [provider_dict(p, v) for p, v in fits[:max(1, min(limit, 50))]]
 
 
 def provider_dict(p: Provider, vacancies: dict[str, int]) -> dict[str, Any]:
@@ -216,21 +226,6 @@ def provider_dict(p: Provider, vacancies: dict[str, int]) -> dict[str, Any]:
             "serviceType": p.service_type, "nursing": p.nursing, "framework": p.framework, "area": p.area,
             "region": p.region, "postcode": p.postcode, "phone": p.phone, "email": p.email, "rating": p.rating,
             "specialisms": p.specialisms or [], "vacancies": vacancies}
-
-
-# The register the handlers read; set where the services are built (one database per deployment).
-_register: dict[str, ProviderRegister] = {}
-
-
-def use_register(register: ProviderRegister) -> None:
-    _register["current"] = register
-
-
-def current_register() -> ProviderRegister:
-    try:
-        return _register["current"]
-    except KeyError:
-        raise HandlerError("The provider register is not available in this process") from None
 
 
 @handler("match_providers")
@@ -241,9 +236,11 @@ def match_providers(inputs: dict[str, Any], context: HandlerContext) -> dict[str
     exclude = inputs.get("excludeLocationIds") or []
     if isinstance(exclude, str):
         exclude = [exclude]
+    if context.session is None:
+        raise HandlerError("match_providers runs only inside a step (it reads the provider register)")
     try:
-        found = current_register().match(
-            str(inputs.get("serviceType") or ""), nursing=bool(inputs.get("nursing")),
+        found = match_in(
+            context.session, str(inputs.get("serviceType") or ""), nursing=bool(inputs.get("nursing")),
             area=inputs.get("area") or None, exclude=[str(e) for e in exclude],
             hours_needed=int(inputs.get("hoursNeeded") or 1), limit=int(inputs.get("limit") or 5))
     except (RegisterError, TypeError, ValueError) as exc:

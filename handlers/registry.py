@@ -1,48 +1,17 @@
 """The one registry through which service tasks find their handlers by name.
 
-A handler receives the task's inputs and a small context, and returns outputs. It never touches
-the engine or the database: what it wants done outside (a notification, a commissioning
-request) it queues through the context, and the runtime writes it to the outbox in the same
-transaction as the step (DESIGN.md decision 3).
+Handlers register here with ``@handler(name)``; the app hands :func:`get_handler` to the runtime
+at start (the runtime never imports this package). The handler's inputs, context and errors are
+the runtime's (:mod:`workflows.service_tasks`), re-exported here for the handlers' convenience.
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
 
+from workflows.service_tasks import Handler, HandlerContext, HandlerError, UnknownHandler
 
-class HandlerError(Exception):
-    """A handler could not do its work; becomes an incident on the task."""
-
-
-class UnknownHandler(HandlerError):
-    pass
-
-
-@dataclass
-class HandlerContext:
-    instance_id: str
-    case_reference: str
-    task_id: str
-    element_id: str
-    now: datetime
-    queued: list[dict[str, Any]] = field(default_factory=list)
-
-    def queue_message(self, *, channel: str, template: str, recipient: str | None = None,
-                      data: dict[str, Any] | None = None, key: str | None = None) -> str:
-        """Queue a message for delivery after the step commits; returns its idempotency key."""
-        key = key or f"{self.instance_id}:{self.task_id}:{len(self.queued)}:{uuid.uuid4().hex[:8]}"
-        self.queued.append({"channel": channel, "template": template, "recipient": recipient,
-                            "payload": dict(data or {}), "idempotency_key": key})
-        return key
-
-
-class Handler(Protocol):
-    def __call__(self, inputs: dict[str, Any], context: HandlerContext) -> dict[str, Any] | None: ...
-
+__all__ = ["Handler", "HandlerContext", "HandlerError", "UnknownHandler", "get_handler", "handler",
+           "handler_names"]
 
 _HANDLERS: dict[str, Handler] = {}
 

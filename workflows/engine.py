@@ -19,13 +19,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.registry import HandlerContext, HandlerError, get_handler
-
-from .errors import NotFound
 from .models import (
     AuditEvent,
     DecisionLog,
@@ -37,12 +35,34 @@ from .models import (
     TimerRow,
     utcnow,
 )
+from .pruning import prune_history
+from .service_tasks import HandlerContext, HandlerError, HandlerLookup
 from .spiff_bridge import StepContext, current_step, service_result
 from .timeutil import parse_due
 
 
 def all_workflows(wf: BpmnWorkflow) -> list[Any]:
     return [wf, *wf.subprocesses.values()]
+
+
+def find_task(wf: BpmnWorkflow, task_id: str) -> Any:
+    """The task with this id, or None: not a well-formed id, or gone (finished history is pruned)."""
+    import uuid
+
+    try:
+        return wf.get_task_from_id(uuid.UUID(str(task_id)))
+    except (ValueError, TaskNotFoundException):
+        return None
+
+
+def pruned_state(wf: BpmnWorkflow, task_id: str) -> int | None:
+    """The state a task had when this step pruned it (the projection still needs to know)."""
+    import uuid
+
+    try:
+        return (getattr(wf, "careflow_pruned", None) or {}).get(uuid.UUID(str(task_id)))
+    except ValueError:
+        return None
 
 
 def tasks_in(wf: BpmnWorkflow, state: int, **kwargs: Any) -> list[Any]:
@@ -52,14 +72,15 @@ def tasks_in(wf: BpmnWorkflow, state: int, **kwargs: Any) -> list[Any]:
     return found
 
 
-def call_service(engine: Any, task: Any, operation_name: str, operation_params: dict[str, Any]) -> str:
+def call_service(handlers: HandlerLookup, task: Any, operation_name: str,
+                 operation_params: dict[str, Any]) -> str:
     """SpiffWorkflow's service-task hook: find the handler by name, give it inputs and a context."""
     ctx = current_step.get()
-    handler = get_handler(operation_name)
+    handler = handlers(operation_name)
     inputs = {name: param.get("value") for name, param in (operation_params or {}).items()}
     hctx = HandlerContext(instance_id=ctx.instance_id if ctx else "", case_reference=ctx.case_reference if ctx
                           else "", task_id=str(task.id), element_id=task.task_spec.bpmn_id,
-                          now=ctx.now if ctx else utcnow())
+                          now=ctx.now if ctx else utcnow(), session=ctx.session if ctx else None)
     outputs = handler(inputs, hctx)
     if ctx is not None:
         for message in hctx.queued:
@@ -87,6 +108,8 @@ class WorkflowCache:
         return None
 
     def put(self, instance_id: str, version: int, wf: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
         with self._lock:
             self._items[instance_id] = (version, wf)
             self._items.move_to_end(instance_id)
@@ -107,17 +130,56 @@ class StepFailed(Exception):
         self.task = task
 
 
-def run_engine(wf: BpmnWorkflow) -> StepFailed | None:
-    """Run engine steps; a failing script, expression, decision or handler is returned, not raised."""
+MAX_TASKS_PER_STEP = 50_000  # a diagram looping without ever waiting becomes an incident, not a hung worker
+PRUNE_EVERY = 100  # engine tasks run between two prunings of finished history
+
+
+class EndlessLoop(Exception):
+    """The engine ran more tasks in one step than any real case needs: the diagram loops without waiting."""
+
+    def __init__(self, task: Any, count: int) -> None:
+        super().__init__(f"The process ran {count} steps without waiting for anything; it seems to loop forever "
+                         f"(last at '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}')")
+        self.task = task
+
+
+def run_engine(wf: BpmnWorkflow, *, max_tasks: int = MAX_TASKS_PER_STEP) -> StepFailed | None:
+    """Run engine steps until only user tasks and future waits are left; a failing script, expression,
+    decision or handler is returned, not raised. Finished history is pruned as the engine goes
+    (DESIGN.md decision 8), and a timer already due when the engine stops is fired at once."""
+    ran = 0
+
+    def after_each(task: Any) -> None:
+        nonlocal ran
+        ran += 1
+        if ran % PRUNE_EVERY == 0:
+            prune_history(wf)
+        if ran > max_tasks:
+            raise EndlessLoop(task, ran)
+
     try:
-        wf.do_engine_steps()
+        for _ in range(1000):  # each pass fires the timers that fell due during the last
+            wf.do_engine_steps(did_complete_task=after_each)
+            if not any(not t.task_spec.manual for t in tasks_in(wf, TaskState.READY)):
+                break
     except Exception as exc:  # noqa: BLE001  every diagram-caused failure becomes an incident
         failed = tasks_in(wf, TaskState.ERROR)
         task = getattr(exc, "task", None) or (failed[0] if failed else None)
         if task is None and not isinstance(exc, HandlerError):
             raise
         return StepFailed(exc, task)
+    finally:
+        prune_history(wf)
     return None
+
+
+def reached_end(wf: BpmnWorkflow) -> bool:
+    """The case ended: its process's end was reached and nothing is left open in it.
+
+    Never ``wf.is_completed()`` alone: its task iterator stops at depth 1000 and then says True."""
+    if not wf.completed:
+        return False
+    return not any(t.state & (TaskState.DEFINITE_MASK | TaskState.ERROR) for t in wf.tasks.values())
 
 
 def incident_from(failure: StepFailed) -> dict[str, Any]:
@@ -212,8 +274,9 @@ class Projector:
             TaskRow.instance_id == self.row.id, TaskRow.state == "open"))}
         for task_id, row in open_rows.items():
             if task_id not in ready:
-                task = wf.get_task_from_id(_uuid(task_id))
-                done = task is not None and task.state == TaskState.COMPLETED
+                task = find_task(wf, task_id)
+                state = task.state if task is not None else pruned_state(wf, task_id)
+                done = state == TaskState.COMPLETED
                 row.state = "completed" if done else "cancelled"
                 row.completed_at = ctx.now
                 if done:
@@ -358,15 +421,6 @@ def group_for_lane(lane: str) -> str:
     while "__" in slug:
         slug = slug.replace("__", "_")
     return slug.strip("_")
-
-
-def _uuid(text: str) -> Any:
-    import uuid
-
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise NotFound(f"No task {text}") from None
 
 
 def open_incident(session: Session, row: Instance, failure: StepFailed, ctx: StepContext) -> Incident:

@@ -71,10 +71,3 @@ class ProcessDefinitionError(CareflowError):
         ) if p)
         super().__init__(f"{message} ({where})" if where else message, file=file, element=element, line=line)
         self.file, self.element, self.line = file, element, line
-
-
-class IncidentRaised(CareflowError):
-    """A script, expression or handler failed inside an instance; the instance keeps an incident."""
-
-    status = 422
-    code = "incident"

@@ -61,7 +61,7 @@ class FormLibrary:
         if not key:
             return clean
         validator = self.validator(key)
-        errors = [_field_error(err, validator.schema) for err in validator.iter_errors(clean)]
+        errors = [field_error(err, validator.schema) for err in validator.iter_errors(clean)]
         if errors:
             errors.sort(key=lambda e: e["field"])
             raise ValidationFailed("There is a problem with the form", errors)
@@ -108,7 +108,7 @@ def _node_of(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
-def _field_error(err: SchemaValidationError, schema: dict[str, Any]) -> dict[str, str]:
+def field_error(err: SchemaValidationError, schema: dict[str, Any]) -> dict[str, str]:
     """A plain-English message for one failed field, as a caseworker would want to read it."""
     path = list(err.absolute_path)
     if err.validator == "required":

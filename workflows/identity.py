@@ -15,6 +15,7 @@ from .models import ApiToken, Group, User, utcnow
 ROLES = ("caseworker", "quality_lead", "manager", "process_owner", "admin")
 # Roles that see every case (to oversee, reassign and audit); others see the cases they work on.
 OVERSIGHT_ROLES = frozenset({"manager", "admin", "quality_lead", "process_owner"})
+MANAGER_ROLES = frozenset({"manager", "admin"})  # may release or reassign anyone's task
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Each distinct file content is stored once by its hash (DESIGN.md decision 6): a process
 version names the BPMN files and DMN files it was built from, so it can be rebuilt exactly;
-running instances keep theirs because their serialized state embeds the spec.
+running instances keep theirs because their serialized state names it (``process@content-hash``).
 """
 from __future__ import annotations
 

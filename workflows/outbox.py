@@ -19,14 +19,12 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from handlers.delivery import Channel, Delivery, DeliveryError
 
 from .db import Database
 from .errors import Conflict, NotFound, ValidationFailed
@@ -35,6 +33,35 @@ from .models import AuditEvent, Group, OutboxMessage, User, utcnow
 log = logging.getLogger("careflow.outbox")
 
 STATES = ("pending", "sending", "sent", "incident")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox message as a channel sees it (no database row, no session)."""
+
+    id: int
+    channel: str
+    recipient: str | None
+    template: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempt: int
+    instance_id: str | None = None
+    recipients: tuple[str, ...] = field(default_factory=tuple)  # a group: resolved addresses
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver; ``permanent=False`` when trying again could help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Channel(Protocol):
+    """A delivery channel (e-mail, GOV.UK Notify, webhook ...), wired in by the app or worker."""
+
+    def send(self, message: Delivery) -> str | None: ...
 
 
 @dataclass

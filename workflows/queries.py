@@ -257,7 +257,7 @@ def list_incidents(session: Session, state: str | None = "open", limit: int = 10
     return [incident_dict(i) for i in session.scalars(query)]
 
 
-# ---- the web inbox, case page and provider-failure dashboard ---------------------------------
+# ---- the web inbox and case page ----------------------------------------------------------------
 def task_counts(session: Session, user: Any, now: datetime) -> dict[str, int]:
     """Open tasks assigned to ``user``, unassigned ones offered to their groups, and how many of
     either are overdue: each counted from the inbox index alone."""
@@ -306,49 +306,3 @@ def group_members(session: Session, group: str | None) -> list[dict[str, str]]:
     if group:
         query = query.where(User.groups.any(Group.name == group))
     return [{"username": u.username, "displayName": u.display_name} for u in session.scalars(query)]
-
-
-def incident_of(session: Session, case_reference: str) -> Instance:
-    """The newest instance carrying ``case_reference`` (a case may continue in a fresh instance)."""
-    row = session.scalars(select(Instance).where(Instance.case_reference == case_reference)
-                          .order_by(Instance.created_at.desc()).limit(1)).first()
-    if row is None:
-        raise NotFound(f"No case {case_reference}")
-    return row
-
-
-def incident_cases(session: Session, limit: int = 100) -> list[dict[str, Any]]:
-    """Cases with linked person cases, or of a provider-failure process, newest first."""
-    parents = select(Instance.parent_case_reference).where(
-        Instance.parent_case_reference.is_not(None)).distinct()
-    rows = session.execute(
-        select(Instance.id, Instance.case_reference, Instance.title, Instance.process_id, Instance.status,
-               Instance.created_at)
-        .where(or_(Instance.case_reference.in_(parents),
-                   Instance.process_id.in_(("provider_failure", "managing_provider_failure"))))
-        .order_by(Instance.created_at.desc()).limit(limit)).all()
-    counts = dict(session.execute(
-        select(Instance.parent_case_reference, func.count()).where(
-            Instance.parent_case_reference.in_([r.case_reference for r in rows]))
-        .group_by(Instance.parent_case_reference)).all()) if rows else {}
-    seen: set[str] = set()
-    out = []
-    for r in rows:
-        if r.case_reference in seen:
-            continue
-        seen.add(r.case_reference)
-        out.append({"id": r.id, "caseReference": r.case_reference, "title": r.title, "processId": r.process_id,
-                    "status": r.status, "createdAt": iso(r.created_at), "people": counts.get(r.case_reference, 0)})
-    return out
-
-
-def person_cases(session: Session, parent_case_reference: str) -> list[dict[str, Any]]:
-    """The cases linked to an incident, without their workflow state (there may be thousands)."""
-    rows = session.execute(
-        select(Instance.id, Instance.case_reference, Instance.title, Instance.process_id, Instance.status,
-               Instance.summary, Instance.created_at, Instance.completed_at)
-        .where(Instance.parent_case_reference == parent_case_reference)
-        .order_by(Instance.created_at)).all()
-    return [{"id": r.id, "caseReference": r.case_reference, "title": r.title, "processId": r.process_id,
-             "status": r.status, "summary": r.summary if isinstance(r.summary, dict) else {},
-             "createdAt": r.created_at, "completedAt": r.completed_at} for r in rows]

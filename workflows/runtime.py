@@ -5,8 +5,10 @@ Views and the scheduler call these; they never touch SpiffWorkflow or write SQL 
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,36 +18,41 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import provider_failure_hooks as case_hooks
+from . import casefile, stalled
 from .data import normalise
 from .db import Database
 from .engine import (
+    MAX_TASKS_PER_STEP,
     Projector,
     StepFailed,
     WorkflowCache,
     call_service,
     correlation_key_from_request,
+    find_task,
     open_incident,
+    reached_end,
     run_engine,
     tasks_in,
 )
 from .errors import CareflowError, Conflict, Forbidden, NotFound
 from .forms import FormLibrary
-from .identity import Principal
+from .identity import MANAGER_ROLES, Principal
 from .incidents import IncidentUseCases
 from .library import ProcessLibrary
-from .models import AuditEvent, Incident, Instance, MessageSubscription, TaskRow, TimerRow, User, utcnow
+from .models import AuditEvent, Incident, Instance, MessageSubscription, ProcessVersion, TaskRow, TimerRow, User, utcnow
+from .procedure import Procedure, Procedures
+from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
 
-MANAGER_ROLES = frozenset({"manager", "admin"})
+BATCH = 500  # new cases flushed together when many start in one transaction
 
 
-def build_script_engine() -> Any:
+def build_script_engine(handlers: HandlerLookup) -> Any:
     from .expressions import make_script_engine
     from .timeutil import TIME_FUNCTIONS
 
     engine = make_script_engine(functions=TIME_FUNCTIONS)  # working days and timer dates in diagrams
-    engine.call_service = functools.partial(call_service, engine)  # type: ignore[method-assign]
+    engine.call_service = functools.partial(call_service, handlers)  # type: ignore[method-assign]
     return engine
 
 
@@ -56,18 +63,49 @@ def may_work(user: Principal, task: TaskRow) -> bool:
     return task.candidate_group is None or task.candidate_group in user.group_names
 
 
+@dataclass
+class NewCase:
+    """One case to start: its data and where it sits (see :meth:`Runtime.start_many`)."""
+
+    data: dict[str, Any]
+    case_reference: str | None = None
+    parent_case_reference: str | None = None
+    business_key: str | None = None
+    title: str | None = None
+    audit_data: dict[str, Any] | None = None  # what the start's audit row shows (default: the data)
+
+
 class Runtime(IncidentUseCases):
+    """careflow's use cases over one database and process library.
+
+    Procedures and service-task handlers are handed in (``register``, ``handlers=``): the runtime
+    imports neither. Its public step API (``transaction``, ``load``, ``step``, ``start_in``,
+    ``start_many``, ``deliver_message``, ``case_data``) is what procedures' hooks use.
+    """
+
     def __init__(self, db: Database, library: ProcessLibrary, forms: FormLibrary,
-                 case_prefix: str = "CF") -> None:
+                 case_prefix: str = "CF", *, handlers: HandlerLookup | None = None,
+                 cache_size: int = 256) -> None:
         self.db = db
         self.library = library
         self.forms = forms
         self.case_prefix = case_prefix
-        self.cache = WorkflowCache()
-        self.script_engine = build_script_engine()
+        self.cache = WorkflowCache(cache_size)  # 0: every step restores the state from the database
+        self.script_engine = build_script_engine(handlers or no_handlers)
+        self.procedures = Procedures()
+        self.max_tasks_per_step = MAX_TASKS_PER_STEP
+
+    def register(self, procedure: Procedure) -> None:
+        """Plug a procedure's hooks in (the app does this at start)."""
+        self.procedures.register(procedure)
 
     # ---- the step machinery ----------------------------------------------------------------
-    def _load(self, session: Session, instance_id: str, *, lock: bool = False) -> tuple[Instance, BpmnWorkflow]:
+    def transaction(self) -> Any:
+        """One use case's transaction; the workflows stepped in it stay cached after commit."""
+        return _CachingTransaction(self)
+
+    def load(self, session: Session, instance_id: str, *, lock: bool = False) -> tuple[Instance, BpmnWorkflow]:
+        """An instance's row and live workflow (``lock``: hold the row until the transaction ends)."""
         row = session.get(Instance, instance_id, with_for_update=lock or None)
         if row is None:
             raise NotFound(f"No instance {instance_id}")
@@ -77,8 +115,16 @@ class Runtime(IncidentUseCases):
         wf.script_engine = self.script_engine
         return row, wf
 
-    def _step(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
-              act: Callable[[], None] | None = None) -> Instance:
+    @staticmethod
+    def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
+        return casefile.case_data(wf)
+
+    def step(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
+             act: Callable[[], None] | None = None) -> Instance:
+        """Act on the workflow (complete a task, deliver a message ...), run the engine, and save the
+        state with its projections; a failure in the diagram becomes an incident, not an error."""
+        ctx.session = session
+        wf.careflow_pruned = {}  # what this step prunes, for its projection
         token = current_step.set(ctx)
         try:
             failure: StepFailed | None = None
@@ -93,31 +139,74 @@ class Runtime(IncidentUseCases):
                         raise
                     failure = StepFailed(exc, getattr(exc, "task", None) or errored[0])
             if failure is None:
-                failure = run_engine(wf)
+                failure = run_engine(wf, max_tasks=self.max_tasks_per_step)
         finally:
             current_step.reset(token)
-        self._save(session, row, wf, ctx, failure)
-        case_hooks.after_step(self, session, row, wf)  # continue a case; close a parent
+        data = self._save(session, row, wf, ctx, failure)
+        self._after_step(session, row, data)
         return row
 
+    def _after_step(self, session: Session, row: Instance, data: dict[str, Any]) -> None:
+        procedures = self.procedures.for_process(row.process_id)
+        for procedure in procedures:
+            procedure.on_step(self, session, row, data)
+        if row.status != "completed":
+            return
+        if casefile.continues(data):
+            self.continue_case(session, row, data)
+            return
+        for procedure in procedures:
+            procedure.on_completed(self, session, row, data)
+
+    def continue_case(self, session: Session, row: Instance, data: dict[str, Any]) -> Instance:
+        """Continue a completed instance's case in a fresh instance of the same process (bounded state)."""
+        return self.start_in(session, row.process_id, casefile.carried_over(row, data), actor="system",
+                             case_reference=row.case_reference, parent_case_reference=row.parent_case_reference,
+                             title=row.title)
+
+    def deliver_message(self, session: Session, instance_id: str, name: str, payload: dict[str, Any], *,
+                        actor: str | None, keys: dict[str, Any] | None = None,
+                        audit_payload: dict[str, Any] | None = None) -> Instance:
+        """Deliver message ``name`` to one instance in this transaction (the row is locked first)."""
+        row, wf = self.load(session, instance_id, lock=True)
+        ctx = StepContext(row.id, row.case_reference, actor)
+        ctx.audit.append({"action": "message_received", "data": {
+            "message": name, "keys": keys or {}, "payload": payload if audit_payload is None else audit_payload}})
+        return self.step(session, row, wf, ctx, functools.partial(deliver_message, wf, name, payload))
+
     def _save(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
-              failure: StepFailed | None = None) -> None:
+              failure: StepFailed | None = None) -> dict[str, Any]:
         row.state = serializer().serialize_json(wf)
         row.updated_at = ctx.now
         new_instance = row not in session
         if new_instance:  # inserted once, with its first state
             session.add(row)
             session.flush()
+        properties = self.library.element_properties(session, row.process_version_id)
+        data = self._record(session, row, wf, ctx, failure, properties, new_instance=new_instance)
+        try:
+            session.flush()
+        except StaleDataError:
+            self.cache.drop(row.id)
+            raise Conflict("The case was changed by someone else meanwhile; reload and try again") from None
+        session.info.setdefault("careflow_cache", []).append((row.id, wf))
+        return data
+
+    def _record(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
+                failure: StepFailed | None, properties: dict[str, dict[str, str]], *,
+                new_instance: bool) -> dict[str, Any]:
+        """Everything a step writes beside the state: incident, title, summary, projections, status."""
         if failure is not None:
             open_incident(session, row, failure, ctx)
-        properties = self.library.element_properties(session, row.process_version_id)
-        title_expression = properties.get(row.process_id, {}).get("caseTitle")
-        title = _case_title(title_expression, _current_data(wf)) if title_expression else None
+        data = casefile.case_data(wf)
+        own = properties.get(row.process_id, {})
+        title = casefile.case_title(own["caseTitle"], data) if own.get("caseTitle") else None
         if title and title != row.title:
             row.title = title
-            session.query(TaskRow).filter_by(instance_id=row.id, state="open").update(
-                {"subject": title}, synchronize_session="fetch")
-        case_hooks.summarise(row, properties.get(row.process_id, {}), wf)
+            if not new_instance:
+                session.query(TaskRow).filter_by(instance_id=row.id, state="open").update(
+                    {"subject": title}, synchronize_session="fetch")
+        casefile.summarise(row, own, data)
         with session.no_autoflush:  # one flush for the whole projection, not one per query
             Projector(session, row, properties, new_instance=new_instance).project(wf, ctx)
         if failure is not None or row.status == "incident":
@@ -128,20 +217,14 @@ class Runtime(IncidentUseCases):
             open_incidents = 0  # an instance without an incident gains one only through a failure
         if open_incidents:
             row.status = "incident"
-        elif wf.is_completed():
+        elif reached_end(wf):
+            if row.status != "completed":
+                session.add(AuditEvent(instance_id=row.id, at=ctx.now, actor=ctx.actor, action="instance_completed"))
             row.status = "completed"
             row.completed_at = row.completed_at or ctx.now
         else:
             row.status = "running"
-        try:
-            session.flush()
-        except StaleDataError:
-            self.cache.drop(row.id)
-            raise Conflict("The case was changed by someone else meanwhile; reload and try again") from None
-        session.info.setdefault("careflow_cache", []).append((row.id, wf))
-
-    def _transaction(self) -> Any:
-        return _CachingTransaction(self)
+        return data
 
     # ---- starting --------------------------------------------------------------------------
     def start(self, process_id: str, data: Any = None, *, actor: str | None = None,
@@ -151,44 +234,90 @@ class Runtime(IncidentUseCases):
         """Start an instance on the newest deployed version; a known ``business_key`` returns the
         existing instance instead (so a retried start creates nothing twice)."""
         clean = normalise(data)
-        with self._transaction() as session:
+        with self.transaction() as session:
             if business_key:
                 existing = session.scalars(select(Instance).where(Instance.business_key == business_key)).first()
                 if existing is not None:
                     return existing
-            return self._start_in(session, process_id, clean, actor=actor, case_reference=case_reference,
-                                  parent_case_reference=parent_case_reference, business_key=business_key,
-                                  title=title, start_message=start_message)
+            return self.start_in(session, process_id, clean, actor=actor, case_reference=case_reference,
+                                 parent_case_reference=parent_case_reference, business_key=business_key,
+                                 title=title, start_message=start_message)
 
-    def _start_in(self, session: Session, process_id: str, clean: dict[str, Any], *, actor: str | None,
-                  case_reference: str | None = None, parent_case_reference: str | None = None,
-                  business_key: str | None = None, title: str | None = None,
-                  start_message: str | None = None) -> Instance:
+    def start_in(self, session: Session, process_id: str, clean: dict[str, Any], *, actor: str | None,
+                 case_reference: str | None = None, parent_case_reference: str | None = None,
+                 business_key: str | None = None, title: str | None = None,
+                 start_message: str | None = None) -> Instance:
+        """Start one instance inside the caller's transaction (``clean``: data already normalised)."""
         version = self.library.latest(session, process_id)
         spec, subprocess_specs = self.library.specs(session, version)
-        case_hooks.apply_config_defaults(self.library, version, clean)
-        instance_id = str(uuid.uuid4())
-        case_reference = case_reference or self._next_case_reference(session)
-        clean.setdefault("caseReference", case_reference)
-        wf = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
-        wf.careflow_spec_ref = spec_ref(version.process_id, version.content_hash)  # state names its version
-        wf.task_tree.set_data(**clean)
-        now = utcnow()
-        row = Instance(id=instance_id, process_id=process_id, process_version_id=version.id,
-                       case_reference=case_reference, parent_case_reference=parent_case_reference,
-                       business_key=business_key, title=title or clean.get("caseTitle") or version.name,
-                       status="running", state="", started_by=actor, created_at=now, updated_at=now)
-        ctx = StepContext(instance_id, case_reference, actor, now=now)
-        ctx.audit.append({"action": "instance_started", "data": {"process": process_id,
-                                                                 "version": version.version, "data": clean}})
+        casefile.apply_config_defaults(self.library, version, clean)
+        case = NewCase(clean, case_reference or self._next_case_reference(session), parent_case_reference,
+                       business_key, title)
+        row, wf, ctx = self._new_case(version, spec, subprocess_specs, case, actor)
 
         def act() -> None:
             if start_message:
-                case_hooks.prepare_message_start(wf)
+                casefile.prepare_message_start(wf)
                 wf.do_engine_steps()
                 deliver_message(wf, start_message, clean)
 
-        return self._step(session, row, wf, ctx, act)
+        return self.step(session, row, wf, ctx, act)
+
+    def start_many(self, session: Session, process_id: str, cases: list[NewCase], *,
+                   actor: str | None) -> list[Instance]:
+        """Start many instances of one process in the caller's transaction: one spec, one copy of the
+        configuration, one flush per batch of new rows (fan-out of thousands of person cases).
+
+        Each case is stepped exactly as :meth:`start_in` would, to its first wait."""
+        version = self.library.latest(session, process_id)
+        spec, subprocess_specs = self.library.specs(session, version)
+        properties = self.library.element_properties(session, version.id)
+        defaults: dict[str, Any] = {}
+        casefile.apply_config_defaults(self.library, version, defaults)
+        template = json.dumps(defaults)
+        started: list[Instance] = []
+        for chunk in range(0, len(cases), BATCH):
+            stepped = []
+            for case in cases[chunk:chunk + BATCH]:
+                case.data = {**json.loads(template), **case.data}
+                if case.case_reference is None:
+                    case.case_reference = self._next_case_reference(session)
+                row, wf, ctx = self._new_case(version, spec, subprocess_specs, case, actor)
+                token = current_step.set(ctx)
+                try:
+                    failure = run_engine(wf, max_tasks=self.max_tasks_per_step)
+                finally:
+                    current_step.reset(token)
+                row.state = serializer().serialize_json(wf)
+                session.add(row)
+                stepped.append((row, wf, ctx, failure))
+            session.flush()  # the instances first: the projections refer to them
+            for row, wf, ctx, failure in stepped:
+                ctx.session = session
+                data = self._record(session, row, wf, ctx, failure, properties, new_instance=True)
+                self._after_step(session, row, data)
+                started.append(row)
+            session.flush()
+        return started
+
+    def _new_case(self, version: ProcessVersion, spec: Any, subprocess_specs: Any, case: NewCase,
+                  actor: str | None) -> tuple[Instance, BpmnWorkflow, StepContext]:
+        assert case.case_reference is not None
+        case.data.setdefault("caseReference", case.case_reference)
+        wf = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        wf.careflow_spec_ref = spec_ref(version.process_id, version.content_hash)  # state names its version
+        wf.task_tree.set_data(**case.data)
+        now = utcnow()
+        row = Instance(id=str(uuid.uuid4()), process_id=version.process_id, process_version_id=version.id,
+                       case_reference=case.case_reference, parent_case_reference=case.parent_case_reference,
+                       business_key=case.business_key,
+                       title=case.title or case.data.get("caseTitle") or version.name,
+                       status="running", state="", started_by=actor, created_at=now, updated_at=now, version=1)
+        ctx = StepContext(row.id, case.case_reference, actor, now=now)
+        ctx.audit.append({"action": "instance_started", "data": {
+            "process": version.process_id, "version": version.version,
+            "data": case.data if case.audit_data is None else case.audit_data}})
+        return row, wf, ctx
 
     def _next_case_reference(self, session: Session) -> str:
         count = session.scalar(select(func.count()).select_from(Instance)) or 0
@@ -206,16 +335,16 @@ class Runtime(IncidentUseCases):
     def complete_task(self, task_id: str, data: Any, user: Principal, *,
                       expected_version: int | None = None) -> Instance:
         """Validate the data against the task's form and complete the task for ``user``."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             task_row = self._open_task(session, task_id)
             if not may_work(user, task_row):
                 raise Forbidden(_not_yours(task_row))
             clean = self.forms.validate(task_row.form_key, data)
-            row, wf = self._load(session, task_row.instance_id)
+            row, wf = self.load(session, task_row.instance_id)
             if expected_version is not None and expected_version != row.version:
                 raise Conflict("The case was changed by someone else meanwhile; reload and try again",
                                current_version=row.version)
-            task = wf.get_task_from_id(uuid.UUID(task_id))
+            task = find_task(wf, task_id)
             if task is None or task.state != TaskState.READY:
                 raise Conflict("This task can no longer be completed")
             task_row.completed_by = user.username
@@ -228,7 +357,7 @@ class Runtime(IncidentUseCases):
                 task.set_data(**clean)
                 task.run()
 
-            return self._step(session, row, wf, ctx, act)
+            return self.step(session, row, wf, ctx, act)
 
     def claim(self, task_id: str, user: Principal) -> TaskRow:
         with self.db.transaction() as session:
@@ -285,21 +414,17 @@ class Runtime(IncidentUseCases):
         start the processes that a message of this name starts."""
         clean = normalise(payload)
         key = correlation_key_from_request(normalise(keys or {}, source="correlationKeys"))
-        with self._transaction() as session:
+        with self.transaction() as session:
             subs = session.scalars(select(MessageSubscription).where(
                 MessageSubscription.message_name == name, MessageSubscription.correlation_key == key)).all()
             delivered: list[str] = []
             for instance_id in dict.fromkeys(s.instance_id for s in subs):
-                row, wf = self._load(session, instance_id, lock=True)
-                ctx = StepContext(row.id, row.case_reference, actor)
-                ctx.audit.append({"action": "message_received", "data": {"message": name, "keys": keys or {},
-                                                                        "payload": clean}})
-                self._step(session, row, wf, ctx, functools.partial(deliver_message, wf, name, clean))
-                delivered.append(row.id)
+                self.deliver_message(session, instance_id, name, clean, actor=actor, keys=keys)
+                delivered.append(instance_id)
             started: list[str] = []
             if not delivered and start:
                 for version in self.library.processes_started_by(session, name):
-                    row = self._start_in(session, version.process_id, dict(clean), actor=actor,
+                    row = self.start_in(session, version.process_id, dict(clean), actor=actor,
                                          start_message=name)
                     started.append(row.id)
             if not delivered and not started:
@@ -331,21 +456,32 @@ class Runtime(IncidentUseCases):
         """Fire every timer due at ``now`` (the runtime's clock; tests move it forward)."""
         return sum(1 for timer_id in self.due_timers(now, limit) if self.fire_timer(timer_id, now))
 
+    # ---- cases nothing can move on -----------------------------------------------------------
+    def stalled_cases(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Cases running with nothing open, waiting or due (see :mod:`workflows.stalled`)."""
+        with self.db.reading() as session:
+            return stalled.stalled_cases(session, limit)
+
+    def flag_stalled_cases(self, limit: int = 500) -> list[str]:
+        """Open an incident on every stalled case, so operators see it (the scheduler runs this)."""
+        with self.db.transaction() as session:
+            return stalled.raise_incidents_for_stalled(session, limit=limit)
+
     # ---- reading the live workflow ---------------------------------------------------------
     def instance_data(self, instance_id: str) -> dict[str, Any]:
         with self.db.reading() as session:
-            row, wf = self._load(session, instance_id)
+            row, wf = self.load(session, instance_id)
             self.cache.put(row.id, row.version, wf)
-            return _current_data(wf)
+            return casefile.case_data(wf)
 
     def task_data(self, task_id: str) -> dict[str, Any]:
         with self.db.reading() as session:
             task_row = session.get(TaskRow, task_id)
             if task_row is None:
                 raise NotFound(f"No task {task_id}")
-            row, wf = self._load(session, task_row.instance_id)
+            row, wf = self.load(session, task_row.instance_id)
             self.cache.put(row.id, row.version, wf)
-            task = wf.get_task_from_id(uuid.UUID(task_id))
+            task = find_task(wf, task_id)
             return dict(task.data) if task is not None else {}
 
 
@@ -377,28 +513,6 @@ class _CachingTransaction:
             else:
                 self.runtime.cache.drop(row_id)
         return bool(result)
-
-
-def _current_data(wf: BpmnWorkflow) -> dict[str, Any]:
-    """The instance's data as people think of it: that of its open work, or where it ended."""
-    for state in (TaskState.READY, TaskState.WAITING, TaskState.ERROR):
-        found = tasks_in(wf, state)
-        if found:
-            return dict(found[-1].data)
-    if wf.last_task is not None:
-        return dict(wf.last_task.data)
-    return dict(wf.data)
-
-
-def _case_title(expression: str, data: dict[str, Any]) -> str | None:
-    """The case's title from the process's ``caseTitle`` expression (e.g. the person's name)."""
-    from .expressions import evaluate_expression
-
-    try:
-        value = evaluate_expression(expression, dict(data))
-    except Exception:  # noqa: BLE001  data not there yet: keep the title as it is
-        return None
-    return str(value)[:300] if value not in (None, "") else None
 
 
 def _not_yours(row: TaskRow) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import DBAPIError
 
 from .errors import Conflict
-from .outbox import OutboxDispatcher, OutboxPolicy
+from .outbox import OutboxDispatcher
 from .runtime import Runtime
 from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed, next_due
 
@@ -32,6 +31,7 @@ class SchedulerStats:
     timers_failed: int = 0
     messages_handled: int = 0
     escalations: int = 0
+    stalled_flagged: int = 0
     errors: int = 0
     last_error: str | None = None
     started_at: float = field(default_factory=time.time)
@@ -40,7 +40,7 @@ class SchedulerStats:
 class CareflowScheduler:
     def __init__(self, runtime: Runtime, dispatcher: OutboxDispatcher | None, *, poll_seconds: float = 1.0,
                  timers: bool = True, escalations: bool = True, escalation_channel: str = "email",
-                 manager_group: str = "team_managers") -> None:
+                 manager_group: str = "team_managers", stall_check_seconds: float = 300.0) -> None:
         self.runtime = runtime
         self.dispatcher = dispatcher
         self.batch_size = 25  # timers fired per transaction when many fall due together
@@ -49,6 +49,7 @@ class CareflowScheduler:
         self.escalations_enabled = escalations
         self.escalation_channel = escalation_channel
         self.manager_group = manager_group
+        self.stall_check_seconds = max(1.0, float(stall_check_seconds))
         self.stats = SchedulerStats()
         self._stop = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
@@ -108,10 +109,19 @@ class CareflowScheduler:
         self.stats.escalations += done
         return done
 
+    def run_stall_check(self) -> int:
+        """Turn every case that nothing can move on into an incident (DESIGN.md decision 8)."""
+        flagged = self._guard(self.runtime.flag_stalled_cases) or []
+        if flagged:
+            log.warning("%d stalled case(s) now have an incident: %s", len(flagged), ", ".join(flagged[:10]))
+        self.stats.stalled_flagged += len(flagged)
+        return len(flagged)
+
     def run_once(self) -> dict[str, int]:
         return {"fired": self.run_timers() if self.timers_enabled else 0,
                 "escalated": self.run_escalations() if self.escalations_enabled else 0,
-                "messages": self.run_outbox()}
+                "messages": self.run_outbox(),
+                "stalled": self.run_stall_check()}
 
     def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -148,6 +158,8 @@ class CareflowScheduler:
             scheduler.add_job(self._safely, "interval", args=[self.run_escalations],
                               seconds=max(self.poll_seconds, 30.0), next_run_time=now, id="careflow-escalations",
                               name="escalate overdue tasks")
+        scheduler.add_job(self._safely, "interval", args=[self.run_stall_check], seconds=self.stall_check_seconds,
+                          next_run_time=now, id="careflow-stall-check", name="flag stalled cases")
         if self.dispatcher is not None:
             scheduler.add_job(self._safely, "interval", args=[self.run_outbox], seconds=self.poll_seconds,
                               next_run_time=now, id="careflow-outbox", name="deliver outbox messages")
@@ -165,35 +177,3 @@ class CareflowScheduler:
     @property
     def running(self) -> bool:
         return self._scheduler is not None
-
-
-def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **overrides: Any) -> CareflowScheduler:
-    """The scheduler for ``services`` (app.Services) with channels and policy from ``config``/environment."""
-    import os
-
-    from handlers.delivery import build_channels
-
-    config = dict(config or {})
-
-    def setting(name: str, default: Any) -> Any:
-        value = config.get(name)
-        if value in (None, ""):
-            value = os.environ.get(f"CAREFLOW_{name}") or os.environ.get(name)
-        return default if value in (None, "") else value
-
-    policy = OutboxPolicy.from_config({k: setting(k, None) for k in (
-        "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_MAX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS")})
-    from handlers.commission import CommissioningChannel
-    from handlers.providers import ProviderRegister, use_register
-
-    use_register(ProviderRegister(services.db))
-    channels = build_channels(config)
-    channels["commissioning"] = CommissioningChannel(services.db)
-    dispatcher = OutboxDispatcher(services.db, channels, policy)
-    options: dict[str, Any] = {
-        "poll_seconds": float(setting("POLL_SECONDS", 1.0)),
-        "escalation_channel": setting("ESCALATION_CHANNEL", "email"),
-        "manager_group": setting("DEFAULT_MANAGER_GROUP", "team_managers"),
-    }
-    options.update(overrides)
-    return CareflowScheduler(services.runtime, dispatcher, **options)

@@ -35,7 +35,7 @@ class StepContext:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
-    spawns: list[dict[str, Any]] = field(default_factory=list)
+    session: Any = None  # the step's database session, for handlers' reads
 
 
 current_step: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar("careflow_step", default=None)

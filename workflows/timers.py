@@ -8,7 +8,6 @@ still waiting and fires, once, when a worker next polls.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from .engine import find_task
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
 
@@ -70,7 +70,7 @@ def fire(runtime: Runtime, timer_id: str | None = None, now: datetime | None = N
     clock = now or utcnow()
     claimed: str | None = None
     try:
-        with runtime._transaction() as session:
+        with runtime.transaction() as session:
             timer = session.scalars(_claim_query(runtime, clock, timer_id)).first()
             if timer is None:
                 return None
@@ -92,7 +92,7 @@ def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -
     clock = now or utcnow()
     fired: list[str] = []
     failed: list[TimerFailed] = []
-    with runtime._transaction() as session:
+    with runtime.transaction() as session:
         timers = session.scalars(_claim_query(runtime, clock, None, limit)).all()
         for timer in timers:
             try:
@@ -108,8 +108,8 @@ def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -
 
 
 def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetime, *, forced: bool) -> bool:
-    row, wf = runtime._load(session, timer.instance_id, lock=True)
-    task = wf.get_task_from_id(uuid.UUID(timer.id))
+    row, wf = runtime.load(session, timer.instance_id, lock=True)
+    task = find_task(wf, timer.id)
     if task is None or task.state != TaskState.WAITING:
         timer.state = "cancelled"  # the workflow moved on without it (e.g. an interrupting event)
         return False
@@ -124,7 +124,7 @@ def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetim
     def act() -> None:
         _force(task, timer.due_at, wf)
 
-    runtime._step(session, row, wf, ctx, act)
+    runtime.step(session, row, wf, ctx, act)
     return True
 
 

@@ -16,7 +16,6 @@ bp = Blueprint("cases", __name__)
 # History actions as a caseworker would say them.
 ACTIONS = {
     "instance_started": "Case started",
-    "task_created": "Task created",
     "task_opened": "Task opened",
     "task_escalated": "Task escalated to a manager",
     "incident_raised": "Problem recorded",
@@ -27,19 +26,15 @@ ACTIONS = {
     "task_released": "Task released to the team",
     "task_reassigned": "Task reassigned",
     "task_cancelled": "Task cancelled",
-    "decision": "Decision made",
     "decision_evaluated": "Decision made",
     "service_called": "Automatic step",
-    "service_task": "Automatic step",
     "message_received": "Message received",
     "timer_fired": "Timer fired",
-    "incident_opened": "Problem recorded",
     "incident_retried": "Problem retried",
     "incident_resolved": "Problem resolved",
     "instance_completed": "Case closed",
 }
-COMPLETED_ACTIONS = ("task_completed", "decision", "decision_evaluated", "service_called", "service_task",
-                     "timer_fired", "message_received", "script_run", "element_completed")
+COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received")
 
 
 def diagram_markers(case: dict[str, Any]) -> dict[str, list[str]]:

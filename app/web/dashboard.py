@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from workflows import queries
 from workflows.models import utcnow
+from workflows.procedures.provider_failure import read_models
 
 from .. import services
 from . import LONDON, humanise
@@ -42,7 +42,7 @@ ENDED_KEYS = ("endReason", "closureReason", "personDutyEndedAt")
 def incidents():  # type: ignore[no-untyped-def]
     require_oversight()
     with services().db.reading() as session:
-        rows = queries.incident_cases(session)
+        rows = read_models.incident_cases(session)
     return render_template("dashboard/incidents.html", incidents=rows)
 
 
@@ -51,11 +51,11 @@ def incidents():  # type: ignore[no-untyped-def]
 def dashboard(case_reference: str):  # type: ignore[no-untyped-def]
     require_oversight()
     with services().db.reading() as session:
-        incident = queries.incident_of(session, case_reference)
+        incident = read_models.incident_of(session, case_reference)
         incident_row = {"id": incident.id, "caseReference": incident.case_reference, "title": incident.title,
                         "status": incident.status, "processId": incident.process_id,
                         "summary": incident.summary if isinstance(incident.summary, dict) else {}}
-        people = people_of(queries.person_cases(session, case_reference))
+        people = people_of(read_models.person_cases(session, case_reference))
     data = services().runtime.instance_data(incident_row["id"])
     today = utcnow().astimezone(LONDON).date()
     closure = closure_date(incident_row["summary"], data)

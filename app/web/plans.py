@@ -12,7 +12,7 @@ from workflows.procedures.care_planning import documents, plans, use_cases
 from workflows.procedures.care_planning import runtime_api as rt
 from workflows.procedures.care_planning.models import CarePlan, PlanDocument
 from workflows.procedures.care_planning.money import show
-from workflows.runtime import MANAGER_ROLES
+from workflows import MANAGER_ROLES
 
 from .. import services
 from .access import case_for_me

@@ -6,9 +6,8 @@ from typing import Any
 from flask_login import UserMixin, current_user
 
 from workflows.errors import NotFound
-from workflows.identity import OVERSIGHT_ROLES, Principal, get_user
+from workflows.identity import MANAGER_ROLES, OVERSIGHT_ROLES, Principal, get_user
 
-MANAGER_ROLES = frozenset({"manager", "admin"})
 __all__ = ["MANAGER_ROLES", "OVERSIGHT_ROLES", "SessionUser"]
 
 

@@ -8,35 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from workflows.outbox import Channel, Delivery, DeliveryError
 
 from ..templates import TemplateRegistry, default_templates
 
-
-@dataclass(frozen=True)
-class Delivery:
-    """One outbox message as a channel sees it (no database row, no session)."""
-
-    id: int
-    channel: str
-    recipient: str | None
-    template: str
-    payload: dict[str, Any]
-    idempotency_key: str
-    attempt: int
-    instance_id: str | None = None
-    recipients: tuple[str, ...] = field(default_factory=tuple)  # a group: resolved addresses
-
-
-class DeliveryError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
-class Channel(Protocol):
-    def send(self, message: Delivery) -> str | None: ...
+__all__ = ["Channel", "Delivery", "DeliveryError", "RecordChannel", "build_channels", "delivery_settings"]
 
 
 class RecordChannel:

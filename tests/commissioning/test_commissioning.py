@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.wiring import build_scheduler
+from handlers.commissioning_tables import CommissioningRequest
 from handlers.providers import ProviderRegister, RegisterError, classify, read_cqc_directory
 from tests.conftest import Api
 from tests.timers.helpers import FIXTURES, fixture_app
 from tests.timers.servers import SmtpSink
 from workflows.identity import add_user, issue_token
-from workflows.models import AuditEvent, CommissioningRequest, Instance, OutboxMessage
-from workflows.scheduler import build_scheduler
+from workflows.models import AuditEvent, Instance, OutboxMessage
 
 CSV = (FIXTURES / "cqc_directory_sample.csv").read_text()
 

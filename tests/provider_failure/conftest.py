@@ -175,3 +175,14 @@ class PF:
 @pytest.fixture
 def pf(app: Any, users: Any) -> PF:
     return PF(app, users.make("quinn.lead", "quality_lead", GROUPS))
+
+
+@pytest.fixture(params=["cached", "uncached"])
+def app(request: Any, tmp_path: Any) -> Any:
+    """Every provider-failure test runs twice: with the in-process workflow cache, and without it, so
+    every step saves the state and the next one restores it from the database (as after a restart)."""
+    from tests.conftest import make_app
+
+    application = make_app(tmp_path, WORKFLOW_CACHE_SIZE=256 if request.param == "cached" else 0)
+    yield application
+    application.extensions["careflow"].db.dispose()

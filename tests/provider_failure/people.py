@@ -8,7 +8,7 @@ RECORD_FLAGS = ("riskToLife", "immediateSignificantHealthRisk", "safeguardingRis
                 "providerArrangementSatisfactory", "personArrangesOwn", "placingAuthorityCanArrangeBeforeCessation",
                 "lacksCapacity", "complexNeeds", "terminallyIll", "receivesCommunityNursing", "nursingHomeOrFNC",
                 "s117", "s117ResponsibleAuthorityIsThisCouncil", "hasCarerOrRepresentative")
-# Upload columns the provider's list can carry (provider_failure_people.PERSON_SCHEMA).
+# Upload columns the provider's list can carry (workflows.procedures.provider_failure.people.PERSON_SCHEMA).
 LIST_FIELDS = ("personRef", "personName", "role", "fundingCategory", "serviceType", "placingAuthorityName",
                "receivesCommunityNursing", "nursingHomeOrFNC", "hasCarerOrRepresentative", "lacksCapacity",
                "complexNeeds", "s117", "riskToLife", "immediateSignificantHealthRisk", "safeguardingRisk",

@@ -18,13 +18,13 @@ HOMECARE = "HOMECARE"
 
 def provision_log(pf: PF, instance_id: str) -> list[dict[str, Any]]:
     with pf.services.db.reading() as s:
-        _, wf = pf.runtime._load(s, instance_id)
+        _, wf = pf.runtime.load(s, instance_id)
         return list(wf.data["data_objects"]["provisionLog"] or [])
 
 
 def tree_depth(pf: PF, instance_id: str) -> int:
     with pf.services.db.reading() as s:
-        _, wf = pf.runtime._load(s, instance_id)
+        _, wf = pf.runtime.load(s, instance_id)
     depth, level = 0, [wf.task_tree]
     while level:
         depth, level = depth + 1, [child for task in level for child in task.children]

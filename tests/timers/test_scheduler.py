@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.wiring import build_scheduler
 from tests.timers.helpers import at, fixture_app
 from workflows.models import AuditEvent, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
-from workflows.scheduler import CareflowScheduler, build_scheduler
+from workflows.scheduler import CareflowScheduler
 
 
 @pytest.fixture
@@ -81,14 +82,14 @@ def test_started_scheduler_catches_up_overdue_timers_and_fires_new_ones_on_time(
 def test_a_timer_that_cannot_fire_becomes_an_incident_and_does_not_block_the_others(svc, monkeypatch):
     broken = start_reminder(svc, at(-10))
     fine = start_reminder(svc, at(-5))
-    original = svc.runtime._load
+    original = svc.runtime.load
 
     def load(session, instance_id, **kw):
         if instance_id == broken.id:
             raise RuntimeError("state unreadable")
         return original(session, instance_id, **kw)
 
-    monkeypatch.setattr(svc.runtime, "_load", load)
+    monkeypatch.setattr(svc.runtime, "load", load)
     scheduler = CareflowScheduler(svc.runtime, None)
     assert scheduler.run_timers() == 1
     rows = {t.instance_id: t for t in timers(svc)}
@@ -98,7 +99,7 @@ def test_a_timer_that_cannot_fire_becomes_an_incident_and_does_not_block_the_oth
         assert incident.instance_id == broken.id and "state unreadable" in incident.message
         assert s.get(Instance, broken.id).status == "incident"
     # Retrying the incident puts the timer back to waiting; it then fires normally.
-    monkeypatch.setattr(svc.runtime, "_load", original)
+    monkeypatch.setattr(svc.runtime, "load", original)
     svc.runtime.retry_incident(incident.id, "ada.admin")
     assert {t.instance_id: t.state for t in timers(svc)}[broken.id] == "waiting"
     assert svc.runtime.fire_next_due_timer(now=utcnow() + timedelta(hours=2)) is not None

@@ -7,5 +7,8 @@ separation of duties, and makes the plan's documents.
 from __future__ import annotations
 
 from . import models, review_dates  # noqa: F401  (its tables; registers the csp_review_dates handler)
+from .procedure import PROCESS_ID, CarePlanning
 
-PROCESS_ID = "care_support_planning"
+__all__ = ["PROCESS_ID", "CarePlanning", "procedure"]
+
+procedure = CarePlanning()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.errors import Conflict, Forbidden
+from workflows.procedure import Procedure
 from workflows.models import Instance, TaskRow
 
 from .models import CarePlan, WorkerDelegation
@@ -110,7 +111,7 @@ def _sync_status(session: Session, plan: Any, data: dict[str, Any]) -> None:
         plan.status = "DRAFT"
 
 
-class CarePlanning:
+class CarePlanning(Procedure):
     """The procedure as the runtime's registry sees it (``runtime.register``)."""
 
     name = "care_planning"
@@ -119,5 +120,3 @@ class CarePlanning:
     def on_step(self, runtime: Any, session: Session, row: Instance, data: dict[str, Any]) -> None:
         after_step(session, row, data)
 
-    def on_completed(self, runtime: Any, session: Session, row: Instance, data: dict[str, Any]) -> None:
-        return None

@@ -1,4 +1,4 @@
-"""The runtime calls this procedure makes, in one module, so a change of the runtime's API is a few lines."""
+"""The runtime calls this procedure makes, in one module: the runtime's public API (``workflows``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,24 +6,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workflows import Runtime, StepContext
 from workflows.models import Instance
 
 
-def transaction(runtime: Any) -> Any:
+def transaction(runtime: Runtime) -> Any:
     """A session context manager: one database transaction, stepped workflows cached after commit."""
-    return runtime._transaction()
+    return runtime.transaction()
 
 
-def load(runtime: Any, session: Session, instance_id: str, *, lock: bool = False) -> tuple[Instance, Any]:
-    return runtime._load(session, instance_id, lock=lock)  # type: ignore[no-any-return]
+def load(runtime: Runtime, session: Session, instance_id: str, *, lock: bool = False) -> tuple[Instance, Any]:
+    return runtime.load(session, instance_id, lock=lock)
 
 
-def step(runtime: Any, session: Session, row: Instance, wf: Any, ctx: Any,
+def step(runtime: Runtime, session: Session, row: Instance, wf: Any, ctx: StepContext,
          act: Callable[[], None] | None = None) -> Instance:
-    return runtime._step(session, row, wf, ctx, act)  # type: ignore[no-any-return]
+    """One step; the runtime then calls this procedure's ``on_step`` (the guards) in the same transaction."""
+    return runtime.step(session, row, wf, ctx, act)
 
 
 def case_data(wf: Any) -> dict[str, Any]:
-    from workflows.provider_failure_hooks import case_data as data_of
-
-    return data_of(wf)
+    return Runtime.case_data(wf)

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 from workflows.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows.identity import Principal
 from workflows.models import AuditEvent, Instance, OutboxMessage, TaskRow, utcnow
-from workflows.runtime import MANAGER_ROLES, may_work
+from workflows import MANAGER_ROLES, may_work
 from workflows.spiff_bridge import StepContext
 
 from . import runtime_api as rt
 from .models import CarePlan, PlanOverride, WorkerDelegation
 from .money import to_pence
 from .plans import get_plan, require_editable
-from .procedure import PROCESS_ID, after_step, submitting
+from .procedure import PROCESS_ID, submitting
 from .rules import activate, copy_recipients, delegation_facts, end_line, plan_facts
 
 WARN_RULES = ("V12", "V15", "V16", "V17", "V19", "V21", "V24")
@@ -35,7 +35,7 @@ def _task_of(session: Session, instance_id: str | None, name: str) -> TaskRow:
 
 def _complete_in(runtime: Any, session: Session, task_row: TaskRow, user: Principal, clean: dict[str, Any],
                  extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Instance:
-    """Complete one task inside the caller's transaction, then run the procedure's guards."""
+    """Complete one task inside the caller's transaction (the runtime runs the procedure's guards)."""
     if not may_work(user, task_row):
         raise Forbidden(f"This task is assigned to {task_row.assignee}" if task_row.assignee
                         else f"This task is for group {task_row.candidate_group}, and you are not in it")
@@ -56,8 +56,7 @@ def _complete_in(runtime: Any, session: Session, task_row: TaskRow, user: Princi
         task.set_data(**values)
         task.run()
 
-    rt.step(runtime, session, row, wf, ctx, act)
-    after_step(session, row, rt.case_data(wf))
+    rt.step(runtime, session, row, wf, ctx, act)  # the runtime runs the procedure's guards (on_step)
     return row
 
 

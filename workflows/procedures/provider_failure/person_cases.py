@@ -6,27 +6,24 @@ parsed spec; the incident keeps no list of them: it counts them by ``parent_case
 """
 from __future__ import annotations
 
-import json
-import uuid
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .engine import Projector, open_incident, run_engine
-from .errors import Conflict, NotFound, ValidationFailed
-from .models import Instance, utcnow
-from .provider_failure_hooks import apply_config_defaults, summarise
-from .provider_failure_people import validate_people
-from .spiff_bridge import StepContext, current_step, serializer, spec_ref
+from workflows.errors import Conflict, NotFound, ValidationFailed
+from workflows.models import Instance
+from workflows.runtime import NewCase
+
+from .people import validate_people
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from workflows.runtime import Runtime
 
 INCIDENT = "provider_failure"
 PERSON = "provider_failure_person"
+DISPUTE = "provider_failure_dispute"
 ACCEPTING = ("ACTIVE_CLOSURE",)
 # What a person case takes over from its incident (from the incident's summary, not its state).
 FROM_INCIDENT = ("providerName", "providerRef", "closureDate", "dutyBasis")
@@ -56,7 +53,7 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
     if problems and not partial:
         raise ValidationFailed(f"{len({p['line'] for p in problems})} of {len(rows)} people have problems; "
                                f"nothing was added", problems)
-    with runtime._transaction() as session:
+    with runtime.transaction() as session:
         incident = current_incident(session, incident_id)
         summary = incident.summary or {}
         if incident.status == "completed" or summary.get("incidentStatus") not in ACCEPTING:
@@ -78,60 +75,17 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
 
 def start_person_cases(runtime: Runtime, session: Session, incident: Instance, people: list[dict[str, Any]],
                        shared: dict[str, Any], *, first_number: int, actor: str | None) -> None:
-    """Start many person cases in this transaction: one spec, one config copy, one flush per batch.
-
-    Each case is stepped exactly as ``Runtime._start_in`` would (engine steps to its first task, state,
-    projections, summary), but new rows are flushed together rather than one instance at a time.
-    """
-    version = runtime.library.latest(session, PERSON)
-    spec, subprocess_specs = runtime.library.specs(session, version)
-    properties = runtime.library.element_properties(session, version.id)
-    defaults: dict[str, Any] = {}
-    apply_config_defaults(runtime.library, version, defaults)
-    template = json.dumps(defaults)
-    numbered = list(enumerate(people, start=first_number))
-    for chunk in range(0, len(numbered), 500):
-        stepped = []
-        for number, person in numbered[chunk:chunk + 500]:
-            stepped.append(_step_new_case(runtime, spec, subprocess_specs, version, template, number, person,
-                                          shared, incident, actor))
-            session.add(stepped[-1][0])
-        session.flush()  # the instances first: the projections refer to them
-        for row, wf, ctx, failure in stepped:
-            if failure is not None:
-                open_incident(session, row, failure, ctx)
-            summarise(row, properties.get(PERSON, {}), wf)
-            with session.no_autoflush:
-                Projector(session, row, properties, new_instance=True).project(wf, ctx)
-            row.status = "incident" if failure is not None else ("completed" if wf.is_completed() else "running")
-        session.flush()
-
-
-def _step_new_case(runtime: Runtime, spec: Any, subprocess_specs: Any, version: Any, template: str, number: int,
-                   person: dict[str, Any], shared: dict[str, Any], incident: Instance,
-                   actor: str | None) -> tuple[Instance, BpmnWorkflow, StepContext, Any]:
+    """Start one person case per person in this transaction (the runtime flushes them in batches)."""
     case = incident.case_reference
-    reference = f"{case}-P{number:05d}"
-    data = {**json.loads(template), **shared, **person, "incidentCaseReference": case,
-            "incidentInstanceId": incident.id, "caseReference": reference}
-    wf = BpmnWorkflow(spec, subprocess_specs, script_engine=runtime.script_engine)
-    wf.careflow_spec_ref = spec_ref(PERSON, version.content_hash)  # the state names its version
-    wf.task_tree.set_data(**data)
-    now = utcnow()
-    row = Instance(id=str(uuid.uuid4()), process_id=PERSON, process_version_id=version.id,
-                   case_reference=reference, parent_case_reference=case,
-                   business_key=f"{case}:{person['personRef']}", title=person["personName"], status="running",
-                   state="", started_by=actor, created_at=now, updated_at=now, version=1)
-    ctx = StepContext(row.id, reference, actor, now=now)
-    ctx.audit.append({"action": "instance_started", "data": {"process": PERSON, "version": version.version,
-                                                             "data": person}})
-    token = current_step.set(ctx)
-    try:
-        failure = run_engine(wf)
-    finally:
-        current_step.reset(token)
-    row.state = serializer().serialize_json(wf)
-    return row, wf, ctx, failure
+    cases = []
+    for number, person in enumerate(people, start=first_number):
+        reference = f"{case}-P{number:05d}"
+        data = {**shared, **person, "incidentCaseReference": case, "incidentInstanceId": incident.id,
+                "caseReference": reference}
+        cases.append(NewCase(data, case_reference=reference, parent_case_reference=case,
+                             business_key=f"{case}:{person['personRef']}", title=person["personName"],
+                             audit_data=person))
+    runtime.start_many(session, PERSON, cases, actor=actor)
 
 
 def person_case_counts(session: Session, case_reference: str) -> dict[str, Any]:

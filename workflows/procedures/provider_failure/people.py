@@ -11,9 +11,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .data import normalise
-from .errors import ValidationFailed
-from .forms import _field_error
+from workflows.data import normalise
+from workflows.errors import ValidationFailed
+from workflows.forms import field_error
 
 MAX_PEOPLE = 50_000
 FUNDING = ["SELF_FUNDED", "LCC_ARRANGED", "LCC_DIRECT_PAYMENT", "OTHER_ENGLISH_LA_ARRANGED", "OTHER_ENGLISH_LA_DP",
@@ -138,7 +138,7 @@ def validate_people(rows: list[tuple[int, Any]]) -> tuple[list[dict[str, Any]], 
         if "__extra__" in record:
             found.append({"field": "", "message": "This line has more cells than the header"})
             record = {k: v for k, v in record.items() if k != "__extra__"}
-        found += [_field_error(err, PERSON_SCHEMA) for err in _VALIDATOR.iter_errors(record)]
+        found += [field_error(err, PERSON_SCHEMA) for err in _VALIDATOR.iter_errors(record)]
         if ref and ref in seen:
             found.append({"field": "personRef", "message": f"Person reference {ref} is also on line {seen[ref]}"})
         if found:

@@ -1,0 +1,50 @@
+"""Where the app wires concrete parts into the runtime: handlers, delivery channels, procedures.
+
+The runtime (``workflows/``) knows none of them by name; the web app and the worker command both
+build their services here, so each process gets the same wiring and its own instances.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from handlers.commission import CommissioningChannel
+from handlers.delivery import build_channels
+from workflows.outbox import Channel, OutboxDispatcher, OutboxPolicy
+from workflows.scheduler import CareflowScheduler
+
+
+def setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
+    """A setting from the app config, else ``CAREFLOW_<name>`` or ``<name>`` in the environment."""
+    value = config.get(name)
+    if value in (None, ""):
+        value = os.environ.get(f"CAREFLOW_{name}") or os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def delivery_channels(services: Any, config: Mapping[str, Any] | None = None) -> dict[str, Channel]:
+    """Every outbox channel: e-mail, Notify, webhook, record, and commissioning (which writes rows)."""
+    channels = build_channels(config or {})
+    channels["commissioning"] = CommissioningChannel(services.db)
+    return channels
+
+
+def outbox_dispatcher(services: Any, config: Mapping[str, Any] | None = None) -> OutboxDispatcher:
+    config = dict(config or {})
+    policy = OutboxPolicy.from_config({k: setting(config, k, None) for k in (
+        "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_MAX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS")})
+    return OutboxDispatcher(services.db, delivery_channels(services, config), policy)
+
+
+def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **overrides: Any) -> CareflowScheduler:
+    """The scheduler for ``services`` (app.Services) with channels and policy from ``config``/environment."""
+    config = dict(config or {})
+    options: dict[str, Any] = {
+        "poll_seconds": float(setting(config, "POLL_SECONDS", 1.0)),
+        "escalation_channel": setting(config, "ESCALATION_CHANNEL", "email"),
+        "manager_group": setting(config, "DEFAULT_MANAGER_GROUP", "team_managers"),
+        "stall_check_seconds": float(setting(config, "STALL_CHECK_SECONDS", 300.0)),
+    }
+    options.update(overrides)
+    return CareflowScheduler(services.runtime, outbox_dispatcher(services, config), **options)

@@ -1,0 +1,107 @@
+"""What every case has, whatever its procedure: its data, summary, configuration and continuation.
+
+* :func:`case_data` is the one answer to "what is this case's data now": the title, the summary,
+  the API and the procedures' hooks all read it.
+* ``configData``: a process with this property starts with the values of that JSON file (beside
+  the diagrams) under its process id; a start's own data wins. Timer durations and [CONFIG] values
+  live there, not in the diagram.
+* ``summaryFields``: data copied into ``Instance.summary`` each step, so counts over thousands of
+  cases are a query, never a deserialization.
+* ``continueCase``: an instance that ends with it true continues in a fresh instance of the same
+  case, with its data (DESIGN.md decision 8).
+* A process with a plain and a message start event starts by exactly one of them.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from .data import to_json_safe
+from .engine import reached_end, tasks_in
+from .models import Instance, ProcessVersion
+
+if TYPE_CHECKING:
+    from .library import ProcessLibrary
+
+
+@functools.lru_cache(maxsize=32)
+def _config(path: str, mtime: float) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def process_properties(version: ProcessVersion) -> dict[str, str]:
+    return (version.element_properties or {}).get(version.process_id, {})
+
+
+def apply_config_defaults(library: ProcessLibrary, version: ProcessVersion, data: dict[str, Any]) -> None:
+    name = process_properties(version).get("configData")
+    if not name or "/" in name or "\\" in name:
+        return
+    path = Path(library.bpmn_dir) / name
+    if not path.is_file():
+        return
+    values = _config(str(path), path.stat().st_mtime).get(version.process_id) or {}
+    for key, value in values.items():
+        data.setdefault(key, json.loads(json.dumps(value)))  # a fresh copy per instance
+
+
+def prepare_message_start(wf: BpmnWorkflow) -> None:
+    """Run up to the start events and withdraw the plain ones, so only the message start runs."""
+    for _ in range(3):
+        ready = [t for t in wf.get_tasks(state=TaskState.READY) if not isinstance(t.task_spec, StartEvent)]
+        if not ready:
+            break
+        for task in ready:
+            task.run()
+    for task in wf.get_tasks(state=TaskState.READY):
+        if isinstance(task.task_spec, StartEvent):
+            task.cancel()
+
+
+def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
+    """The case's data where its work is: of its open, waiting or failed tasks, the one that has
+    gathered the most data (with parallel branches, e.g. a review loop beside the main path, not
+    whichever happens to be last); where it ended when nothing is open."""
+    candidates = [] if reached_end(wf) else tasks_in(wf, TaskState.READY | TaskState.WAITING | TaskState.ERROR)
+    if not candidates and wf.last_task is not None:
+        candidates = [wf.last_task]
+    if not candidates:
+        return dict(wf.data)
+    return dict(max(candidates, key=lambda t: len(t.data)).data)
+
+
+def summarise(row: Instance, properties: dict[str, str], data: dict[str, Any]) -> None:
+    names = [n.strip() for n in (properties.get("summaryFields") or "").split(",") if n.strip()]
+    if not names:
+        return
+    summary = to_json_safe({n: data.get(n) for n in names})
+    if summary != row.summary:
+        row.summary = summary
+
+
+def case_title(expression: str, data: dict[str, Any]) -> str | None:
+    """The case's title from the process's ``caseTitle`` expression (e.g. the person's name)."""
+    from .expressions import evaluate_expression
+
+    try:
+        value = evaluate_expression(expression, dict(data))
+    except Exception:  # noqa: BLE001  data not there yet: keep the title as it is
+        return None
+    return str(value)[:300] if value not in (None, "") else None
+
+
+def continues(data: dict[str, Any]) -> bool:
+    return data.get("continueCase") is True
+
+
+def carried_over(row: Instance, data: dict[str, Any]) -> dict[str, Any]:
+    """The data a continued case starts its fresh instance with."""
+    carried = {k: v for k, v in data.items() if k != "continueCase"}
+    carried["continuedFrom"] = row.id
+    return carried

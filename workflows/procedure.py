@@ -1,0 +1,57 @@
+"""The small interface through which a statutory procedure plugs into the generic runtime.
+
+A procedure (``workflows/procedures/<name>/``) subclasses :class:`Procedure`, names the processes it
+owns, and is registered with a :class:`~workflows.runtime.Runtime` by the app at start, as handlers
+are registered by name. The runtime calls its hooks inside the step's transaction; a hook works
+through the runtime's public API (``transaction``, ``load``, ``step``, ``start_in``, ``start_many``,
+``deliver_message``) and never through private names.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .models import Instance
+    from .runtime import Runtime
+
+
+class Procedure:
+    """Hooks of one procedure; every hook is optional (the defaults do nothing)."""
+
+    name: str = ""
+    process_ids: frozenset[str] = frozenset()
+
+    def owns(self, process_id: str) -> bool:
+        return process_id in self.process_ids
+
+    def on_step(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
+        """After every step of one of its instances (``data`` is the case's data, see ``case_data``)."""
+
+    def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
+        """An instance of one of its processes reached an end event (not when it continues as new)."""
+
+
+class Procedures:
+    """The procedures registered with one runtime (each runtime has its own: no process-wide state)."""
+
+    def __init__(self) -> None:
+        self._items: list[Procedure] = []
+
+    def register(self, procedure: Procedure) -> None:
+        if any(p.name == procedure.name for p in self._items):
+            raise ValueError(f"procedure '{procedure.name}' is registered twice")
+        clash = [pid for p in self._items for pid in p.process_ids if pid in procedure.process_ids]
+        if clash:
+            raise ValueError(f"processes {', '.join(sorted(clash))} already belong to another procedure")
+        self._items.append(procedure)
+
+    def for_process(self, process_id: str) -> list[Procedure]:
+        return [p for p in self._items if p.owns(process_id)]
+
+    def __iter__(self) -> Any:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
