@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from workflows import queries
+from workflows import MANAGER_ROLES, queries
 from workflows.errors import Forbidden, NotFound, ValidationFailed
 from workflows.identity import OVERSIGHT_ROLES
 from workflows.models import Instance
@@ -14,7 +14,6 @@ from workflows.procedures.care_planning import documents, plans, use_cases
 from workflows.procedures.care_planning import runtime_api as rt
 from workflows.procedures.care_planning.models import CarePlan, PlanDocument, WorkerDelegation
 from workflows.procedures.care_planning.money import pounds
-from workflows import MANAGER_ROLES
 
 from . import services
 from .api import _instance_out, authenticated, body, object_field, user

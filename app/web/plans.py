@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from workflows import MANAGER_ROLES
 from workflows.errors import CareflowError, Forbidden, ValidationFailed
 from workflows.procedures.care_planning import documents, plans, use_cases
 from workflows.procedures.care_planning import runtime_api as rt
 from workflows.procedures.care_planning.models import CarePlan, PlanDocument
 from workflows.procedures.care_planning.money import show
-from workflows import MANAGER_ROLES
 
 from .. import services
 from .access import case_for_me

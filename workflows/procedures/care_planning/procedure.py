@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.errors import Conflict, Forbidden
-from workflows.procedure import Procedure
 from workflows.models import Instance, TaskRow
+from workflows.procedure import Procedure
 
 from .models import CarePlan, WorkerDelegation
 from .money import show

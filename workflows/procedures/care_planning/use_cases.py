@@ -9,10 +9,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows import MANAGER_ROLES, may_work
 from workflows.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows.identity import Principal
 from workflows.models import AuditEvent, Instance, OutboxMessage, TaskRow, utcnow
-from workflows import MANAGER_ROLES, may_work
 from workflows.spiff_bridge import StepContext
 
 from . import runtime_api as rt
