@@ -32,6 +32,12 @@ def test_e7_care_plan_within_budget(cp: CP) -> None:
     assert rules["IndependentAdvocateRequired"] == [[1]] and rules["CarerEligibility"] == [[5]]
     assert ("mc2_dp_advice_referral", "direct_payments_advice") in cp.sent(case)
     assert "mc1_advocacy_referral" not in [t for t, _ in cp.sent(case)]
+    # Her mother, an eligible carer, has her own support plan as a linked case.
+    carer_cases = cp.admin.get(f"/instances?parentCaseReference={cp.instance(case).case_reference}").json["instances"]
+    assert [c["title"] for c in carer_cases] == ["Her mother (invented)"]
+    carer_case = carer_cases[0]["id"]
+    assert cp.task(carer_case, "csp_record_assessment")["assignee"] == "wendy.worker"
+    assert cp.plan(carer_case)["planFor"] == "CARER"
 
     # CSP-11/14, round 1: no emergency contacts, no DP on-costs or spending breakdown.
     first = complete_plan(risks=[{"risk": "PA does not arrive", "management": "Agency cover",

@@ -92,6 +92,7 @@ def open_plan(session: Session, instance: Instance, data: dict[str, Any]) -> Car
     plan = plan_for_case(session, instance.case_reference)
     if plan is None:
         plan = CarePlan(case_reference=instance.case_reference, version=1, instance_id=instance.id, status="DRAFT",
+                        plan_for="CARER" if data.get("planFor") == "CARER" else "ADULT",
                         person_ref=data.get("personRef"), person_name=data.get("personName") or instance.title,
                         indicative_weekly_pence=to_pence(data.get("indicativeWeekly"), "indicativeWeekly",
                                                          required=False))

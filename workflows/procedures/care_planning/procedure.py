@@ -119,4 +119,19 @@ class CarePlanning(Procedure):
 
     def on_step(self, runtime: Any, session: Session, row: Instance, data: dict[str, Any]) -> None:
         after_step(session, row, data)
+        if data.get("carerEligible") is True and data.get("planFor") != "CARER":
+            start_carer_case(runtime, session, row, data)
+
+
+def start_carer_case(runtime: Any, session: Session, row: Instance, data: dict[str, Any]) -> Instance | None:
+    """CSP-10: an eligible carer gets their own support plan, a case linked to the cared-for person's
+    (the carer's respite in the person's own plan is V20). Started once per cared-for case."""
+    key = f"{row.case_reference}:carer"
+    if session.scalar(select(Instance.id).where(Instance.business_key == key).limit(1)) is not None:
+        return None
+    carer = {"personName": data.get("carerName") or "Carer", "planFor": "CARER", "carerEligible": True,
+             "allocatedWorker": data.get("allocatedWorker"), "caredForCaseReference": row.case_reference,
+             "caredForName": data.get("personName")}
+    return runtime.start_in(session, PROCESS_ID, carer, actor="system", parent_case_reference=row.case_reference,
+                            business_key=key, title=f"Carer's support plan: {carer['personName']}")
 
