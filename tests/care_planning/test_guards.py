@@ -183,3 +183,17 @@ def test_brokered_services_are_checked_two_days_on(cp: CP) -> None:
     assert cp.open_names(case) == ["csp_activate"]
     docs = cp.worker.get(f"/care-plans/{plan_id}").json["documents"]
     assert {d["kind"] for d in docs} == {"PLAN_COPY_HTML", "PLAN_COPY_PDF"}  # made at sign-off (CSP-21)
+
+
+def test_recipients_come_from_a_directory_an_admin_keeps(cp: CP) -> None:
+    entry = {"name": "Advocacy service (invented)", "email": "advocacy@example.invalid"}
+    assert cp.manager.put("/care-plan-recipients/advocacy_service", json=entry).status_code == 403
+    assert cp.admin.put("/care-plan-recipients/advocacy_service", json={**entry, "email": "nope"}).status_code == 422
+    assert cp.admin.put("/care-plan-recipients/Bad Key", json=entry).status_code == 422
+    assert cp.admin.put("/care-plan-recipients/advocacy_service", json=entry).status_code == 200
+    assert cp.worker.get("/care-plan-recipients").json["recipients"][0]["email"] == "advocacy@example.invalid"
+    case = cp.start(PERSON)
+    cp.complete(case, "csp_explain", {"dutyExplained": True, "chargingDiscussed": True})
+    cp.complete(case, "csp_participants", {"substantialDifficultyAny": True, "hasAppropriateCandidate": False,
+                                           "lacksCapacityToPlan": False})
+    assert ("mc1_advocacy_referral", "advocacy@example.invalid") in cp.sent(case)
