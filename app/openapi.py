@@ -136,6 +136,7 @@ def openapi_document() -> dict[str, Any]:
             **_outbox_paths(),
             **_provider_paths(),
             **_provider_failure_paths(),
+            **_care_planning_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -294,6 +295,12 @@ def _provider_schemas() -> dict[str, Any]:
             "state": {"type": "string"}, "history": {"type": "array", "items": {"type": "object"}},
             "createdAt": text, "updatedAt": text}},
     }
+
+
+def _care_planning_paths() -> dict[str, Any]:
+    from .openapi_care_planning import care_planning_paths
+
+    return care_planning_paths()
 
 
 def _provider_failure_paths() -> dict[str, Any]:
