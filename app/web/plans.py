@@ -72,9 +72,18 @@ def _page(instance_id: str, template: str, status: int = 200, errors: list[dict[
                            errors=errors or [], values=values or {}), status
 
 
-def care_plan_link(instance_id: str, process_id: str) -> str | None:
-    """For the case page: where this case's plan is, if it is a care-planning case."""
-    return url_for("plans.view", instance_id=instance_id) if process_id == use_cases.PROCESS_ID else None
+def care_plan_link(instance_id: str, process_id: str) -> dict[str, Any] | None:
+    """For the case page: where this case's plan is, and the case's stored documents."""
+    if process_id != use_cases.PROCESS_ID:
+        return None
+    with services().db.reading() as session:
+        from workflows.models import Instance
+
+        row = session.get(Instance, instance_id)
+        docs = documents.list_documents(session, row.case_reference) if row is not None else []
+        listed = [{"href": url_for("plans.document", instance_id=instance_id, doc_id=d.id), "name": d.filename,
+                   "kind": d.kind, "sha256": d.sha256} for d in docs]
+    return {"href": url_for("plans.view", instance_id=instance_id), "documents": listed}
 
 
 @bp.get("/cases/<instance_id>/plan")

@@ -5,11 +5,22 @@ area is unique, so the governance panel approves (DMN-07 rule 1); she stays ordi
 Then unplanned reviews (CSP-25), twice: no change, then a change that opens plan version 2."""
 from __future__ import annotations
 
+import hashlib
+import re
+import zlib
 from datetime import date, datetime
 
 from workflows.timeutil import LONDON, add_working_days
 
 from .conftest import CP, complete_plan
+
+
+def _inflate(data: bytes) -> bytes:
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return b""
+
 
 MS_F = {"personRef": "P-E10-F", "personName": "Ms F (invented)", "assessmentFinalised": True,
         "indicativeWeekly": 1300, "s117": False, "placedByOtherAuthority": "NONE", "orDetermined": "THIS_COUNCIL",
@@ -69,7 +80,9 @@ def test_e10_part_a_best_interests_and_the_panel(cp: CP) -> None:
     html = cp.worker.get(f"/care-plan-documents/{kinds['PLAN_COPY_HTML']['id']}").data.decode()
     assert 'class="easy-read"' in html and "Ms F (invented)" in html and '<html lang="en">' in html
     pdf = cp.worker.get(f"/care-plan-documents/{kinds['PLAN_COPY_PDF']['id']}").data
-    assert pdf.startswith(b"%PDF-")
+    assert pdf.startswith(b"%PDF-") and hashlib.sha256(pdf).hexdigest() == kinds["PLAN_COPY_PDF"]["sha256"]
+    unpacked = pdf + b"".join(_inflate(m.group(1)) for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S))
+    assert b"/StructTreeRoot" in unpacked and b"/MarkInfo" in unpacked and b"/Lang" in unpacked  # tagged (PDF/UA)
 
     # CSP-25: a reasonable request for a review, twice: no change, then a change -> version 2.
     ref = cp.instance(case).case_reference

@@ -197,3 +197,21 @@ def test_recipients_come_from_a_directory_an_admin_keeps(cp: CP) -> None:
     cp.complete(case, "csp_participants", {"substantialDifficultyAny": True, "hasAppropriateCandidate": False,
                                            "lacksCapacityToPlan": False})
     assert ("mc1_advocacy_referral", "advocacy@example.invalid") in cp.sent(case)
+
+
+def test_a_warn_rule_needs_an_override_note_that_is_kept(cp: CP) -> None:
+    case = cp.start(PERSON)
+    cp.set_up(case)
+    plan_id = cp.write_plan(case, complete_plan(otherServices=None, progression=None), [CARE])
+    first = cp.submit(plan_id)
+    assert sorted(f["ruleId"] for f in first["blocking"]) == ["V12", "V19"]
+    assert {f["severity"] for f in first["blocking"]} == {"WARN"}
+    refused = cp.worker.post(f"/care-plans/{plan_id}/submit", json={"overrides": {"V01": "not needed"}})
+    assert refused.status_code == 422 and "Only WARN rules" in refused.json["message"]
+    empty = cp.worker.post(f"/care-plans/{plan_id}/submit", json={"overrides": {"V12": "  "}})
+    assert empty.status_code == 422
+    result = cp.submit(plan_id, overrides={"V12": "No other services: confirmed with the person",
+                                           "V19": "Progression not expected: long-term condition"})
+    assert result["valid"] is True and sorted(f["ruleId"] for f in result["failures"]) == ["V12", "V19"]
+    kept = cp.plan(case)["overrides"]
+    assert [(o["ruleId"], o["by"]) for o in kept] == [("V12", "wendy.worker"), ("V19", "wendy.worker")]

@@ -70,6 +70,7 @@ def test_edit_line_items_and_see_the_plan(planning: Any) -> None:
     pdf = client.get(f"/cases/{case}/plan/copy.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-") and pdf.headers["X-Content-SHA256"]
     assert "care-plan-" in client.get(f"/cases/{case}/plan").text  # the stored copies are listed
+    assert ".pdf</a>" in client.get(f"/cases/{case}").text  # on the case page too
 
 
 def test_other_teams_cannot_change_the_plan(planning: Any) -> None:
