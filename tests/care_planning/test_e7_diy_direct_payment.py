@@ -46,6 +46,8 @@ def test_e7_care_plan_within_budget(cp: CP) -> None:
                                           {"name": "Her mother (invented)", "relationship": "CARER",
                                            "recipient": "mother@example.invalid", "consentToShare": True}])
     plan_id = cp.write_plan(case, first, [PA, BREAKS])
+    target = datetime.fromisoformat(cp.task(case, "csp_draft")["dueAt"]) - at(0)
+    assert timedelta(days=27) < target <= timedelta(days=28)  # plan completion target, P28D [CONFIG]
     result = cp.submit(plan_id)
     assert result["valid"] is False
     assert sorted(f["ruleId"] for f in result["blocking"]) == ["V07", "V10"]
@@ -112,8 +114,13 @@ def test_e7_care_plan_within_budget(cp: CP) -> None:
     assert {p["reviewType"] for p in after_light["pending"]} == {"DP_REVIEW", "ANNUAL"}
     due = datetime.fromisoformat(after_light["nextReviewAt"])
     assert cp.runtime.fire_due_timers(now=due + timedelta(minutes=1)) == 1
-    cp.complete(case, "csp_review", {"reviewOutcome": "NO_CHANGE"})
+    cp.complete(case, "csp_review", {"reviewOutcome": "NO_CHANGE", "passToReviewTeam": True})
     assert cp.rules(case)["ReviewScheduling"][-1] == [5]
-    assert cp.data(case)["reviewPlan"]["nextReviewType"] == "ANNUAL"
+    annual = cp.data(case)["reviewPlan"]
+    assert annual["nextReviewType"] == "ANNUAL"
+    # CSP-24: the case was passed to the review team, which gets the annual review.
+    assert cp.runtime.fire_due_timers(now=datetime.fromisoformat(annual["nextReviewAt"]) + timedelta(minutes=1)) == 1
+    review = cp.task(case, "csp_review")
+    assert review["assignee"] is None and review["candidateGroup"] == "review_team"
     assert cp.instance(case).status == "running" and not cp.incidents()
     assert at(0) < due
