@@ -69,6 +69,7 @@ def _page(instance_id: str, template: str, status: int = 200, errors: list[dict[
                                                                    for k, v in totals.items()},
                            documents=docs, versions=versions, fields=DETAIL_FIELDS, options=OPTIONS,
                            editable=out["status"] in plans.EDITABLE and _may_edit(case), draft_open=draft_open,
+                           may_upload=_may_edit(case),
                            errors=errors or [], values=values or {}), status
 
 
@@ -181,6 +182,28 @@ def submit(instance_id: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("cases.case", instance_id=instance_id))
     problems = [{"text": f"{f['ruleId']}: {f['message']}", "href": "#details"} for f in result["blocking"]]
     return _page(instance_id, "plans/edit.html", 422, problems)
+
+
+@bp.post("/cases/<instance_id>/plan/documents")
+@login_required
+def upload(instance_id: str):  # type: ignore[no-untyped-def]
+    """A FIN107 or signed agreement (PDF, PNG or JPEG, at most 5 MB)."""
+    plan_id, db = _editing(instance_id)
+    file = request.files.get("file")
+    try:
+        if file is None or not file.filename:
+            raise ValidationFailed("Choose a file to upload", [{"field": "file", "message": "Choose a file"}])
+        with db.transaction() as session:
+            doc = documents.store_upload(session, plans.get_plan(session, plan_id), request.form.get("kind", ""),
+                                         file.filename, file.read(documents.MAX_UPLOAD_BYTES + 1),
+                                         request.form.get("signed") == "yes", me().username)
+            name = doc.filename
+    except ValidationFailed as exc:
+        return _page(instance_id, "plans/view.html", 422, _field_errors(exc))
+    except documents.TooLarge as exc:
+        return _page(instance_id, "plans/view.html", 413, [{"text": str(exc), "href": "#file"}])
+    flash(f"{name} is stored on the case.", "success")
+    return redirect(url_for("plans.view", instance_id=instance_id, _anchor="documents"))
 
 
 @bp.get("/cases/<instance_id>/plan/copy.<kind>")

@@ -81,3 +81,25 @@ def test_other_teams_cannot_change_the_plan(planning: Any) -> None:
     client = app.test_client()
     sign_in(client, "casey.worker")
     assert client.get(f"/cases/{case}/plan/edit").status_code == 403
+
+
+def test_store_a_signed_fin107_from_the_plan_page(planning: Any) -> None:
+    import io
+
+    app, case = planning
+    client = app.test_client()
+    sign_in(client, "wren.worker")
+    view = f"/cases/{case}/plan"
+
+    def send(kind: str, content: bytes, name: str) -> Any:
+        token = csrf_token(client.get(view).text)
+        return client.post(f"/cases/{case}/plan/documents", content_type="multipart/form-data",
+                           data={"csrf_token": token, "kind": kind, "signed": "yes",
+                                 "file": (io.BytesIO(content), name)})
+
+    wrong = send("FIN107", b"GIF89a not allowed", "fin107.gif")
+    assert wrong.status_code == 422 and "Upload a PDF, PNG or JPEG file" in wrong.text
+    assert send("", b"%PDF-1.4 x", "fin107.pdf").status_code == 422
+    stored = send("FIN107", b"%PDF-1.4 signed (invented)", "fin107.pdf")
+    assert stored.status_code == 302
+    assert "fin107-fin107.pdf" in client.get(view).text
