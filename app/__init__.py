@@ -78,8 +78,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, api_care_planning, api_definitions, api_provider_failure, api_providers, errors, pages, web
+    from . import (
+        api,
+        api_care_planning,
+        api_definitions,
+        api_provider_failure,
+        api_providers,
+        errors,
+        hardening,
+        pages,
+        web,
+    )
 
+    hardening.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)
@@ -98,7 +109,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def build_services(config: dict[str, Any]) -> Services:
-    db = Database(config["DATABASE_URL"])
+    db = Database(config["DATABASE_URL"], busy_timeout_ms=int(config.get("SQLITE_BUSY_TIMEOUT_MS", 30_000)))
     if config.get("CREATE_SCHEMA"):
         db.create_schema()
     forms = FormLibrary(Path(config["FORMS_DIR"]))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from workflows import queries
 from workflows.errors import CareflowError, Forbidden, NotFound, Unauthorised, ValidationFailed
@@ -16,13 +17,17 @@ from workflows.models import Instance
 from workflows.runtime import may_work
 
 from . import services
+from .hardening import JsonRefused
 from .openapi import openapi_document
+from .permissions import MATRIX, ROLES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def authenticated(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Require a bearer token; with ``roles``, also one of those roles (403 otherwise)."""
+def authenticated(operation: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a bearer token whose user's role may do ``operation`` (a row of app.permissions.MATRIX)."""
+    rule = MATRIX[operation]
+
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
@@ -31,8 +36,9 @@ def authenticated(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorised("Send a bearer token in the Authorization header")
             user = _principal(token.strip())
-            if roles and user.role not in roles:
-                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}")
+            if user.role not in rule.roles:
+                wanted = ", ".join(r.replace("_", " ") for r in ROLES if r in rule.roles)
+                raise Forbidden(f"This needs one of the roles: {wanted}")
             g.user = user
             return view(*args, **kwargs)
         return inner
@@ -58,10 +64,15 @@ def _principal(token: str) -> Principal:
 
 
 def body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    if not request.content_length and not request.data:
+        return {}
+    try:
+        data = current_app.json.loads(request.get_data(cache=True))
+    except JsonRefused as exc:
+        raise CareflowError(f"The request body is not accepted: {exc}") from None
+    except ValueError:
+        raise CareflowError("The request body is not valid JSON") from None
     if data is None:
-        if request.content_length:
-            raise CareflowError("The request body is not valid JSON")
         return {}
     if not isinstance(data, dict):
         raise CareflowError("The request body must be a JSON object")
@@ -75,6 +86,29 @@ def object_field(data: dict[str, Any], name: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise ValidationFailed(f"'{name}' must be an object", [{"field": name, "message": "Must be an object"}])
+    return value
+
+
+CASE_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
+def text_field(data: dict[str, Any], name: str, max_length: int, *,
+               pattern: re.Pattern[str] | None = None) -> str | None:
+    """``data[name]`` as non-empty text of at most ``max_length`` characters, or None when absent."""
+    value = data.get(name)
+    if value is None:
+        return None
+    problem = None
+    if not isinstance(value, str):
+        problem = "Must be text"
+    elif not value.strip():
+        problem = "Must not be empty (leave it out instead)"
+    elif len(value) > max_length:
+        problem = f"Must be at most {max_length} characters"
+    elif pattern is not None and not pattern.match(value):
+        problem = "Can only contain letters, numbers, dots, dashes, slashes and underscores"
+    if problem:
+        raise ValidationFailed(f"'{name}': {problem[0].lower()}{problem[1:]}", [{"field": name, "message": problem}])
     return value
 
 
@@ -110,14 +144,20 @@ def _datetime_arg(name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def require_case(session: Any, instance_id: str) -> Instance:
+    """The case, if the caller needs to know it (their teams work on it, or an oversight role); else 403."""
+    row = queries.get_instance_row(session, instance_id)
+    who = user()
+    if who.role not in OVERSIGHT_ROLES and not queries.case_involves(session, instance_id, who.username,
+                                                                     who.group_names):
+        raise Forbidden("This case is not one your teams work on")
+    return row
+
+
 def _instance_out(instance_id: str, *, with_data: bool = True, history: bool = True) -> dict[str, Any]:
     svc = services()
     with svc.db.reading() as session:
-        row = queries.get_instance_row(session, instance_id)
-        who = user()
-        if who.role not in OVERSIGHT_ROLES and not queries.case_involves(session, instance_id, who.username,
-                                                                         who.group_names):
-            raise Forbidden("This case is not one your teams work on")
+        row = require_case(session, instance_id)
         out = queries.instance_dict(session, row, history=history)
     if with_data:
         out["data"] = svc.runtime.instance_data(instance_id)
@@ -131,14 +171,14 @@ def openapi():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/me")
-@authenticated()
+@authenticated("me.read")
 def me():  # type: ignore[no-untyped-def]
     u = user()
     return jsonify({"username": u.username, "displayName": u.display_name, "role": u.role, "groups": u.group_names})
 
 
 @bp.get("/processes")
-@authenticated()
+@authenticated("processes.read")
 def list_processes():  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         processes = queries.list_processes(session)
@@ -147,7 +187,7 @@ def list_processes():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/processes/<process_id>")
-@authenticated()
+@authenticated("processes.read")
 def get_process(process_id: str):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         for each in queries.list_processes(session):
@@ -157,18 +197,19 @@ def get_process(process_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/processes/<process_id>/instances")
-@authenticated()
+@authenticated("process.start")
 def start_instance(process_id: str):  # type: ignore[no-untyped-def]
     data = body()
     row = services().runtime.start(process_id, object_field(data, "data"), actor=user().username,
-                                   case_reference=data.get("caseReference"), business_key=data.get("businessKey"),
-                                   title=data.get("title"))
+                                   case_reference=text_field(data, "caseReference", 120, pattern=CASE_REFERENCE),
+                                   business_key=text_field(data, "businessKey", 200),
+                                   title=text_field(data, "title", 300))
     return jsonify(_instance_out(row.id)), 201
 
 
 # ---- instances ------------------------------------------------------------------------------
 @bp.get("/instances")
-@authenticated()
+@authenticated("instances.list")
 def list_instances():  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
@@ -187,14 +228,14 @@ def list_instances():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/instances/<instance_id>")
-@authenticated()
+@authenticated("instance.read")
 def get_instance(instance_id: str):  # type: ignore[no-untyped-def]
     return jsonify(_instance_out(instance_id))
 
 
 # ---- tasks ----------------------------------------------------------------------------------
 @bp.get("/tasks")
-@authenticated()
+@authenticated("tasks.list")
 def list_tasks():  # type: ignore[no-untyped-def]
     state = request.args.get("state", "open")
     if state not in ("open", "completed", "cancelled", "all"):
@@ -206,13 +247,16 @@ def list_tasks():  # type: ignore[no-untyped-def]
         subject=request.args.get("subject"), due_before=_datetime_arg("dueBefore"),
         instance_id=request.args.get("instanceId"),
         limit=int_arg("limit", 50, 1, 500), offset=int_arg("offset", 0, 0, 10**9))
+    who = user()
+    if who.role not in OVERSIGHT_ROLES and not (f.mine or f.my_groups):
+        f.involving = queries.tasks_of_cases_involving(who.username, who.group_names)
     with services().db.reading() as session:
         tasks, total = queries.list_tasks(session, user(), f)
     return jsonify({"tasks": tasks, "total": total, "limit": f.limit, "offset": f.offset})
 
 
 @bp.get("/tasks/<task_id>")
-@authenticated()
+@authenticated("task.read")
 def get_task(task_id: str):  # type: ignore[no-untyped-def]
     svc = services()
     with svc.db.reading() as session:
@@ -233,19 +277,19 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tasks/<task_id>/claim")
-@authenticated()
+@authenticated("task.claim")
 def claim_task(task_id: str):  # type: ignore[no-untyped-def]
     return jsonify(queries.task_dict(services().runtime.claim(task_id, user())))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
-@authenticated()
+@authenticated("task.release")
 def unclaim_task(task_id: str):  # type: ignore[no-untyped-def]
     return jsonify(queries.task_dict(services().runtime.unclaim(task_id, user())))
 
 
 @bp.post("/tasks/<task_id>/reassign")
-@authenticated()
+@authenticated("task.reassign")
 def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
     username = body().get("username")
     if not isinstance(username, str) or not username:
@@ -254,14 +298,14 @@ def reassign_task(task_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.put("/tasks/<task_id>/draft")
-@authenticated()
+@authenticated("task.draft")
 def save_draft(task_id: str):  # type: ignore[no-untyped-def]
     row = services().runtime.save_draft(task_id, object_field(body(), "data"), user())
     return jsonify({**queries.task_dict(row), "draft": row.draft})
 
 
 @bp.post("/tasks/<task_id>/complete")
-@authenticated()
+@authenticated("task.complete")
 def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     data = body()
     expected = data.get("expectedVersion")
@@ -280,19 +324,24 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
 
 # ---- messages, decisions, incidents ---------------------------------------------------------
 @bp.post("/messages")
-@authenticated()
+@authenticated("message.send")
 def correlate_message():  # type: ignore[no-untyped-def]
     data = body()
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise ValidationFailed("A message needs a name", [{"field": "name", "message": "Enter the message name"}])
     keys, payload = object_field(data, "correlationKeys"), object_field(data, "payload")
-    result = services().runtime.correlate_message(name, keys, payload, actor=user().username)
+    who = user()
+
+    def may_reach(session: Any, row: Instance) -> bool:
+        return who.role in OVERSIGHT_ROLES or queries.case_involves(session, row.id, who.username, who.group_names)
+
+    result = services().runtime.correlate_message(name, keys, payload, actor=who.username, may_reach=may_reach)
     return jsonify(result), 200
 
 
 @bp.post("/decisions/<decision_id>/evaluate")
-@authenticated()
+@authenticated("decision.evaluate")
 def evaluate_decision(decision_id: str):  # type: ignore[no-untyped-def]
     from workflows.decision_service import evaluate_logged
 
@@ -301,7 +350,7 @@ def evaluate_decision(decision_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/incidents")
-@authenticated("admin", "manager", "process_owner")
+@authenticated("incidents.list")
 def list_incidents():  # type: ignore[no-untyped-def]
     state = request.args.get("state", "open")
     with services().db.reading() as session:
@@ -309,21 +358,21 @@ def list_incidents():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/stalled")
-@authenticated("admin", "manager", "quality_lead", "process_owner")
+@authenticated("stalled.list")
 def list_stalled():  # type: ignore[no-untyped-def]
     """Cases running with nothing open, waiting or due: nothing can move them on without an operator."""
     return jsonify({"cases": services().runtime.stalled_cases(int_arg("limit", 500, 1, 5000))})
 
 
 @bp.post("/incidents/<int:incident_id>/retry")
-@authenticated("admin")
+@authenticated("incident.repair")
 def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]
     row = services().runtime.retry_incident(incident_id, user().username, object_field(body(), "data"))
     return jsonify(_instance_out(row.id))
 
 
 @bp.post("/incidents/<int:incident_id>/resolve")
-@authenticated("admin")
+@authenticated("incident.repair")
 def resolve_incident(incident_id: int):  # type: ignore[no-untyped-def]
     incident = services().runtime.resolve_incident(incident_id, user().username)
     return jsonify(queries.incident_dict(incident))
@@ -331,7 +380,7 @@ def resolve_incident(incident_id: int):  # type: ignore[no-untyped-def]
 
 # ---- outbox (delivery of notifications and requests) ------------------------------------------
 @bp.get("/outbox")
-@authenticated("admin", "manager", "process_owner")
+@authenticated("outbox.list")
 def list_outbox():  # type: ignore[no-untyped-def]
     from workflows.outbox import list_messages
 
@@ -343,7 +392,7 @@ def list_outbox():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/outbox/<int:message_id>/retry")
-@authenticated("admin")
+@authenticated("outbox.retry")
 def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
     from workflows.outbox import OutboxDispatcher
 

@@ -59,7 +59,7 @@ def _plan_out(plan_id: int, *, edit: bool = False) -> Any:
 
 
 @bp.post("/care-plans")
-@authenticated()
+@authenticated("care_plan.start")
 def start_plan():  # type: ignore[no-untyped-def]
     """CSP-01 by hand: a worker starts planning for a person; they are the allocated worker."""
     data = object_field(body(), "data")
@@ -69,14 +69,14 @@ def start_plan():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/instances/<instance_id>/care-plan")
-@authenticated()
+@authenticated("care_plan.read")
 def plan_of_case(instance_id: str):  # type: ignore[no-untyped-def]
     plan_id = ensure_plan(instance_id)
     return get_plan(plan_id)
 
 
 @bp.get("/care-plans/<int:plan_id>")
-@authenticated()
+@authenticated("care_plan.read")
 def get_plan(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         plan = plans.get_plan(session, plan_id)
@@ -89,7 +89,7 @@ def get_plan(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.put("/care-plans/<int:plan_id>")
-@authenticated()
+@authenticated("care_plan.edit")
 def update_plan(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
@@ -100,7 +100,7 @@ def update_plan(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/care-plans/<int:plan_id>/line-items")
-@authenticated()
+@authenticated("care_plan.edit")
 def add_line(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
@@ -111,7 +111,7 @@ def add_line(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.put("/care-plans/<int:plan_id>/line-items/<int:line_id>")
-@authenticated()
+@authenticated("care_plan.edit")
 def change_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
@@ -122,7 +122,7 @@ def change_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/care-plans/<int:plan_id>/line-items/<int:line_id>")
-@authenticated()
+@authenticated("care_plan.edit")
 def remove_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
@@ -139,7 +139,7 @@ def _totals(plan: CarePlan) -> dict[str, Any]:
 
 
 @bp.post("/care-plans/<int:plan_id>/validate")
-@authenticated()
+@authenticated("care_plan.validate")
 def validate_plan(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         _may_see(session, plans.get_plan(session, plan_id).instance_id)
@@ -147,7 +147,7 @@ def validate_plan(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/care-plans/<int:plan_id>/submit")
-@authenticated()
+@authenticated("care_plan.edit")
 def submit_plan(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         _may_see(session, plans.get_plan(session, plan_id).instance_id)
@@ -155,7 +155,7 @@ def submit_plan(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/care-plans/<int:plan_id>/line-items/<int:line_id>/activate")
-@authenticated()
+@authenticated("line_item.activate")
 def activate_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         _may_see(session, plans.get_plan(session, plan_id).instance_id)
@@ -163,7 +163,7 @@ def activate_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/care-plans/<int:plan_id>/line-items/<int:line_id>/end")
-@authenticated()
+@authenticated("care_plan.edit")
 def end_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         _may_edit(_may_see(session, plans.get_plan(session, plan_id).instance_id))
@@ -171,14 +171,14 @@ def end_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/care-plans/tasks/<task_id>/complete")
-@authenticated()
+@authenticated("task.complete")
 def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     row = use_cases.complete_task(services().runtime, task_id, object_field(body(), "data"), user())
     return jsonify(_instance_out(row.id, with_data=False, history=False))
 
 
 @bp.get("/delegations/<username>")
-@authenticated()
+@authenticated("delegation.read")
 def get_delegation(username: str):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         found = session.get(WorkerDelegation, username)
@@ -188,7 +188,7 @@ def get_delegation(username: str):  # type: ignore[no-untyped-def]
 
 
 @bp.put("/delegations/<username>")
-@authenticated()
+@authenticated("delegation.write")
 def set_delegation(username: str):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         found = use_cases.set_delegation(session, user(), username, body())
@@ -197,7 +197,7 @@ def set_delegation(username: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/care-plans/<int:plan_id>/documents")
-@authenticated()
+@authenticated("care_plan.edit")
 def upload_document(plan_id: int):  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     if upload is None:
@@ -212,7 +212,7 @@ def upload_document(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/care-plans/<int:plan_id>/plan-copy")
-@authenticated()
+@authenticated("care_plan.copy")
 def make_plan_copy(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
@@ -222,7 +222,7 @@ def make_plan_copy(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/care-plan-documents/<int:doc_id>")
-@authenticated()
+@authenticated("care_plan.read")
 def download_document(doc_id: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         doc = session.get(PlanDocument, doc_id)
@@ -236,7 +236,7 @@ def download_document(doc_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/care-plan-recipients")
-@authenticated()
+@authenticated("recipients.read")
 def list_recipients():  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         rows = session.query(RecipientDirectory).order_by(RecipientDirectory.key).all()
@@ -245,7 +245,7 @@ def list_recipients():  # type: ignore[no-untyped-def]
 
 
 @bp.put("/care-plan-recipients/<key>")
-@authenticated("admin")
+@authenticated("recipients.write")
 def set_recipient(key: str):  # type: ignore[no-untyped-def]
     """Who a message to a role goes to (M-C1 to M-C8): the admin keeps this directory."""
     import re

@@ -15,7 +15,7 @@ bp = Blueprint("api_definitions", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/definitions/validate")
-@authenticated()
+@authenticated("definitions.validate")
 def validate():  # type: ignore[no-untyped-def]
     data = body()
     svc = services()
@@ -23,7 +23,7 @@ def validate():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/definitions/deploy")
-@authenticated("process_owner", "admin")
+@authenticated("definitions.deploy")
 def deploy():  # type: ignore[no-untyped-def]
     data = body()
     svc = services()
@@ -33,7 +33,7 @@ def deploy():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/processes/<process_id>/versions/<int:version>/diagram")
-@authenticated()
+@authenticated("diagram.read")
 def diagram(process_id: str, version: int):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,

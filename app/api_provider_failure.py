@@ -12,7 +12,7 @@ from workflows.procedures.provider_failure.person_cases import (
 )
 
 from . import services
-from .api import authenticated, body, user
+from .api import authenticated, body, require_case, user
 
 bp = Blueprint("api_provider_failure", __name__, url_prefix="/api/v1")
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -47,20 +47,23 @@ def _rows() -> list:
 
 
 @bp.post("/instances/<instance_id>/affected-people")
-@authenticated("quality_lead", "manager", "admin", "caseworker")
+@authenticated("affected_people.add")
 def add_people(instance_id: str):  # type: ignore[no-untyped-def]
     partial = request.args.get("partial", "").lower() in ("1", "true", "yes")
     if request.args.get("partial") not in (None, "", "true", "false", "1", "0", "yes", "no"):
         raise CareflowError("partial must be true or false")
+    with services().db.reading() as session:
+        require_case(session, instance_id)
     result = add_affected_people(services().runtime, instance_id, _rows(), actor=user().username, partial=partial)
     return jsonify(result), 201 if result["created"] else 200
 
 
 @bp.get("/instances/<instance_id>/person-cases")
-@authenticated()
+@authenticated("person_cases.read")
 def person_cases(instance_id: str):  # type: ignore[no-untyped-def]
     with services().db.reading() as session:
         incident = current_incident(session, instance_id)
+        require_case(session, incident.id)
         counts = person_case_counts(session, incident.case_reference)
         return jsonify({"incidentId": incident.id, "caseReference": incident.case_reference,
                         "incidentStatus": (incident.summary or {}).get("incidentStatus"), **counts})

@@ -30,7 +30,7 @@ def _register_call(fn: Callable[[], Any]) -> Any:
 
 
 @bp.get("/providers")
-@authenticated()
+@authenticated("providers.read")
 def list_providers():  # type: ignore[no-untyped-def]
     found = _register().list(service_type=request.args.get("serviceType"), area=request.args.get("area"),
                              limit=int_arg("limit", 200, 1, 1000), offset=int_arg("offset", 0, 0, 10**9))
@@ -38,7 +38,7 @@ def list_providers():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/providers/match")
-@authenticated()
+@authenticated("providers.read")
 def match_providers():  # type: ignore[no-untyped-def]
     exclude = [e for e in request.args.get("exclude", "").split(",") if e]
     found = _register_call(lambda: _register().match(
@@ -48,7 +48,7 @@ def match_providers():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/providers/import")
-@authenticated("admin", "quality_lead")
+@authenticated("providers.write")
 def import_providers():  # type: ignore[no-untyped-def]
     text = request.get_data(as_text=True)
     if not text.strip():
@@ -59,7 +59,7 @@ def import_providers():  # type: ignore[no-untyped-def]
 
 
 @bp.put("/providers/<location_id>/vacancies")
-@authenticated("admin", "quality_lead")
+@authenticated("providers.write")
 def set_vacancies(location_id: str):  # type: ignore[no-untyped-def]
     data = body()
     details = {k: data.pop(k) for k in ("email", "framework", "rating") if k in data}
@@ -74,7 +74,7 @@ def set_vacancies(location_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/commissioning")
-@authenticated("admin", "manager", "quality_lead", "caseworker")
+@authenticated("commissioning.read")
 def list_commissioning():  # type: ignore[no-untyped-def]
     from handlers.commission import list_requests
 
@@ -84,7 +84,7 @@ def list_commissioning():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/commissioning/<int:request_id>/state")
-@authenticated("admin", "manager", "quality_lead")
+@authenticated("commissioning.advance")
 def advance_commissioning(request_id: int):  # type: ignore[no-untyped-def]
     from handlers.commission import advance, request_dict
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, render_template_string, request
+from flask import Flask, jsonify, make_response, render_template, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
 from workflows.errors import CareflowError
+
+from .hardening import RETRY_AFTER_SECONDS, database_busy
 
 log = logging.getLogger("careflow")
 
@@ -26,6 +28,7 @@ PAGES = {
     409: ("Someone else changed this", None),
     413: ("The file is too big", "Files must be smaller than 16MB."),
     422: ("There is a problem", None),
+    503: ("Sorry, the service is busy", None),
     500: ("Sorry, there is a problem with the service",
           "Try again later. The error has been logged; nothing you sent was lost."),
 }
@@ -58,7 +61,12 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if _wants_json():
             code = (exc.name or "error").lower().replace(" ", "_")
-            return jsonify({"error": code, "message": exc.description}), exc.code
+            response = jsonify({"error": code, "message": exc.description})
+            response.status_code = exc.code or 500
+            for name, value in exc.get_headers():  # e.g. Allow on a 405
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response
         from flask_wtf.csrf import CSRFError
 
         if isinstance(exc, CSRFError):
@@ -68,10 +76,24 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         own = PAGES.get(status, (None, None))[1]
         # werkzeug's stock descriptions are written for developers: show ours when we have one.
-        return render_error_page(status, None if own else exc.description)
+        page = make_response(render_error_page(status, None if own else exc.description))
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                page.headers[name] = value
+        return page
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        if database_busy(exc):
+            log.warning("database busy on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
+            message = "The service is busy; nothing was changed. Try again in a moment."
+            if _wants_json():
+                response = jsonify({"error": "busy", "message": message})
+            else:
+                response = make_response(render_error_page(503, message))
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.exception("unexpected error on %s %s", request.method, request.path)
         message = "Something went wrong on our side. The error has been logged; nothing you sent was lost."
         if _wants_json():

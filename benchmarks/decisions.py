@@ -5,7 +5,8 @@ Prints evaluations per second (median of several runs) for:
   - DMN-02 UrgencyOfNeeds (FIRST, 9 rules, 7 inputs), written inline below;
   - a generated 200-rule table with FIRST and with COLLECT SUM;
   - a 200-rule UNIQUE table with Python-compatible cells, run by careflow and by SpiffWorkflow.
-The last line is `decisions careflow/spiff=R`.
+  - the DMN TCK level-3 pass count (coverage is watched with speed).
+The last line is `decisions careflow/spiff=R`; the line before it `dmn tck level 3: P/T test cases pass`.
 """
 from __future__ import annotations
 
@@ -140,6 +141,18 @@ def spiff_evaluator(xml: str) -> Callable[[dict[str, Any]], Any]:
     return run
 
 
+def tck_level3_line() -> str:
+    """How many DMN TCK level-3 test cases pass (the material sits in ../shared beside the repo)."""
+    from tests.conformance.level3 import LEVEL3, run_all
+
+    if not LEVEL3.is_dir():
+        return f"dmn tck level 3: material not found at {LEVEL3}"
+    start = time.perf_counter()
+    counts, _ = run_all()
+    passed, total = sum(p for p, _ in counts.values()), sum(t for _, t in counts.values())
+    return f"dmn tck level 3: {passed}/{total} test cases pass ({time.perf_counter() - start:.1f} s)"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
@@ -171,6 +184,7 @@ def main() -> None:
     spiff_rate = measure(spiff, data[:spiff_n], args.runs)
     print(f"shared 200 rules UNIQUE careflow: {careflow_rate:,.0f} evals/s (checks all rules for overlap)")
     print(f"shared 200 rules UNIQUE spiff:    {spiff_rate:,.0f} evals/s (stops at the first match)")
+    print(tck_level3_line())
     print(f"decisions careflow/spiff={careflow_rate / spiff_rate:.2f}")
 
 

@@ -86,6 +86,12 @@ def raw_steps(xml: str, data: dict) -> list[float]:
 
 
 def main() -> None:
+    global ROUNDS
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="instances driven through each way")
+    ROUNDS = max(1, parser.parse_args().rounds)
     from tests.conftest import make_app
     from workflows.identity import Principal, add_user, issue_token
     from workflows.models import TaskRow

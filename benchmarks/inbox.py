@@ -41,10 +41,11 @@ def build(tmp: Path):  # type: ignore[no-untyped-def]
     from workflows.identity import add_user, issue_token
     from workflows.models import Instance, ProcessVersion, TaskRow, utcnow
 
+    web = Path(__file__).resolve().parent.parent / "tests" / "web"
     app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{tmp / 'inbox.db'}", "CREATE_SCHEMA": True,
-                      "SYNC_ON_START": False, "SESSION_COOKIE_SECURE": False})
+                      "SYNC_ON_START": False, "SESSION_COOKIE_SECURE": False, "FORMS_DIR": str(web / "forms")})
     services = app.extensions["careflow"]
-    two_steps = Path(__file__).resolve().parent.parent / "tests" / "web" / "two_steps.bpmn"
+    two_steps = web / "two_steps.bpmn"
     with services.db.transaction() as session:
         services.library.store(session, {"two_steps.bpmn": two_steps.read_text()}, {})
     groups = [f"team_{g}" for g in range(GROUPS)]
@@ -86,7 +87,8 @@ def build(tmp: Path):  # type: ignore[no-untyped-def]
     return app, users[0], issue_token(services.db, users[0])
 
 
-def measure(call, rounds: int = ROUNDS) -> list[float]:  # type: ignore[no-untyped-def]
+def measure(call, rounds: int | None = None) -> list[float]:  # type: ignore[no-untyped-def]
+    rounds = rounds or ROUNDS
     for _ in range(5):
         call()
     times = []
@@ -102,6 +104,15 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
+    global TASKS, INSTANCES, USERS, ROUNDS
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=TASKS)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="requests measured per page")
+    args = parser.parse_args()
+    TASKS, ROUNDS = max(100, args.tasks), max(5, args.rounds)
+    INSTANCES, USERS = max(20, TASKS // 5), min(USERS, max(GROUPS, TASKS // 100))
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         app, username, token = build(Path(tmp))
@@ -124,7 +135,7 @@ def main() -> None:
 
         page_times = measure(lambda: client.get("/"))
         api_times = measure(lambda: client.get("/api/v1/tasks?mine=true&myGroups=true", headers=api_headers))
-        filtered = measure(lambda: client.get("/?person=Sample&due=week"), rounds=20)
+        filtered = measure(lambda: client.get("/?person=Sample&due=week"), rounds=min(20, ROUNDS))
         print(f"inbox page:     median {statistics.median(page_times):6.1f} ms  p95 {p95(page_times):6.1f} ms")
         print(f"tasks API:      median {statistics.median(api_times):6.1f} ms  p95 {p95(api_times):6.1f} ms")
         print(f"filtered page:  median {statistics.median(filtered):6.1f} ms  p95 {p95(filtered):6.1f} ms")

@@ -15,7 +15,7 @@ from .models import Base
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str, *, immediate: bool = True) -> Engine:
+def make_engine(url: str, *, immediate: bool = True, busy_timeout_ms: int = 30_000) -> Engine:
     """Create the engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys.
 
     ``immediate`` makes every SQLite transaction take the write lock at BEGIN, for writers.
@@ -24,16 +24,16 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, immediate)
+        _configure_sqlite(engine, immediate, busy_timeout_ms)
     return engine
 
 
-def _configure_sqlite(engine: Engine, immediate: bool) -> None:
+def _configure_sqlite(engine: Engine, immediate: bool, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy issue BEGIN itself so a write transaction takes the lock up front.
@@ -42,7 +42,7 @@ def _configure_sqlite(engine: Engine, immediate: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -54,12 +54,14 @@ def _configure_sqlite(engine: Engine, immediate: bool) -> None:
 class Database:
     """Owns the engine and hands out one session per use case (one transaction)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout_ms: int = 30_000) -> None:
+        """``busy_timeout_ms``: how long a SQLite writer waits for the lock before giving up (then 503)."""
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # WAL readers need no lock: queries go through an engine that does not take one.
-        self.read_engine = make_engine(url, immediate=False) if self.engine.dialect.name == "sqlite" else self.engine
+        self.read_engine = (make_engine(url, immediate=False, busy_timeout_ms=busy_timeout_ms)
+                            if self.engine.dialect.name == "sqlite" else self.engine)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property

@@ -149,7 +149,13 @@ def field_error(err: SchemaValidationError, schema: dict[str, Any]) -> dict[str,
     elif kind == "maxItems":
         message = f"{label} can have at most {value} entries"
     elif kind == "additionalProperties":
-        message = f"{label} has fields that are not on the form"
+        known = set(node.get("properties", {})) if isinstance(node.get("properties"), dict) else set()
+        extra = sorted(str(k) for k in err.instance if k not in known) if isinstance(err.instance, dict) else []
+        named = ", ".join(f"'{k}'" for k in extra[:10])
+        message = f"{label} has fields that are not on the form: {named}" if extra else \
+            f"{label} has fields that are not on the form"
+        if len(extra) == 1:
+            field = ".".join(str(p) for p in [*path, extra[0]])
     elif kind == "const":
         message = f"{label} must be confirmed"
     else:

@@ -22,6 +22,8 @@ class Procedure:
 
     name: str = ""
     process_ids: frozenset[str] = frozenset()
+    # Messages only careflow itself sends (e.g. "all person cases closed"): never accepted from a user.
+    system_messages: frozenset[str] = frozenset()
 
     def owns(self, process_id: str) -> bool:
         return process_id in self.process_ids
@@ -49,6 +51,9 @@ class Procedures:
 
     def for_process(self, process_id: str) -> list[Procedure]:
         return [p for p in self._items if p.owns(process_id)]
+
+    def system_messages(self) -> frozenset[str]:
+        return frozenset(name for p in self._items for name in p.system_messages)
 
     def __iter__(self) -> Any:
         return iter(list(self._items))

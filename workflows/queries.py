@@ -66,6 +66,7 @@ class TaskFilter:
     due_before: datetime | None = None
     instance_id: str | None = None
     unassigned: bool = False
+    involving: Any = None  # need to know: only tasks of cases the user's work involves (a WHERE term)
     limit: int = 50
     offset: int = 0
 
@@ -76,6 +77,8 @@ def _common_terms(f: TaskFilter) -> list[Any]:
         terms.append(TaskRow.state == f.state)
     if f.unassigned:
         terms.append(TaskRow.assignee.is_(None))
+    if f.involving is not None:
+        terms.append(f.involving)
     if f.process_id:
         terms.append(TaskRow.process_id == f.process_id)
     if f.case_reference:
@@ -286,6 +289,11 @@ def involving(username: str, groups: Any) -> Any:
     worked = select(TaskRow.instance_id).where(or_(
         TaskRow.assignee == username, TaskRow.completed_by == username, TaskRow.candidate_group.in_(list(groups))))
     return or_(Instance.started_by == username, Instance.id.in_(worked))
+
+
+def tasks_of_cases_involving(username: str, groups: Any) -> Any:
+    """A condition on TaskRow: the task belongs to a case that involves ``username`` or ``groups``."""
+    return TaskRow.instance_id.in_(select(Instance.id).where(involving(username, groups)))
 
 
 def case_involves(session: Session, instance_id: str, username: str, groups: Any) -> bool:

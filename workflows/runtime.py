@@ -239,6 +239,11 @@ class Runtime(IncidentUseCases):
                 existing = session.scalars(select(Instance).where(Instance.business_key == business_key)).first()
                 if existing is not None:
                     return existing
+            if case_reference and session.scalar(select(Instance.id).where(
+                    Instance.case_reference == case_reference).limit(1)) is not None:
+                # A case's reference is its identity (messages correlate by it): never shared by a new start.
+                raise Conflict(f"Case reference {case_reference} is already taken; leave it out and careflow "
+                               f"makes one", case_reference=case_reference)
             return self.start_in(session, process_id, clean, actor=actor, case_reference=case_reference,
                                  parent_case_reference=parent_case_reference, business_key=business_key,
                                  title=title, start_message=start_message)
@@ -409,16 +414,28 @@ class Runtime(IncidentUseCases):
 
     # ---- messages --------------------------------------------------------------------------
     def correlate_message(self, name: str, keys: dict[str, Any] | None, payload: Any, *,
-                          actor: str | None = None, start: bool = True) -> dict[str, list[str]]:
+                          actor: str | None = None, start: bool = True,
+                          may_reach: Callable[[Session, Instance], bool] | None = None) -> dict[str, list[str]]:
         """Deliver a message to every instance waiting for it under these keys; if none waits,
-        start the processes that a message of this name starts."""
+        start the processes that a message of this name starts.
+
+        ``may_reach`` (given for a person sending through the API) says whether the sender may act
+        on a waiting case; a message only careflow sends is refused from anyone else."""
+        if may_reach is not None and name in self.procedures.system_messages():
+            raise Forbidden(f"Message '{name}' is sent only by careflow itself")
         clean = normalise(payload)
         key = correlation_key_from_request(normalise(keys or {}, source="correlationKeys"))
         with self.transaction() as session:
             subs = session.scalars(select(MessageSubscription).where(
                 MessageSubscription.message_name == name, MessageSubscription.correlation_key == key)).all()
+            waiting = list(dict.fromkeys(s.instance_id for s in subs))
+            if may_reach is not None:
+                for instance_id in waiting:
+                    row = session.get(Instance, instance_id)
+                    if row is not None and not may_reach(session, row):
+                        raise Forbidden("A case waiting for this message is not one your teams work on")
             delivered: list[str] = []
-            for instance_id in dict.fromkeys(s.instance_id for s in subs):
+            for instance_id in waiting:
                 self.deliver_message(session, instance_id, name, clean, actor=actor, keys=keys)
                 delivered.append(instance_id)
             started: list[str] = []

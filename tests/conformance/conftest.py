@@ -18,6 +18,17 @@ def pytest_runtest_logreport(report: Any) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from .level3 import last_counts
+
+    level3 = last_counts()
+    if level3:
+        passed, total = sum(p for p, _ in level3.values()), sum(t for _, t in level3.values())
+        terminalreporter.section(f"DMN TCK level 3: {passed} / {total} test cases pass")
+        for key in sorted(level3):
+            if level3[key][0] < level3[key][1]:
+                terminalreporter.write_line(f"{key:45s} {level3[key][0]:4d} / {level3[key][1]}")
+        terminalreporter.write_line(f"(the other {sum(1 for v in level3.values() if v[0] == v[1])} "
+                                    f"categories pass in full)")
     if not _RESULTS:
         return
     terminalreporter.section("DMN TCK conformance (result nodes passed)")

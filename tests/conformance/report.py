@@ -33,7 +33,16 @@ def main() -> int:
         oks = [v for k, v in per_case.items() if k[0] == suite]
         print(f"  {suite:40s} {sum(oks):4d} / {len(oks)}")
     print("\n".join(failures))
-    return 0 if not failures else 2
+    from .level3 import run_all
+
+    level3, level3_failures = run_all()
+    passed, total = sum(p for p, _ in level3.values()), sum(t for _, t in level3.values())
+    print(f"DMN TCK level 3 (testCase elements): {passed} / {total}")
+    for key in sorted(level3):
+        print(f"  {key:45s} {level3[key][0]:4d} / {level3[key][1]}")
+    for test_id, detail in sorted(level3_failures.items()):
+        print(f"  FAIL {test_id}: {detail}")
+    return 0 if not failures and not level3_failures else 2
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ def run_case(case: TckCase) -> tuple[bool, str]:
         if case.error_expected:
             return True, "raised as expected"
         return False, f"DecisionError: {exc}"
-    if case.error_expected:
-        return result.value is None, f"expected an error or null, got {result.value!r}"
+    if case.error_expected:  # the decision must report the error, not merely give null
+        return result.value is None and bool(result.problems), \
+            f"expected an error, got {result.value!r} (problems: {result.problems})"
     ok = same(result.value, case.expected)
     return ok, "" if ok else f"expected {case.expected!r}, got {result.value!r}"
 

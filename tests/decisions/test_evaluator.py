@@ -263,6 +263,7 @@ def literal(text: str) -> bytes:
     ("(" * 3000 + "1" + ")" * 3000, "nested too deeply"),
     ("{f: function(n) f(n), r: f(1)}.r", "recursed too deeply"),
     ("for i in 1..10000000 return i", "iterates over more than"),
+    ("for i in 1..10000, j in 1..10000 return i * j", "iterates more than 1,000,000 times"),
 ])
 def test_hostile_expressions_fail_cleanly(text: str, message: str) -> None:
     with pytest.raises(DecisionError, match=message) as info:

@@ -7,35 +7,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import DecisionError, FeelError
+from .errors import DecisionError, FeelError, note, start_problems, stop_problems
 from .feel import FeelFunction
-from .model import Decision, DecisionTable, InputData, Rule, load_parts, read_source
+from .feel_types import BaseType, coerce
+from .model import Decision, DecisionService, Imported, InputData, imports_of, load_parts, parse_xml, read_source
+from .tables import COERCE, MatchedRule, _fail, run_table
 from .values import (
-    DECIMAL_CONTEXT,
-    compare,
-    equal,
     from_python,
-    number_or_none,
-    parse_date,
-    parse_date_time,
-    parse_duration,
-    parse_time,
     to_json,
     to_python,
-    type_name,
 )
-
-
-@dataclass
-class MatchedRule:
-    index: int  # 1-based rule number as shown in the modeller
-    rule_id: str | None
-    annotation: str | None
-    outputs: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "ruleId": self.rule_id, "annotation": self.annotation,
-                "outputs": to_json(self.outputs)}
 
 
 @dataclass
@@ -48,6 +29,8 @@ class DecisionResult:
     inputs: dict[str, Any] = field(default_factory=dict)
     required: dict[str, DecisionResult] = field(default_factory=dict)  # results of required decisions
     raw_value: Any = None  # the FEEL value (Decimals kept) that dependent decisions saw
+    problems: list[str] = field(default_factory=list)  # FEEL errors that evaluated to null
+    outputs: dict[str, Any] | None = None  # a decision service's output decisions by name
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -61,167 +44,11 @@ class DecisionResult:
         return out
 
 
-def _fail(message: str, decision: str, rule: int | None = None, column: str | None = None,
-          kind: str = "input") -> DecisionError:
-    return DecisionError(message, decision_id=decision, rule_index=rule, column=column, column_kind=kind)
-
-
-def _outputs(rule: Rule, table: DecisionTable, name: str, ctx: dict) -> dict[str, Any]:
-    out = {}
-    for fn, col in zip(rule.outputs, table.outputs):
-        try:
-            out[col.name] = fn(ctx)
-        except FeelError as exc:
-            raise _fail(exc.message, name, rule.index, col.name, "output") from None
-    return out
-
-
-def _shape(table: DecisionTable, outputs: dict[str, Any]) -> Any:
-    return next(iter(outputs.values())) if len(table.outputs) == 1 else outputs
-
-
-def _priority(table: DecisionTable, outputs: dict[str, Any]) -> tuple:
-    key = []
-    for col in table.outputs:
-        value = outputs[col.name]
-        rank = next((i for i, p in enumerate(col.priorities) if equal(p, value) is True),
-                    len(col.priorities))
-        key.append(rank)
-    return tuple(key)
-
-
-def _rule_list(rules: list[Rule]) -> str:
-    nums = [str(r.index) for r in rules]
-    return ", ".join(nums[:-1]) + " and " + nums[-1]
-
-
-def run_table(table: DecisionTable, name: str, ctx: dict) -> tuple[Any, list[MatchedRule], dict[str, Any]]:
-    """Evaluate one table in ctx; returns (FEEL value, matched rules, input values by label)."""
-    values = []
-    for col in table.inputs:
-        try:
-            value = col.expression(ctx)
-        except FeelError as exc:
-            raise _fail(exc.message, name, None, col.label) from None
-        if value.__class__ is str and col.type_ref:
-            value = _column_typed(col.type_ref, value)
-        if col.allowed is not None and value is not None and col.allowed(value, ctx) is not True:
-            raise _fail(f"value {to_json(value)!r} is not one of the allowed values {col.allowed_text}",
-                        name, None, col.label)
-        values.append(value)
-    first = table.hit_policy == "FIRST"
-    matched: list[Rule] = []
-    rule = None
-    ci = 0
-    try:
-        for rule in table.rules:
-            for ci, test in rule.tests:
-                if test(values[ci], ctx) is not True:
-                    break
-            else:
-                matched.append(rule)
-                if first:
-                    break
-    except FeelError as exc:
-        raise _fail(exc.message, name, rule.index if rule else None, table.inputs[ci].label) from None
-    audit = {col.label: values[i] for i, col in enumerate(table.inputs)}
-    results = [(r, _outputs(r, table, name, ctx)) for r in matched]
-    info = [MatchedRule(r.index, r.rule_id, r.annotation, outs) for r, outs in results]
-    return _apply_policy(table, name, results, ctx), info, audit
-
-
-def _apply_policy(table: DecisionTable, name: str, results: list[tuple[Rule, dict]], ctx: dict) -> Any:
-    policy = table.hit_policy
-    if not results:
-        return _default(table, name, ctx)
-    if policy == "UNIQUE" and len(results) > 1:
-        raise _fail(f"rules {_rule_list([r for r, _ in results])} match, but hit policy UNIQUE "
-                    f"allows only one", name, results[1][0].index)
-    if policy == "ANY":
-        for rule, outs in results[1:]:
-            if any(equal(outs[k], results[0][1][k]) is not True for k in outs):
-                raise _fail(f"rules {results[0][0].index} and {rule.index} match with different outputs, "
-                            f"but hit policy ANY requires equal outputs", name, rule.index)
-    if policy in ("UNIQUE", "ANY", "FIRST"):
-        return _shape(table, results[0][1])
-    if policy == "PRIORITY":
-        best = min(results, key=lambda ro: _priority(table, ro[1]))
-        return _shape(table, best[1])
-    if policy == "OUTPUT ORDER":
-        results = sorted(results, key=lambda ro: _priority(table, ro[1]))
-    values = [_shape(table, outs) for _, outs in results]
-    return _aggregate(table, name, values)
-
-
-def _aggregate(table: DecisionTable, name: str, values: list[Any]) -> Any:
-    agg = table.aggregation
-    if agg is None:
-        return values
-    if agg == "COUNT":
-        return Decimal(len(values))
-    present = [v for v in values if v is not None]
-    if not present:
-        return None
-    if agg == "SUM":
-        if not all(isinstance(v, Decimal) for v in present):
-            raise _fail("COLLECT SUM needs numeric outputs", name, column=table.outputs[0].name,
-                        kind="output")
-        total = Decimal(0)
-        for v in present:
-            total = DECIMAL_CONTEXT.add(total, v)
-        return total
-    best = present[0]
-    for v in present[1:]:
-        c = compare(v, best)
-        if c is None:
-            raise _fail(f"COLLECT {agg} cannot compare {type_name(v)} with {type_name(best)}", name,
-                        column=table.outputs[0].name, kind="output")
-        if (c < 0) if agg == "MIN" else (c > 0):
-            best = v
-    return best
-
-
-def _default(table: DecisionTable, name: str, ctx: dict) -> Any:
-    if table.aggregation == "COUNT":
-        return Decimal(0)
-    if not any(col.default for col in table.outputs):
-        return None
-    outs = {}
-    for col in table.outputs:
-        try:
-            outs[col.name] = col.default(ctx) if col.default else None
-        except FeelError as exc:
-            raise _fail(exc.message, name, None, col.name, "output") from None
-    value = _shape(table, outs)
-    if table.hit_policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER"):
-        return _aggregate(table, name, [value])
-    return value
-
-
-_COERCE = {"number": number_or_none, "date": parse_date, "dateTime": parse_date_time,
-           "date and time": parse_date_time, "time": parse_time, "duration": parse_duration,
-           "dayTimeDuration": parse_duration, "yearMonthDuration": parse_duration,
-           "days and time duration": parse_duration, "years and months duration": parse_duration}
-
-
-def _column_typed(type_ref: str, value: str) -> Any:
-    """A text value in a column declared number/date/...: use the typed value when it parses,
-    else keep the text so the cell reports a clear type mismatch."""
-    coerce = _COERCE.get(type_ref.split(":")[-1])
-    if coerce is None:
-        return value
-    try:
-        typed = coerce(value)
-    except FeelError:
-        return value
-    return value if typed is None else typed
-
-
 def _typed(item: InputData, value: Any) -> Any:
     """Form data often arrives as text: type a string by the input data's declared typeRef."""
     if not isinstance(value, str) or not item.type_ref:
         return value
-    coerce = _COERCE.get(item.type_ref.split(":")[-1])
+    coerce = COERCE.get(item.type_ref.split(":")[-1])
     if coerce is None:
         return value
     try:
@@ -234,23 +61,67 @@ def _typed(item: InputData, value: Any) -> Any:
 
 
 class DecisionModel:
-    """A loaded DMN file: load once, evaluate many times (cells are compiled already)."""
+    """A loaded DMN file: load once, evaluate many times (cells are compiled already).
 
-    def __init__(self, source: str | Path | bytes, filename: str | None = None) -> None:
+    strict: refuse the file when any decision does not compile (the modeller's check); otherwise
+    such a decision reports its error when evaluated and the others work.
+    """
+
+    def __init__(self, source: str | Path | bytes, filename: str | None = None, strict: bool = True) -> None:
         data, self.filename = read_source(source, filename)
-        self.decisions, self.input_data, self.knowledge_models = load_parts(data, self.filename)
+        self.imports = _load_imports(source, data, self.filename)
+        self.types: dict[str, Any] = {}
+        offered = {prefix: Imported(model.offered_names(), model.types) for prefix, model in self.imports.items()}
+        self.decisions, self.input_data, self.knowledge_models, self.services = load_parts(
+            data, self.filename, offered, self.types)
+        self.load_errors = [d.error for d in self.decisions.values() if d.error is not None]
+        if strict and self.load_errors:
+            first = self.load_errors[0]
+            others = [e.decision_name or e.decision_id or "?" for e in self.load_errors[1:]]
+            if others:  # the modeller shows every decision that needs fixing, the first in full
+                first = DecisionError(
+                    f"{first.message} (and these decisions do not compile either: {', '.join(others)})",
+                    decision_id=first.decision_id, decision_name=first.decision_name, rule_index=first.rule_index,
+                    column=first.column, column_kind=first.column_kind, filename=first.filename, line=first.line)
+            raise first
         self.decision_ids = list(self.decisions)
         self._by_name = {d.name: d for d in self.decisions.values()}
-        self._base: dict[str, Any] = {f.name: f for f in self.knowledge_models.values()}
+        self._services_by_name = {s.name: s for s in self.services.values()}
+        self._base: dict[str, Any] = {getattr(f, "name", k): f for k, f in self.knowledge_models.items()}
+        for service in self.services.values():
+            fn = self._service_function(service)
+            self._base[service.name] = fn
+            for bkm in self.knowledge_models.values():
+                if isinstance(bkm, FeelFunction):
+                    bkm.ctx[service.name] = fn
         self._order = {did: self._dependency_order(did, []) for did in self.decisions}
 
-    def _dependency_order(self, did: str, path: list[str]) -> list[Decision]:
+    def offered_names(self) -> list[str]:
+        """The names an importing model may use after this model's import name."""
+        return [*(d.name for d in self.decisions.values()), *(i.name for i in self.input_data.values()),
+                *self._base]
+
+    def offered(self, inputs: dict[str, Any] | None) -> dict[str, Any]:
+        """This model's knowledge models, services, input data and decisions as one context."""
+        out: dict[str, Any] = dict(self._base)
+        for item in self.input_data.values():
+            out[item.name] = from_python((inputs or {}).get(item.name))
+        for decision in self.decisions.values():
+            try:
+                out[decision.name] = self.evaluate(decision.id, inputs).raw_value
+            except DecisionError:
+                out[decision.name] = None
+        return out
+
+    def _dependency_order(self, did: str, path: list[str], stop: frozenset[str] = frozenset()) -> list[Decision]:
         if did in path:
             cycle = " -> ".join(self.decisions[d].name for d in [*path, did])
             raise DecisionError(f"decisions require each other in a cycle: {cycle}", filename=self.filename)
         order: list[Decision] = []
         for req in self.decisions[did].required_decisions:
-            for d in self._dependency_order(req, [*path, did]):
+            if req in stop:
+                continue
+            for d in self._dependency_order(req, [*path, did], stop):
                 if d not in order:
                     order.append(d)
         order.append(self.decisions[did])
@@ -264,7 +135,10 @@ class DecisionModel:
         return found
 
     def evaluate(self, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:
-        """Evaluate a decision (its required decisions first, in dependency order)."""
+        """Evaluate a decision (its required decisions first, in dependency order), or a service."""
+        service = self.services.get(decision_id) or self._services_by_name.get(decision_id)
+        if service is not None and decision_id not in self.decisions and decision_id not in self._by_name:
+            return self._evaluate_service(service, inputs or {})
         target = self.decision(decision_id)
         try:
             return self._evaluate(target, inputs)
@@ -276,11 +150,14 @@ class DecisionModel:
                 exc.for_decision(target.id, target.name)
             raise
 
-    def _evaluate(self, target: Decision, inputs: dict[str, Any] | None) -> DecisionResult:
+    def _inputs(self, target: Decision | DecisionService, inputs: dict[str, Any] | None) -> dict[str, Any]:
         ctx = dict(self._base)
         for item in self.input_data.values():
             ctx[item.name] = None  # declared but not supplied: FEEL null
         for key, value in (inputs or {}).items():
+            if value.__class__ in _PLAIN_INPUT:
+                ctx[key] = value
+                continue
             try:
                 ctx[key] = from_python(value)
             except FeelError as exc:
@@ -288,11 +165,19 @@ class DecisionModel:
                                     decision_name=target.name) from None
         for item in self.input_data.values():
             value = _typed(item, ctx[item.name])
+            if value is not None and item.kind is not None and not isinstance(item.kind, BaseType):
+                value, ok = coerce(value, item.kind)
             ctx[item.name] = value
             if item.allowed is not None and value is not None and item.allowed(value, ctx) is not True:
                 raise DecisionError(f"input '{item.name}': {to_json(value)!r} is not one of the allowed "
                                     f"values {item.allowed_text}", decision_id=target.id,
                                     decision_name=target.name)
+        return ctx
+
+    def _evaluate(self, target: Decision, inputs: dict[str, Any] | None) -> DecisionResult:
+        ctx = self._inputs(target, inputs)
+        for prefix, model in self.imports.items():
+            ctx[prefix] = model.offered(inputs)
         done: dict[str, DecisionResult] = {}
         for decision in self._order[target.id]:
             result = self._run(decision, ctx)
@@ -302,15 +187,85 @@ class DecisionModel:
         result.required = done
         return result
 
-    def _run(self, decision: Decision, ctx: dict) -> DecisionResult:
+    def _run_service(self, service: DecisionService, ctx: dict) -> dict[str, DecisionResult]:
+        given = frozenset(service.input_decisions)
+        order: list[Decision] = []
+        for did in service.outputs:
+            if did in self.decisions:
+                for d in self._dependency_order(did, [], given):
+                    if d not in order:
+                        order.append(d)
+        done: dict[str, DecisionResult] = {}
+        for decision in order:
+            result = self._run(decision, ctx)
+            ctx[decision.name] = result.raw_value
+            done[decision.id] = result
+        return done
+
+    def _service_value(self, service: DecisionService, done: dict[str, DecisionResult]) -> Any:
+        outs = {self.decisions[d].name: done[d].raw_value for d in service.outputs if d in done}
+        return next(iter(outs.values())) if len(outs) == 1 else outs
+
+    def _evaluate_service(self, service: DecisionService, inputs: dict[str, Any]) -> DecisionResult:
+        ctx = self._inputs(service, inputs)
+        problems, token = start_problems()
         try:
-            return self._run_one(decision, ctx)
+            for did in service.input_decisions:
+                if did in self.decisions:
+                    given = self.decisions[did]
+                    value, ok = coerce(ctx.get(given.name), given.kind)
+                    if not ok:
+                        note(f"input decision '{given.name}' is not a {given.kind.name if given.kind else ''}")
+                    ctx[given.name] = value
+            for iid in service.input_data:
+                item = self.input_data.get(iid)
+                if item is not None and item.kind is not None:
+                    value, ok = coerce(ctx.get(item.name), item.kind)
+                    if not ok:
+                        note(f"input '{item.name}' is not a {item.kind.name}")
+                    ctx[item.name] = value
+        finally:
+            stop_problems(token)
+        done = self._run_service(service, ctx)
+        raw = self._service_value(service, done)
+        if service.result_type is not None:
+            raw, ok = coerce(raw, service.result_type)
+            if not ok:
+                problems.append(f"the result is not a {service.result_type.name}")
+        outputs = {self.decisions[d].name: to_python(done[d].raw_value) for d in service.outputs if d in done}
+        if service.result_type is not None and raw is None:
+            outputs = {k: None for k in outputs}
+        problems += [p for r in done.values() for p in r.problems]
+        return DecisionResult(service.id, service.name, None, to_python(raw), [], {}, {}, raw, problems, outputs)
+
+    def _service_function(self, service: DecisionService) -> FeelFunction:
+        params = [self.input_data[i].name for i in service.input_data if i in self.input_data] + \
+            [self.decisions[d].name for d in service.input_decisions if d in self.decisions]
+        kinds = [self.input_data[i].kind for i in service.input_data if i in self.input_data] + \
+            [self.decisions[d].kind for d in service.input_decisions if d in self.decisions]
+
+        def body(scope: dict) -> Any:
+            ctx = dict(self._base)
+            ctx.update({p: scope.get(p) for p in params})
+            return self._service_value(service, self._run_service(service, ctx))
+        return FeelFunction(params, body, {}, service.name, kinds, service.result_type)
+
+    def _run(self, decision: Decision, ctx: dict) -> DecisionResult:
+        problems, token = start_problems()
+        try:
+            result = self._run_one(decision, ctx)
         except DecisionError as exc:
             if exc.decision_id in (None, decision.name):
                 exc.for_decision(decision.id, decision.name)
             raise
+        finally:
+            stop_problems(token)
+        result.problems = problems
+        return result
 
     def _run_one(self, decision: Decision, ctx: dict) -> DecisionResult:
+        if decision.error is not None:
+            raise decision.error
         if decision.table is not None:
             raw, matched, audit = run_table(decision.table, decision.name, ctx)
             for m in matched:
@@ -323,18 +278,53 @@ class DecisionModel:
             matched = []
             names = decision.required_inputs + [self.decisions[r].name for r in decision.required_decisions]
             audit = {n: ctx.get(n) for n in names}
-        if isinstance(raw, FeelFunction):
-            raw = None
+        if decision.kind is not None and raw is not None:
+            raw, ok = coerce(raw, decision.kind)
+            if not ok:
+                note(f"the result is not a {decision.kind.name}")
         return DecisionResult(decision.id, decision.name, decision.hit_policy, to_python(raw), matched,
                               to_python(audit), {}, raw)
+
+
+_PLAIN_INPUT = frozenset({bool, str, type(None), Decimal})  # already FEEL values
+
+
+def _load_imports(source: str | Path | bytes, data: bytes, filename: str) -> dict[str, DecisionModel]:
+    """The models a file imports, found by namespace among the .dmn files beside it (only for a
+    file read from disk; a document given as bytes cannot reach other files)."""
+    wanted = imports_of(data, filename)
+    if not wanted or isinstance(source, bytes) or (isinstance(source, str) and source.lstrip().startswith("<")):
+        return {}
+    folder = Path(source).resolve().parent
+    by_namespace: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.dmn")):
+        try:
+            namespace = parse_xml(path.read_bytes(), str(path)).get("namespace")
+        except (OSError, DecisionError):
+            continue
+        by_namespace.setdefault(namespace or "", path)
+    models = {}
+    _LOADING.add(Path(source).resolve())
+    try:
+        for prefix, namespace in wanted:
+            found = by_namespace.get(namespace)
+            if found is not None and found not in _LOADING:  # models importing each other: stop
+                models[prefix] = DecisionModel(found, strict=False)
+    finally:
+        _LOADING.discard(Path(source).resolve())
+    return models
+
+
+_LOADING: set[Path] = set()
 
 
 _CACHE: dict[str, tuple[tuple[int, int], DecisionModel]] = {}
 
 
-def load_decisions(source: str | Path | bytes, filename: str | None = None) -> DecisionModel:
+def load_decisions(source: str | Path | bytes, filename: str | None = None, *,
+                   strict: bool = True) -> DecisionModel:
     """Load and compile a DMN file (path) or document (bytes / XML text)."""
-    return DecisionModel(source, filename)
+    return DecisionModel(source, filename, strict)
 
 
 def evaluate(dmn_path: str | Path, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:

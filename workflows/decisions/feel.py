@@ -11,43 +11,28 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .builtins import BUILTINS
-from .errors import FeelError
+from .errors import FeelError, note, spend_iterations
+from .feel_function import FeelFunction, names_table
 from .feel_lexer import NameTable
 from .feel_parser import parse_expression
 from .temporal import arithmetic, path_of
-from .values import DECIMAL_CONTEXT, Range, ordering, parse_date, parse_date_time, parse_duration, parse_time
+from .values import (
+    DECIMAL_CONTEXT,
+    Range,
+    YearsMonths,
+    ordering,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+    type_name,
+)
 
 Ctx = dict[str, Any]
 Fn = Callable[[Ctx], Any]
 _MISSING = object()
+__all__ = ["FeelFunction", "compile_ast", "compile_expression", "names_table"]
 MAX_RANGE_ITEMS = 100_000
-
-
-class FeelFunction:
-    """A user function: a FEEL `function(...)` or a business knowledge model."""
-
-    def __init__(self, params: list[str], body: Callable[[Ctx], Any], ctx: Ctx, name: str = "function"):
-        self.params = params
-        self.body = body
-        self.ctx = ctx
-        self.name = name
-
-    def invoke(self, args: list[Any], named: dict[str, Any] | None = None) -> Any:
-        scope = dict(self.ctx)
-        if named:
-            unknown = set(named) - set(self.params)
-            if unknown:
-                raise FeelError(f"{self.name}() has no parameter {sorted(unknown)[0]!r}")
-            scope.update({p: named.get(p) for p in self.params})
-        else:
-            if len(args) > len(self.params):
-                raise FeelError(f"{self.name}() takes {len(self.params)} arguments, got {len(args)}")
-            scope.update({p: (args[i] if i < len(args) else None) for i, p in enumerate(self.params)})
-        return self.body(scope)
-
-
-def names_table(names: Iterable[str]) -> NameTable:
-    return NameTable([*names, *BUILTINS])
 
 
 def compile_expression(text: str, names: NameTable) -> Fn:
@@ -75,6 +60,11 @@ def _c_name(node: tuple) -> Fn:
     def lookup(ctx: Ctx) -> Any:
         value = ctx.get(name, builtin)
         if value is _MISSING:
+            if "." in name and name.split(".")[0] in ctx:  # `Person.Gender` read as a path
+                value = ctx[name.split(".")[0]]
+                for key in name.split(".")[1:]:
+                    value = path_of(value, key)
+                return value
             raise FeelError(f"unknown name '{name}'")
         return value
     return lookup
@@ -86,14 +76,21 @@ def _c_q(node: tuple) -> Fn:
 
 def _c_temporal(node: tuple) -> Fn:
     text = node[1]
-    if text.startswith(("P", "-P")):
-        value: Any = parse_duration(text)
-    elif "T" in text:
-        value = parse_date_time(text)
-    elif ":" in text:
-        value = parse_time(text)
-    else:
-        value = parse_date(text)
+    try:
+        if text.startswith(("P", "-P")):
+            value: Any = parse_duration(text)
+        elif "T" in text:
+            value = parse_date_time(text)
+        elif ":" in text:
+            value = parse_time(text)
+        else:
+            value = parse_date(text)
+    except FeelError as exc:  # `@"foo"` is null at run time, reported, not a load error
+        message = exc.message
+
+        def invalid(ctx: Ctx) -> Any:
+            note(message)
+        return invalid
     return lambda ctx: value
 
 
@@ -109,8 +106,8 @@ def _c_path(node: tuple) -> Fn:
 
 
 def _c_filter(node: tuple) -> Fn:
-    base, cond_node = _compile(node[1]), node[2]
-    cond = _compile(cond_node)
+    base, cond = _compile(node[1]), _compile(node[2])
+    constant = node[2][0] in ("lit", "neg")
 
     def filt(ctx: Ctx) -> Any:
         items = base(ctx)
@@ -118,24 +115,43 @@ def _c_filter(node: tuple) -> Fn:
             return None
         if not isinstance(items, list):
             items = [items]
+        if constant:
+            return _pick(items, cond(ctx))
         out = []
         for i, item in enumerate(items):
             scope = dict(ctx)
+            scope["item"] = item
             if isinstance(item, dict):
                 scope.update(item)
-            scope["item"] = item
-            r = cond(scope)
-            if isinstance(r, Decimal) and i == 0:  # numeric filter = 1-based index
-                k = int(r)
-                if k > 0 and k <= len(items):
-                    return items[k - 1]
-                if k < 0 and -k <= len(items):
-                    return items[k]
-                return None
+            try:
+                r = cond(scope)
+            except FeelError:
+                if not isinstance(item, dict):
+                    raise
+                r = None  # a name this context item lacks: the item does not match
+            if r.__class__ is Decimal and i == 0:  # numeric filter = 1-based index
+                return _pick(items, r)
             if r is True:
                 out.append(item)
         return out
     return filt
+
+
+def _pick(items: list, r: Any) -> Any:
+    if r.__class__ is Decimal:
+        k = int(r)
+        if 0 < k <= len(items):
+            return items[k - 1]
+        if k < 0 and -k <= len(items):
+            return items[k]
+        note(f"index {k} is outside the list")
+        return None
+    if r is True:
+        return items
+    if r is False or r is None:
+        return []
+    note("a filter must be a boolean or a number")
+    return None
 
 
 def _c_call(node: tuple) -> Fn:
@@ -151,18 +167,24 @@ def _c_call(node: tuple) -> Fn:
     def call(ctx: Ctx) -> Any:
         fn = callee(ctx)
         values = [a(ctx) for a in args]
-        if isinstance(fn, FeelFunction):
-            return fn.invoke(values, {k: v(ctx) for k, v in named.items()} if named else None)
-        if not callable(fn):
-            raise FeelError(f"'{label}' is not a function")
         if named:
-            values.extend(v(ctx) for v in named.values())  # built-ins: named in written order
+            invoke = getattr(fn, "invoke", None)
+            if invoke is None:
+                note(f"'{label}' is not a function")
+                return None
+            return invoke(values, {k: v(ctx) for k, v in named.items()})
+        if isinstance(fn, FeelFunction):
+            return fn.invoke(values)
+        if not callable(fn):
+            note(f"'{label}' is not a function")
+            return None
         try:
             return fn(*values)
         except FeelError:
             raise
         except (TypeError, ValueError, ArithmeticError, InvalidOperation, OverflowError,
                 AttributeError, IndexError):
+            note(f"{label}() cannot take these arguments")
             return None
     return call
 
@@ -176,7 +198,10 @@ def _c_neg(node: tuple) -> Fn:
             return -v
         if isinstance(v, dt.timedelta):
             return -v
-        return arithmetic("-", Decimal(0), v) if v is not None else None
+        if v.__class__ is YearsMonths:
+            return YearsMonths(-v.months)
+        note(f"cannot negate {type_name(v)}")
+        return None
     return neg
 
 
@@ -189,13 +214,23 @@ def _c_arith(node: tuple) -> Fn:
         a, b = left(ctx), right(ctx)
         if fast is not None and a.__class__ is Decimal and b.__class__ is Decimal:
             return fast(a, b)
-        return arithmetic(op, a, b)
+        result = arithmetic(op, a, b)
+        if result is None:
+            note(f"{type_name(a)} {op} {type_name(b)} is not defined")
+        return result
     return arith
 
 
 def _c_cmp(node: tuple) -> Fn:
     op, left, right = node[1], _compile(node[2]), _compile(node[3])
-    return lambda ctx: ordering(op, left(ctx), right(ctx), False)
+
+    def cmp(ctx: Ctx) -> Any:
+        a, b = left(ctx), right(ctx)
+        result = ordering(op, a, b, False)
+        if result is None:
+            note(f"cannot compare {type_name(a)} with {type_name(b)}")
+        return result
+    return cmp
 
 
 def _c_and(node: tuple) -> Fn:
@@ -238,6 +273,13 @@ def _c_list(node: tuple) -> Fn:
 
 def _c_ctx(node: tuple) -> Fn:
     entries = [(k, _compile(v)) for k, v in node[1]]
+    keys = [k for k, _ in entries]
+    if len(set(keys)) != len(keys):  # an error of this decision when it runs, not of the whole file
+        message = f"a context has the key '{next(k for k in keys if keys.count(k) > 1)}' twice"
+
+        def duplicate(ctx: Ctx) -> Any:
+            raise FeelError(message)
+        return duplicate
 
     def context(ctx: Ctx) -> Any:
         scope = dict(ctx)
@@ -250,12 +292,45 @@ def _c_ctx(node: tuple) -> Fn:
 
 def _c_range(node: tuple) -> Fn:
     low_closed, low, high, high_closed = node[1], _compile(node[2]), _compile(node[3]), node[4]
-    return lambda ctx: Range(low(ctx), high(ctx), low_closed, high_closed)
+    span = node[5] if len(node) > 5 else ""
+    return lambda ctx: Range(low(ctx), high(ctx), low_closed, high_closed, span)
+
+
+def _c_ut_range(node: tuple) -> Fn:
+    op, end = node[1], _compile(node[2])
+
+    def range_value(ctx: Ctx) -> Any:
+        e = end(ctx)
+        if op == "=":
+            return Range(e, e, True, True, op)
+        if op in ("<", "<="):
+            return Range(None, e, False, op == "<=", op)
+        if op in (">", ">="):
+            return Range(e, None, op == ">=", False, op)
+        note("'!=' is not a range")
+        return None
+    return range_value
 
 
 def _c_between(node: tuple) -> Fn:
     value, low, high = _compile(node[1]), _compile(node[2]), _compile(node[3])
-    return lambda ctx: Range(low(ctx), high(ctx)).contains(value(ctx))
+
+    def between(ctx: Ctx) -> Any:
+        v, lo, hi = value(ctx), low(ctx), high(ctx)
+        if v is None or lo is None or hi is None:
+            note("between with null")
+            return None
+        below, above = ordering(">=", v, lo, False), ordering("<=", v, hi, False)
+        if below is None or above is None:
+            note(f"cannot compare {type_name(v)} with {type_name(lo)} and {type_name(hi)}")
+            return None
+        return below and above
+    return between
+
+
+def _c_instanceof(node: tuple) -> Fn:
+    value, kind = _compile(node[1]), node[2]
+    return lambda ctx: kind.instance(value(ctx))
 
 
 def _c_in(node: tuple) -> Fn:
@@ -271,13 +346,24 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
         return
     (var, source), rest = loops[0], loops[1:]
     items = source(ctx)
+    if isinstance(items, Range) and items.unary != ".." and ordering(">", items.low, items.high, False):
+        raise FeelError(f"'{var}' iterates over a range whose start is after its end")
+    if isinstance(items, Range) and items.low.__class__ is dt.date and items.high.__class__ is dt.date:
+        days = (items.high - items.low).days
+        step = 1 if days >= 0 else -1
+        if abs(days) > MAX_RANGE_ITEMS:
+            raise FeelError(f"'{var}' iterates over more than {MAX_RANGE_ITEMS} days")
+        items = [items.low + dt.timedelta(days=i) for i in range(0, days + step, step)]
     if isinstance(items, Range) and isinstance(items.low, Decimal) and isinstance(items.high, Decimal):
         step = 1 if items.high >= items.low else -1
         if abs(items.high - items.low) > MAX_RANGE_ITEMS:  # a cell must not tie up a worker
             raise FeelError(f"'{var}' iterates over more than {MAX_RANGE_ITEMS} numbers")
         items = [Decimal(i) for i in range(int(items.low), int(items.high) + step, step)]
     if not isinstance(items, list):
-        raise FeelError(f"'{var}' must iterate over a list")
+        if items is None or isinstance(items, Range):
+            raise FeelError(f"'{var}' must iterate over a list")
+        items = [items]
+    spend_iterations(len(items))
     for item in items:
         yield from _iterate(rest, {**ctx, var: item})
 
@@ -285,7 +371,14 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
 def _c_for(node: tuple) -> Fn:
     loops = [(v, _compile(e)) for v, e in node[1]]
     body = _compile(node[2])
-    return lambda ctx: [body(scope) for scope in _iterate(loops, ctx)]
+
+    def for_loop(ctx: Ctx) -> Any:
+        out: list[Any] = []
+        for scope in _iterate(loops, ctx):
+            scope["partial"] = out  # the results so far, as FEEL names them
+            out.append(body(scope))
+        return out
+    return for_loop
 
 
 def _c_some(node: tuple) -> Fn:
@@ -301,8 +394,15 @@ def _c_every(node: tuple) -> Fn:
 
 
 def _c_function(node: tuple) -> Fn:
-    params, body = node[1], _compile(node[2])
-    return lambda ctx: FeelFunction(params, body, ctx)
+    names, types, body = [p for p, _ in node[1]], [t for _, t in node[1]], _compile(node[2])
+    return lambda ctx: FeelFunction(names, body, ctx, param_types=types)
+
+
+def _c_external(node: tuple) -> Fn:
+    from .external import external_function
+
+    names, spec = [p for p, _ in node[1]], _compile(node[2])
+    return lambda ctx: external_function(names, spec(ctx))
 
 
 _COMPILERS: dict[str, Callable[[tuple], Fn]] = {
@@ -310,5 +410,6 @@ _COMPILERS: dict[str, Callable[[tuple], Fn]] = {
     "filter": _c_filter, "call": _c_call, "neg": _c_neg, "arith": _c_arith, "cmp": _c_cmp,
     "and": _c_and, "or": _c_or, "if": _c_if, "list": _c_list, "ctx": _c_ctx, "range": _c_range,
     "between": _c_between, "in": _c_in, "for": _c_for, "some": _c_some, "every": _c_every,
-    "function": _c_function,
+    "function": _c_function, "external": _c_external, "instanceof": _c_instanceof,
+    "ut_range": _c_ut_range,
 }

@@ -14,13 +14,13 @@ from .errors import FeelError
 
 _TOKEN_RE = re.compile(
     r"""
-    (?P<ws>\s+)
+    (?P<ws>\s+|//[^\n]*|/\*.*?\*/)
   | (?P<str>"(?:[^"\\]|\\.)*")
-  | (?P<num>\d+(?:\.\d+)?|\.\d+)
-  | (?P<op>\.\.|\*\*|<=|>=|!=|[-+*/<>=(),\[\]{}:.?@])
-  | (?P<name>[^\W\d][\w']*)
+  | (?P<num>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<op>\.\.|\*\*|<=|>=|!=|->|[-+*/<>=(),\[\]{}:.?@])
+  | (?P<name>(?:[^\W\d]|[^\x00-\x7F\s])(?:[\w']|[^\x00-\x7F\s])*)
     """,
-    re.VERBOSE | re.UNICODE,
+    re.VERBOSE | re.UNICODE | re.DOTALL,
 )
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'"}
@@ -30,10 +30,13 @@ Token = tuple[str, str, Any, int]  # kind, text, value, position
 def _unescape(body: str) -> str:
     def repl(m: re.Match[str]) -> str:
         code = m.group(1)
-        if code.startswith("u"):
+        if code[0] in "uU" and len(code) > 1:
             return chr(int(code[1:], 16))
-        return _ESCAPES.get(code, code)
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", repl, body)
+        return _ESCAPES.get(code, "\\" + code)  # regular expressions keep their \\s, \\d
+    text = re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|.)", repl, body, flags=re.DOTALL)
+    # a surrogate pair written as two \\u escapes is one character
+    return text.encode("utf-16", "surrogatepass").decode("utf-16") if re.search("[\ud800-\udfff]", text) \
+        else text
 
 
 def tokenize(text: str) -> list[Token]:
@@ -65,17 +68,23 @@ def tokenize(text: str) -> list[Token]:
 class NameTable:
     """Multi-word names indexed by their first word, longest first, for greedy matching."""
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], types: dict[str, Any] | None = None) -> None:
         self.by_first: dict[str, list[tuple[list[str], str]]] = {}
+        self.types: dict[str, Any] = types if types is not None else {}  # item definitions by name, for `instance of`
         for name in names:
-            try:
-                words = [t[1] for t in tokenize(name)[:-1]]
-            except FeelError:
-                continue
-            if len(words) > 1:
-                self.by_first.setdefault(words[0], []).append((words, name))
-        for entries in self.by_first.values():
-            entries.sort(key=lambda e: -len(e[0]))
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        """Know one more name (a context entry, a parameter) from here on."""
+        try:
+            words = [t[1] for t in tokenize(name)[:-1]]
+        except FeelError:
+            return
+        if len(words) > 1:
+            entries = self.by_first.setdefault(words[0], [])
+            if not any(n == name for _, n in entries):
+                entries.append((words, name))
+                entries.sort(key=lambda e: -len(e[0]))
 
     def match(self, tokens: list[Token], i: int) -> tuple[str, int] | None:
         for words, name in self.by_first.get(tokens[i][1], ()):

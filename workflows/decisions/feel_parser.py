@@ -6,16 +6,18 @@ knowledge models, item components and built-in functions), via feel_lexer.NameTa
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from .errors import FeelError
 from .feel_lexer import NameTable, Token, tokenize
+from .feel_type_syntax import TypeSyntax
 
 KEYWORDS = {"true", "false", "null", "if", "then", "else", "for", "in", "return", "some", "every",
             "satisfies", "and", "or", "between", "instance", "of", "function"}
 CMP_OPS = ("<", "<=", ">", ">=", "=", "!=")
 
 
-class Parser:
+class Parser(TypeSyntax):
     def __init__(self, text: str, names: NameTable) -> None:
         self.text = text
         self.tokens = tokenize(text)
@@ -109,9 +111,9 @@ class Parser:
                 var = self.next()[1]
                 self.expect("in")
                 source = self.disjunction()
-                if self.at(".."):  # `for i in 1..n`
+                if self.at(".."):  # `for i in 1..n` counts down as well as up
                     self.next()
-                    source = ("range", True, source, self.disjunction(), True)
+                    source = ("range", True, source, self.disjunction(), True, "..")
                 loops.append((var, source))
                 if not self.at(","):
                     break
@@ -139,27 +141,35 @@ class Parser:
 
     def comparison(self) -> tuple:
         node = self.additive()
-        tok = self.peek()
-        if tok[0] == "op" and tok[1] in CMP_OPS:
-            self.next()
-            return ("cmp", tok[1], node, self.additive())
-        if self.at("between"):
-            self.next()
-            low = self.additive()
-            self.expect("and")
-            return ("between", node, low, self.additive())
-        if self.at("in"):
-            self.next()
-            if self.at("(") and self._has_top_comma(self.i):
+        while True:
+            tok = self.peek()
+            if tok[0] == "op" and tok[1] in CMP_OPS:
                 self.next()
-                tests = self.positive_tests(")")
-                self.expect(")")
+                node = ("cmp", tok[1], node, self.additive())
+            elif self.at("between"):
+                self.next()
+                low = self.additive()
+                self.expect("and")
+                node = ("between", node, low, self.additive())
+            elif self.at("in"):
+                self.next()
+                if self.at("(") and self._has_top_comma(self.i):
+                    self.next()
+                    tests = self.positive_tests(")")
+                    self.expect(")")
+                elif self.at("(") and self.peek(1)[0] == "op" and self.peek(1)[1] in CMP_OPS:
+                    self.next()  # `x in (<5)`
+                    tests = [self.positive_test()]
+                    self.expect(")")
+                else:
+                    tests = [self.positive_test()]
+                node = ("in", node, tests)
+            elif self.at("instance") and self.peek(1)[1] == "of":
+                self.next()
+                self.next()
+                node = ("instanceof", node, self.type_spec())
             else:
-                tests = [self.positive_test()]
-            return ("in", node, tests)
-        if self.at("instance") and self.peek(1)[1] == "of":
-            self.fail("'instance of' is not supported")
-        return node
+                return node
 
     def _has_top_comma(self, open_index: int) -> bool:
         close = self._closing(open_index)
@@ -182,10 +192,17 @@ class Parser:
         return node
 
     def multiplicative(self) -> tuple:
-        node = self.unary()
+        node = self.exponent()
         while self.at("*", "/"):
             op = self.next()[1]
-            node = ("arith", op, node, self.unary())
+            node = ("arith", op, node, self.exponent())
+        return node
+
+    def exponent(self) -> tuple:
+        node = self.unary()
+        while self.at("**"):  # left-associative, and `-3 ** 2` is (-3) ** 2
+            self.next()
+            node = ("arith", "**", node, self.unary())
         return node
 
     def unary(self) -> tuple:
@@ -195,11 +212,7 @@ class Parser:
             if operand[0] == "lit" and isinstance(operand[1], Decimal):
                 return ("lit", -operand[1])
             return ("neg", operand)
-        node = self.postfix()
-        if self.at("**"):
-            self.next()
-            node = ("arith", "**", node, self.unary())
-        return node
+        return self.postfix()
 
     def postfix(self) -> tuple:
         node = self.primary()
@@ -233,9 +246,12 @@ class Parser:
         args: list[tuple] = []
         named: dict[str, tuple] | None = None
         while not self.at(")"):
-            if self.peek()[0] == "name" and self.peek(1)[1] == ":":
+            width = 0
+            while self.peek(width)[0] == "name":
+                width += 1
+            if width and self.peek(width)[1] == ":":
                 named = named or {}
-                key = self.next()[1]
+                key = " ".join(self.next()[1] for _ in range(width))
                 self.next()
                 named[key] = self.expression()
             else:
@@ -261,6 +277,12 @@ class Parser:
                 return ("q",)
             if text == "(":
                 self.next()
+                op = self.peek()
+                if op[0] == "op" and op[1] in CMP_OPS:  # `(< 10)`: a unary test as a range value
+                    self.next()
+                    end = self.additive()
+                    self.expect(")")
+                    return ("ut_range", op[1], end)
                 inner = self.expression()
                 if self.at(".."):
                     return self._range_rest(False, inner)
@@ -336,12 +358,15 @@ class Parser:
                 self.next()
                 key = tok[2]
             else:
-                words = []
-                while self.peek()[0] == "name":
-                    words.append(self.next()[1])
-                if not words:
+                first = self.i
+                while self.peek()[0] != "eof" and not self.at(":"):
+                    self.next()
+                if self.i == first:
                     self.fail("expected a context key")
-                key = " ".join(words)
+                last = self.tokens[self.i - 1]
+                key = self.text[tok[3]:last[3] + len(last[1])]
+                key = " ".join(key.split())
+            self.names.add(key)
             self.expect(":")
             entries.append((key, self.expression()))
             if not self.at(","):
@@ -352,16 +377,27 @@ class Parser:
 
     def function_definition(self) -> tuple:
         self.expect("(")
-        params = []
+        params: list[tuple[str, Any]] = []
         while not self.at(")"):
-            params.append(self.next()[1])
-            if self.at(":"):  # typed parameter: ignore the type name
+            words = []
+            while self.peek()[0] == "name":
+                words.append(self.next()[1])
+            if not words:
+                self.fail("expected a parameter name")
+            name = " ".join(words)
+            self.names.add(name)
+            kind = None
+            if self.at(":"):
                 self.next()
-                self.next()
+                kind = self.type_spec()
+            params.append((name, kind))
             if not self.at(","):
                 break
             self.next()
         self.expect(")")
+        if self.at("external"):
+            self.next()
+            return ("external", params, self.expression())
         return ("function", params, self.expression())
 
 

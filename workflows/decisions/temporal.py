@@ -8,9 +8,10 @@ import calendar
 import datetime as dt
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from .errors import FeelError
-from .values import DECIMAL_CONTEXT, YearsMonths
+from .errors import note
+from .values import DECIMAL_CONTEXT, Range, YearsMonths
 
 
 def add_months(value: dt.date, months: int) -> dt.date:
@@ -92,6 +93,14 @@ def _add(a: Any, b: Any) -> Any:
 
 
 def _subtract(a: Any, b: Any) -> Any:
+    if isinstance(a, dt.date) and isinstance(b, dt.date) and \
+            isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+        # a date against a date and time counts as midnight UTC, so only a zoned time compares
+        if getattr(a if isinstance(a, dt.datetime) else b, "tzinfo", None) is None:
+            return None
+        a, b = (x if isinstance(x, dt.datetime) else dt.datetime.combine(x, dt.time(), dt.timezone.utc)
+                for x in (a, b))
+        return a - b
     if isinstance(a, dt.date) and isinstance(b, dt.date):
         try:
             return _as_datetime(a) - _as_datetime(b)
@@ -138,18 +147,40 @@ def _divide(a: Any, b: Any) -> Any:
 
 _DATE_PROPS = ("year", "month", "day")
 _TIME_PROPS = ("hour", "minute", "second")
+PROPERTY_NAMES = ("time offset", "start included", "end included")
+
+
+def _offset(value: dt.time | dt.datetime, key: str) -> Any:
+    tz = value.tzinfo
+    if key == "timezone":
+        return tz.key if isinstance(tz, ZoneInfo) else None
+    if tz is None:
+        return None
+    if isinstance(value, dt.time):
+        return None if isinstance(tz, ZoneInfo) else tz.utcoffset(None)
+    return value.utcoffset()
 
 
 def path_of(value: Any, key: str) -> Any:
-    """`value.key`: context entry, or a property of a date/time/duration."""
+    """`value.key`: context entry, or a property of a date/time/duration/range."""
     if isinstance(value, dict):
+        if key not in value:
+            note(f"the context has no entry '{key}'")
         return value.get(key)
     if value is None:
+        note(f"null has no property '{key}'")
         return None
+    if isinstance(value, Range):
+        props = {"start": value.low, "end": value.high, "start included": value.low_closed,
+                 "end included": value.high_closed}
+        if key in props:
+            return props[key]
     if isinstance(value, dt.date) and key in _DATE_PROPS:
         return Decimal(getattr(value, key))
     if isinstance(value, (dt.datetime, dt.time)) and key in _TIME_PROPS:
         return Decimal(getattr(value, key))
+    if isinstance(value, (dt.datetime, dt.time)) and key in ("time offset", "timezone"):
+        return _offset(value, key)
     if isinstance(value, dt.date) and key == "weekday":
         return Decimal(value.isoweekday())
     if isinstance(value, dt.timedelta):
@@ -163,4 +194,5 @@ def path_of(value: Any, key: str) -> Any:
         sign = -1 if value.months < 0 else 1
         years, months = divmod(abs(value.months), 12)
         return Decimal(sign * (years if key == "years" else months))
-    raise FeelError(f"a {type(value).__name__} has no property '{key}'")
+    note(f"a {type(value).__name__} has no property '{key}'")
+    return None

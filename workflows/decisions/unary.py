@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .errors import FeelError
+from .errors import FeelError, note
 from .feel import Ctx, compile_ast
 from .feel_lexer import NameTable
 from .feel_parser import parse_unary_tests
@@ -90,13 +90,18 @@ def _compile_test(test: tuple, strict: bool) -> Test:
         target = fn(ctx)
         if isinstance(target, Range):
             r = target.contains(value)
+            if r is None:
+                note("a null value or range end in a range test")
             if r is None and strict and value is not None and target.low is not None \
                     and compare(target.low, target.low) is not None:
                 raise FeelError(f"cannot compare {type_name(value)} {show(value)} with range of "
                                 f"{type_name(target.low)}")
             return r
-        if isinstance(target, list) and not isinstance(value, list):
-            return any(equal(value, x) is True for x in target)
+        if isinstance(target, list):
+            for x in target:
+                if (x.contains(value) if isinstance(x, Range) else equal(value, x)) is True:
+                    return True
+            return equal(value, target) if isinstance(value, list) else False
         return equal(value, target)
     return match
 
@@ -110,6 +115,8 @@ def _range_test(rng: Range, strict: bool) -> Test:
             return (low <= value if low_closed else low < value) and \
                 (value <= high if high_closed else value < high)
         r = rng.contains(value)
+        if r is None:
+            note("a null value or range end in a range test")
         if r is None and strict and value is not None and compare(low, low) is not None:
             raise FeelError(f"cannot compare {type_name(value)} {show(value)} with range of {type_name(low)}")
         return r

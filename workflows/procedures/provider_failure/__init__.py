@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflows.procedure import Procedure
 
-from .closure import close_parent_when_last
+from .closure import ALL_CLOSED, close_parent_when_last
 from .person_cases import DISPUTE, INCIDENT, PERSON
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ __all__ = ["DISPUTE", "INCIDENT", "PERSON", "ProviderFailure", "procedure"]
 class ProviderFailure(Procedure):
     name = "provider_failure"
     process_ids = frozenset({INCIDENT, PERSON, DISPUTE})
+    system_messages = frozenset({ALL_CLOSED})
 
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         if row.process_id == PERSON:
