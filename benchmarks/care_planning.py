@@ -164,4 +164,11 @@ def main(lines: int = 50, plans: int = 5000, rounds: int = 40) -> dict[str, floa
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=50, help="line items in the plan validated")
+    parser.add_argument("--plans", type=int, default=5000, help="plans under review in the team")
+    parser.add_argument("--rounds", type=int, default=40, help="timed requests of each kind")
+    options = parser.parse_args()
+    main(lines=options.lines, plans=options.plans, rounds=options.rounds)
