@@ -31,6 +31,23 @@ DETAIL_FIELDS = [("writtenBy", "Who wrote the plan"), ("howNeedsMet", "How the e
                  ("dpSpendingBreakdown", "Direct payment: spending and on-costs"),
                  ("carerWishes", "Carer's wishes (carer's plans)"),
                  ("storageLocation", "Where the plan is stored, if elsewhere")]
+SECTION_FORMS = {  # section -> (heading, [(field, label, kind)])
+    "needs": ("Add a need", [("description", "The need, as the assessment found it", "text"),
+                             ("eligible", "Is it an eligible need?", "bool"), ("howMet", "How it is met", "text")]),
+    "outcomes": ("Add an outcome", [("outcome", "What the person wants to achieve", "text"),
+                                    ("measure", "How it will be measured", "text"),
+                                    ("timescale", "By when, and how often progress is reviewed", "text")]),
+    "risks": ("Add a risk and its contingency", [("risk", "The risk", "text"),
+                                                 ("management", "How it is managed", "text"),
+                                                 ("contingency", "What happens if it occurs", "text"),
+                                                 ("contactName", "Emergency contact's name", "text"),
+                                                 ("contactPhone", "Their phone number", "text"),
+                                                 ("contactEmail", "Their email address", "text")]),
+    "options": ("Add an option considered", [("description", "The option", "text"),
+                                             ("weeklyCost", "Estimated weekly cost, in pounds", "text"),
+                                             ("chosen", "Was it chosen?", "bool"),
+                                             ("rationale", "Why it was chosen or rejected", "text")]),
+}
 OPTIONS = [("COUNCIL_MANAGED", "Council-managed"), ("DIRECT_PAYMENT", "Direct payment"),
            ("DP_MANAGED_ACCOUNT", "Direct payment into a managed account"), ("ISF", "Individual service fund")]
 
@@ -69,7 +86,7 @@ def _page(instance_id: str, template: str, status: int = 200, errors: list[dict[
                                                                    for k, v in totals.items()},
                            documents=docs, versions=versions, fields=DETAIL_FIELDS, options=OPTIONS,
                            editable=out["status"] in plans.EDITABLE and _may_edit(case), draft_open=draft_open,
-                           may_upload=_may_edit(case),
+                           may_upload=_may_edit(case), section_forms=SECTION_FORMS,
                            errors=errors or [], values=values or {}), status
 
 
@@ -137,6 +154,38 @@ def save_details(instance_id: str):  # type: ignore[no-untyped-def]
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc), data)
     flash("The plan is saved as a draft.", "success")
     return redirect(url_for("plans.edit", instance_id=instance_id))
+
+
+@bp.post("/cases/<instance_id>/plan/sections/<section>")
+@login_required
+def add_to_section(instance_id: str, section: str):  # type: ignore[no-untyped-def]
+    """Add a need, an outcome, a risk or an option; or remove one (``remove`` = its position)."""
+    if section not in SECTION_FORMS:
+        raise CareflowError("No such part of the plan")
+    plan_id, db = _editing(instance_id)
+    try:
+        with db.transaction() as session:
+            plan = plans.get_plan(session, plan_id)
+            current = plans.plan_dict(plan)[section]
+            items = [{k: v for k, v in row.items() if k != "id"} for row in current]
+            if request.form.get("remove", "").isdigit():
+                index = int(request.form["remove"])
+                if index >= len(items):
+                    raise CareflowError("That entry is no longer in the plan")
+                del items[index]
+                message = "Removed from the plan."
+            else:
+                item: dict[str, Any] = {}
+                for name, _label, kind in SECTION_FORMS[section][1]:
+                    raw = request.form.get(name, "").strip()
+                    item[name] = (None if raw == "" else raw == "yes") if kind == "bool" else (raw or None)
+                items.append(item)
+                message = "Added to the plan."
+            plans.update_plan(plan, {section: items})
+    except ValidationFailed as exc:
+        return _page(instance_id, "plans/edit.html", 422, _field_errors(exc))
+    flash(message, "success")
+    return redirect(url_for("plans.edit", instance_id=instance_id, _anchor=section))
 
 
 @bp.post("/cases/<instance_id>/plan/lines")

@@ -103,3 +103,27 @@ def test_store_a_signed_fin107_from_the_plan_page(planning: Any) -> None:
     stored = send("FIN107", b"%PDF-1.4 signed (invented)", "fin107.pdf")
     assert stored.status_code == 302
     assert "fin107-fin107.pdf" in client.get(view).text
+
+
+def test_needs_outcomes_risks_and_options_from_the_pages(planning: Any) -> None:
+    app, case = planning
+    client = app.test_client()
+    sign_in(client, "wren.worker")
+    edit = f"/cases/{case}/plan/edit"
+    assert _post(client, edit, f"/cases/{case}/plan/sections/needs",
+                 {"description": "Preparing meals", "eligible": "yes", "howMet": "Home care"}).status_code == 302
+    assert _post(client, edit, f"/cases/{case}/plan/sections/options",
+                 {"description": "Live-in care", "weeklyCost": "900", "chosen": "no",
+                  "rationale": "Costs more than meets the needs"}).status_code == 302
+    assert _post(client, edit, f"/cases/{case}/plan/sections/risks",
+                 {"risk": "Falls at night", "contingency": "Pendant alarm",
+                  "contactName": "Neighbour (invented)", "contactPhone": "01632 960002"}).status_code == 302
+    bad = _post(client, edit, f"/cases/{case}/plan/sections/options", {"description": "x", "weeklyCost": "lots"})
+    assert bad.status_code == 422
+    assert _post(client, edit, f"/cases/{case}/plan/sections/pets", {}).status_code == 400
+    page = client.get(edit).text
+    assert "Preparing meals" in page and "Live-in care (£900.00 a week)" in page and "Falls at night" in page
+    # An unanswered yes/no stays unknown: no radio is chosen for the worker.
+    assert 'type="radio" value="yes" checked' not in page
+    assert _post(client, edit, f"/cases/{case}/plan/sections/needs", {"remove": "0"}).status_code == 302
+    assert "Preparing meals" not in client.get(edit).text
