@@ -102,3 +102,25 @@ def test_decisions_called_are_council_tables() -> None:
     assert called >= {"AdultEligibility", "OrdinaryResidenceRouting", "AppropriateIndividualTest",
                       "IndependentAdvocateRequired", "CarerEligibility", "PlanValidationRules",
                       "PlanBudgetApprovalRoute", "ReviewScheduling"}
+
+
+def test_every_message_the_diagram_sends_has_a_template_its_data_fills() -> None:
+    from handlers.templates import TemplateRegistry
+
+    registry = TemplateRegistry()
+    sent = {}
+    for param in _process().iter(f"{{{NS['spiffworkflow']}}}parameter"):
+        if param.get("id") == "template":
+            operator = param.getparent().getparent()
+            data = next(p.get("value") for p in operator.iter(f"{{{NS['spiffworkflow']}}}parameter")
+                        if p.get("id") == "data")
+            sent[param.get("value").strip("'")] = set(re.findall(r"'(\w+)':", data))
+    assert set(sent) == {f"mc{n}_{name}" for n, name in ((1, "advocacy_referral"), (2, "dp_advice_referral"),
+                                                          (3, "health_liaison_request"), (4, "or_notification"),
+                                                          (5, "complaints_information"), (6, "brokerage_request"),
+                                                          (8, "plan_copy"))}
+    for name, keys in [*sent.items(), ("mc7_controcc_notified", {"caseReference", "cpliId", "personName",
+                                                                 "description", "weeklyCost", "budgetOption",
+                                                                 "clientContribution"})]:
+        subject, body = registry.get(name).render({k: "x" for k in keys})
+        assert subject and body
