@@ -215,3 +215,20 @@ def test_a_warn_rule_needs_an_override_note_that_is_kept(cp: CP) -> None:
     assert result["valid"] is True and sorted(f["ruleId"] for f in result["failures"]) == ["V12", "V19"]
     kept = cp.plan(case)["overrides"]
     assert [(o["ruleId"], o["by"]) for o in kept] == [("V12", "wendy.worker"), ("V19", "wendy.worker")]
+
+
+def test_light_touch_review_can_count_from_the_service_start() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from workflows.procedures.care_planning.review_dates import plan_reviews
+
+    signed = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    started = signed + timedelta(days=10)
+    rows = [{"reviewType": "LIGHT_TOUCH", "earliest": "P6W", "due": "P8W", "anchor": "SERVICE_START"},
+            {"reviewType": "INTERIM", "earliest": None, "due": "P3M", "anchor": "PLAN_SIGNED_OFF"}]
+    plan = plan_reviews(rows, signed, None, [], service_start=started)
+    light, interim = plan["pending"]
+    assert datetime.fromisoformat(light["at"]) == started + timedelta(weeks=6)  # C9: the council's anchor
+    assert datetime.fromisoformat(interim["dueAt"]) == datetime(2026, 6, 2, 9, tzinfo=timezone.utc)
+    unknown = plan_reviews(rows[:1], signed, None, [])  # no start date recorded: sign-off it is
+    assert datetime.fromisoformat(unknown["nextReviewAt"]) == signed + timedelta(weeks=6)

@@ -50,8 +50,11 @@ def _anchor(value: Any, now: datetime) -> datetime:
 
 
 def plan_reviews(schedules: Any, anchor: datetime, done: str | None, pending: Any,
-                 lead: str = "P28D") -> dict[str, Any]:
-    """The reviews to come after adding ``schedules`` (DMN-08 rows) and removing the one ``done``."""
+                 lead: str = "P28D", service_start: datetime | None = None) -> dict[str, Any]:
+    """The reviews to come after adding ``schedules`` (DMN-08 rows) and removing the one ``done``.
+
+    A schedule anchored on ``SERVICE_START`` (the council's choice for the light-touch review, C9)
+    counts from ``service_start`` when it is known; every other anchor is the event's own date."""
     still = [dict(p) for p in (pending or []) if isinstance(p, dict)]
     if done:
         for index, item in enumerate(still):
@@ -62,9 +65,10 @@ def plan_reviews(schedules: Any, anchor: datetime, done: str | None, pending: An
         kind, due = row.get("reviewType"), row.get("due")
         if kind not in PLANNED or not due:
             continue
-        due_at = add_period(anchor, due)
-        earliest = add_period(anchor, row["earliest"]) if row.get("earliest") else max(
-            anchor, due_at - (add_period(anchor, lead) - anchor))
+        start = service_start if row.get("anchor") == "SERVICE_START" and service_start else anchor
+        due_at = add_period(start, due)
+        earliest = add_period(start, row["earliest"]) if row.get("earliest") else max(
+            start, due_at - (add_period(start, lead) - start))
         still = [p for p in still if p.get("reviewType") != kind]  # a new schedule replaces the old one
         still.append({"reviewType": kind, "at": earliest.isoformat(), "dueAt": due_at.isoformat()})
     if not still:
@@ -80,9 +84,12 @@ def plan_reviews(schedules: Any, anchor: datetime, done: str | None, pending: An
 @handler("csp_review_dates")
 def review_dates(inputs: dict[str, Any], context: HandlerContext) -> dict[str, Any]:
     """Inputs: ``schedules`` (DMN-08 output), ``anchor`` (ISO date of the event), ``done`` (the review
-    type just completed, or null) and ``pending`` (the reviews still to come)."""
+    type just completed, or null), ``pending`` (the reviews still to come) and ``serviceStart`` (when the
+    services started, for schedules anchored on it)."""
     schedules = inputs.get("schedules") or []
     if not isinstance(schedules, list):
         raise HandlerError("csp_review_dates needs 'schedules' as a list")
+    started = inputs.get("serviceStart")
     return plan_reviews(schedules, _anchor(inputs.get("anchor"), context.now), inputs.get("done"),
-                        inputs.get("pending"), str(inputs.get("lead") or "P28D"))
+                        inputs.get("pending"), str(inputs.get("lead") or "P28D"),
+                        _anchor(started, context.now) if started else None)
