@@ -120,7 +120,8 @@ def build_services(config: dict[str, Any]) -> Services:
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
     runtime = Runtime(db, library, forms, handlers=get_handler,
-                      cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)))
+                      cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)),
+                      max_instances=int(config.get("MAX_MULTI_INSTANCES", 5_000)))
     for procedure in PROCEDURES:
         runtime.register(procedure)
     return Services(db, library, forms, runtime)

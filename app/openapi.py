@@ -12,10 +12,15 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERRORS = {
+ERRORS = {  # what any operation may answer, besides its own statuses
+    "400": {"$ref": "#/components/responses/BadRequest"},
     "401": {"$ref": "#/components/responses/Unauthorised"},
     "403": {"$ref": "#/components/responses/Forbidden"},
     "404": {"$ref": "#/components/responses/NotFound"},
+    "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+    "413": {"$ref": "#/components/responses/TooLarge"},
+    "422": {"$ref": "#/components/responses/ValidationFailed"},
+    "503": {"$ref": "#/components/responses/Busy"},
 }
 
 
@@ -33,8 +38,22 @@ def _path_param(name: str, kind: str = "string") -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
 
 
-def _query(name: str, kind: str = "string", description: str = "") -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+def _query(name: str, kind: str = "string", description: str = "", *, enum: list[str] | None = None,
+           fmt: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind}
+    if enum:
+        schema["enum"] = enum
+    if fmt:
+        schema["format"] = fmt
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+TASK_STATES = ["open", "completed", "cancelled", "all"]
+INSTANCE_STATUSES = ["running", "completed", "incident", "terminated"]
+INCIDENT_STATES = ["open", "resolved", "all"]
+OUTBOX_STATES = ["pending", "sending", "sent", "incident", "all"]
+COMMISSIONING_STATES = ["raised", "acknowledged", "placed", "declined", "cancelled"]
+SERVICE_TYPES = ["care_home", "nursing_home", "homecare"]
 
 
 CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
@@ -65,7 +84,7 @@ def openapi_document() -> dict[str, Any]:
                 body=_ref("StartInstance"), params=[_path_param("process_id")], extra=INVALID, ok_code="201")},
             "/instances": {"get": _op("Instances, newest first", _json({"type": "object", "properties": {
                 "instances": {"type": "array", "items": _ref("Instance")}}}),
-                params=[_query("status"), _query("processId"), _query("caseReference"),
+                params=[_query("status", enum=INSTANCE_STATUSES), _query("processId"), _query("caseReference"),
                         _query("parentCaseReference"), _query("limit", "integer"), _query("offset", "integer")])},
             "/instances/{instance_id}": {"get": _op("An instance: status, data, open tasks, waiting timers, "
                                                     "history, decisions, messages", _json(_ref("Instance")),
@@ -75,9 +94,9 @@ def openapi_document() -> dict[str, Any]:
                 "limit": {"type": "integer"}, "offset": {"type": "integer"}}}),
                 params=[_query("mine", "boolean", "assigned to me"), _query("myGroups", "boolean",
                         "offered to my groups"), _query("processId"), _query("state", description=
-                        "open (default), completed, cancelled or all"), _query("caseReference"),
+                        "open (default), completed, cancelled or all", enum=TASK_STATES), _query("caseReference"),
                         _query("subject", description="part of the person's or provider's name"),
-                        _query("instanceId"), _query("dueBefore", description="ISO 8601 date-time"),
+                        _query("instanceId"), _query("dueBefore", description="ISO 8601 date-time", fmt="date-time"),
                         _query("limit", "integer"), _query("offset", "integer")], extra=INVALID)},
             "/tasks/{task_id}": {"get": _op("A task with its form's JSON Schema and current data",
                                             _json(_ref("Task")), params=task_id)},
@@ -120,7 +139,8 @@ def openapi_document() -> dict[str, Any]:
                       params=[_path_param("process_id"), _path_param("version", "integer")], tag="modeller")}},
             "/incidents": {"get": _op("Incidents (admin, manager, process owner)", _json({"type": "object",
                                       "properties": {"incidents": {"type": "array", "items": _ref("Incident")}}}),
-                                      params=[_query("state", description="open (default), resolved or all")],
+                                      params=[_query("state", description="open (default), resolved or all",
+                                                     enum=INCIDENT_STATES)],
                                       tag="operations")},
             "/stalled": {"get": _op(
                 "Cases running with nothing open, waiting or due (admin, manager, quality lead, process owner)",
@@ -144,7 +164,11 @@ def openapi_document() -> dict[str, Any]:
                 name: _json(_ref("Error"), text) for name, text in (
                     ("Unauthorised", "No valid bearer token"), ("Forbidden", "Not allowed for this user"),
                     ("NotFound", "Unknown id"), ("Conflict", "Already done, or changed by someone else meanwhile"),
-                    ("ValidationFailed", "The data broke the form's rules: one message per field"))
+                    ("ValidationFailed", "The data broke the form's rules: one message per field"),
+                    ("BadRequest", "The body is not JSON careflow can take (malformed, NaN, nested too deep)"),
+                    ("MethodNotAllowed", "Not a method of this path; the Allow header lists those that are"),
+                    ("TooLarge", "The body or file is larger than careflow accepts"),
+                    ("Busy", "The database is busy; nothing changed. Try again after Retry-After seconds"))
             },
             "schemas": {**_schemas(), **_outbox_schemas(), **_provider_schemas()},
         },
@@ -220,7 +244,8 @@ def _outbox_paths() -> dict[str, Any]:
     return {
         "/outbox": {"get": _op("Outbox messages, newest first (admin, manager, process owner)", _json(
             {"type": "object", "properties": {"messages": {"type": "array", "items": _ref("OutboxMessage")}}}),
-            params=[_query("state", description="pending, sending, sent, incident or all (default)"),
+            params=[_query("state", description="pending, sending, sent, incident or all (default)",
+                           enum=OUTBOX_STATES),
                     _query("limit", "integer"), _query("offset", "integer")], extra=INVALID, tag="operations")},
         "/outbox/{message_id}/retry": {"post": _op(
             "Send a failed or waiting message again now, with a fresh count of attempts (admin)",
@@ -243,14 +268,15 @@ def _provider_paths() -> dict[str, Any]:
     providers = {"type": "object", "properties": {"providers": {"type": "array", "items": _ref("Provider")}}}
     return {
         "/providers": {"get": _op("The provider register with vacancies", _json(providers),
-                                  params=[_query("serviceType", description="care_home, nursing_home or homecare"),
+                                  params=[_query("serviceType", description="care_home, nursing_home or homecare",
+                                                 enum=SERVICE_TYPES),
                                           _query("area", description="local authority"),
                                           _query("limit", "integer"), _query("offset", "integer")],
                                   tag="commissioning")},
         "/providers/match": {"get": _op(
             "Alternative providers with room now, best first", _json({"type": "object", "properties": {
                 "alternatives": {"type": "array", "items": _ref("Provider")}}}),
-            params=[_query("serviceType", description="care_home, nursing_home or homecare"),
+            params=[_query("serviceType", description="care_home, nursing_home or homecare", enum=SERVICE_TYPES),
                     _query("nursing", "boolean"), _query("area"),
                     _query("exclude", description="CQC location ids, comma separated"),
                     _query("hoursNeeded", "integer"), _query("limit", "integer")], extra=INVALID,
@@ -268,13 +294,15 @@ def _provider_paths() -> dict[str, Any]:
                 "rating": {"type": "string"}}}, extra=INVALID, tag="commissioning")},
         "/commissioning": {"get": _op("Commissioning requests, newest first", _json({"type": "object", "properties": {
             "requests": {"type": "array", "items": _ref("CommissioningRequest")}}}),
-            params=[_query("state", description="raised, acknowledged, placed, declined, cancelled or all"),
+            params=[_query("state", description="raised, acknowledged, placed, declined or cancelled",
+                           enum=COMMISSIONING_STATES),
                     _query("limit", "integer")], extra=INVALID, tag="commissioning")},
         "/commissioning/{request_id}/state": {"post": _op(
             "Record the provider's answer: raised -> acknowledged -> placed or declined",
             _json(_ref("CommissioningRequest")), params=[_path_param("request_id", "integer")],
-            body={"type": "object", "required": ["state"], "properties": {"state": {"type": "string"},
-                                                                           "note": {"type": "string"}}},
+            body={"type": "object", "required": ["state"], "properties": {
+                "state": {"type": "string", "enum": COMMISSIONING_STATES},
+                "note": {"type": "string", "maxLength": 2000}}},
             extra={**CONFLICT, **INVALID}, tag="commissioning")},
     }
 
@@ -292,7 +320,8 @@ def _provider_schemas() -> dict[str, Any]:
             "id": {"type": "integer"}, "reference": {"type": "string"}, "instanceId": text, "caseReference": text,
             "personReference": text, "personName": text, "providerId": {"type": ["integer", "null"]},
             "serviceType": {"type": "string"}, "nursing": {"type": "boolean"}, "area": text,
-            "state": {"type": "string"}, "history": {"type": "array", "items": {"type": "object"}},
+            "state": {"type": "string", "enum": COMMISSIONING_STATES},
+            "history": {"type": "array", "items": {"type": "object"}},
             "createdAt": text, "updatedAt": text}},
     }
 

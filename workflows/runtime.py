@@ -40,11 +40,13 @@ from .identity import MANAGER_ROLES, Principal
 from .incidents import IncidentUseCases
 from .library import ProcessLibrary
 from .models import AuditEvent, Incident, Instance, MessageSubscription, ProcessVersion, TaskRow, TimerRow, User, utcnow
+from .multi_instance import DEFAULT_MAX_INSTANCES, install
 from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
 
 BATCH = 500  # new cases flushed together when many start in one transaction
+install()  # bounded multi-instance activities
 
 
 def build_script_engine(handlers: HandlerLookup) -> Any:
@@ -85,13 +87,14 @@ class Runtime(IncidentUseCases):
 
     def __init__(self, db: Database, library: ProcessLibrary, forms: FormLibrary,
                  case_prefix: str = "CF", *, handlers: HandlerLookup | None = None,
-                 cache_size: int = 256) -> None:
+                 cache_size: int = 256, max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
         self.db = db
         self.library = library
         self.forms = forms
         self.case_prefix = case_prefix
         self.cache = WorkflowCache(cache_size)  # 0: every step restores the state from the database
         self.script_engine = build_script_engine(handlers or no_handlers)
+        self.script_engine.max_instances = max_instances  # multi-instance bound (workflows/multi_instance.py)
         self.procedures = Procedures()
         self.max_tasks_per_step = MAX_TASKS_PER_STEP
 

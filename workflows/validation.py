@@ -11,7 +11,9 @@ from lxml import etree
 from .errors import ProcessDefinitionError
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-SCRIPT_TAGS = {"script": "exec", "conditionExpression": "eval"}
+# Every place a diagram holds an expression is parsed before anything runs (not only conditions).
+SCRIPT_TAGS = {"script": "exec", "conditionExpression": "eval", "loopCardinality": "eval",
+               "completionCondition": "eval", "loopCondition": "eval"}
 
 
 def check_process_xml(root: etree._Element, filename: str) -> None:
@@ -32,6 +34,20 @@ def check_process_xml(root: etree._Element, filename: str) -> None:
                         f"Sequence flow '{flow.get('id')}' points at '{ref}', which is not in process "
                         f"'{process.get('id')}'", file=filename, element=flow.get("id"), line=flow.sourceline)
     _check_expressions(root, filename)
+    _check_cardinality(root, filename)
+
+
+def _check_cardinality(root: etree._Element, filename: str) -> None:
+    """A literal multi-instance cardinality above the runtime's limit can never run: refuse it now."""
+    from .multi_instance import DEFAULT_MAX_INSTANCES
+
+    for el in root.iter(f"{BPMN}loopCardinality"):
+        text = (el.text or "").strip()
+        if text.isdigit() and int(text) > DEFAULT_MAX_INSTANCES:
+            owner = el.getparent().getparent() if el.getparent() is not None else None
+            raise ProcessDefinitionError(
+                f"Multi-instance cardinality {text} is above the limit of {DEFAULT_MAX_INSTANCES} instances",
+                file=filename, element=owner.get("id") if owner is not None else None, line=el.sourceline)
 
 
 def _check_expressions(root: etree._Element, filename: str) -> None:
@@ -44,15 +60,18 @@ def _check_expressions(root: etree._Element, filename: str) -> None:
             continue
         local = etree.QName(el).localname
         mode = SCRIPT_TAGS.get(local)
+        text = el.text or ""
         if local in ("preScript", "postScript"):
             mode = "exec"
-        if mode is None or not (el.text or "").strip():
+        elif local == "parameter" and el.get("value") is not None:  # a service task's input
+            mode, text = "eval", el.get("value") or ""
+        if mode is None or not text.strip():
             continue
-        owner = el.getparent()
-        while owner is not None and not owner.get("id"):
+        owner = el.getparent()  # the BPMN element it belongs to (not an extension's own id)
+        while owner is not None and not (owner.get("id") and str(owner.tag).startswith(BPMN)):
             owner = owner.getparent()
         try:
-            check_expression(el.text, mode=mode)
+            check_expression(text, mode=mode)
         except ExpressionError as exc:
             line = el.sourceline
             offset = getattr(exc, "line_number", None)

@@ -42,35 +42,55 @@ def current_incident(session: Session, instance_id: str) -> Instance:
     return row
 
 
+UPLOAD_BATCH = 500  # person cases opened per transaction: no upload holds the write lock for long
+
+
 def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int, Any]], *,
                         actor: str | None, partial: bool = False) -> dict[str, Any]:
-    """Validate every row, then open a person case for each new person, in one transaction.
+    """Validate every row, then open a person case for each new person.
 
     All or nothing by default: any bad row means a 422 listing every problem and no case opened.
-    With ``partial`` the good rows are opened and the bad ones returned as ``rejected``.
+    With ``partial`` the good rows are opened and the bad ones returned as ``rejected``. The cases
+    open in batches that each commit (the incident row locked meanwhile, so numbering stays unique):
+    a large list never holds the database for long, and since a person is keyed by incident and
+    person reference, sending the same list again after an interruption opens only what is missing.
     """
     people, problems = validate_people(rows)
     if problems and not partial:
         raise ValidationFailed(f"{len({p['line'] for p in problems})} of {len(rows)} people have problems; "
                                f"nothing was added", problems)
-    with runtime.transaction() as session:
+    created: list[str] = []
+    already: list[str] = []
+    batches = [people[i:i + UPLOAD_BATCH] for i in range(0, len(people), UPLOAD_BATCH)] or [[]]
+    for batch in batches:
+        with runtime.transaction() as session:
+            incident = _accepting_incident(session, incident_id)
+            case = incident.case_reference
+            existing = set(session.scalars(select(Instance.business_key).where(
+                Instance.parent_case_reference == case, Instance.process_id == PERSON)))
+            new = [p for p in batch if f"{case}:{p['personRef']}" not in existing]
+            already += [p["personRef"] for p in batch if f"{case}:{p['personRef']}" in existing]
+            summary = incident.summary or {}
+            shared = {k: summary.get(k) for k in FROM_INCIDENT}
+            start_person_cases(runtime, session, incident, new, shared, first_number=len(existing) + 1,
+                               actor=actor)
+            created += [p["personRef"] for p in new]
+    with runtime.db.reading() as session:
         incident = current_incident(session, incident_id)
-        summary = incident.summary or {}
-        if incident.status == "completed" or summary.get("incidentStatus") not in ACCEPTING:
-            raise Conflict("This incident is not opening person cases now: people are added once the council "
-                           "acts under the temporary duty or the s.19(3) power (PF-05d) and until it closes",
-                           incident_status=summary.get("incidentStatus"))
-        case = incident.case_reference
-        existing = dict(session.execute(select(Instance.business_key, Instance.id).where(
-            Instance.parent_case_reference == case, Instance.process_id == PERSON)).all())
-        already = [p["personRef"] for p in people if f"{case}:{p['personRef']}" in existing]
-        new = [p for p in people if f"{case}:{p['personRef']}" not in existing]
-        shared = {k: summary.get(k) for k in FROM_INCIDENT}
-        start_person_cases(runtime, session, incident, new, shared, first_number=len(existing) + 1, actor=actor)
-        created = [p["personRef"] for p in new]
-        return {"incidentId": incident.id, "caseReference": case, "created": len(created),
+        return {"incidentId": incident.id, "caseReference": incident.case_reference, "created": len(created),
                 "alreadyOpen": len(already), "alreadyOpenRefs": already[:100], "rejected": problems,
-                "counts": person_case_counts(session, case)}
+                "counts": person_case_counts(session, incident.case_reference)}
+
+
+def _accepting_incident(session: Session, incident_id: str) -> Instance:
+    incident = current_incident(session, incident_id)
+    session.refresh(incident, with_for_update=True)  # one upload at a time per incident
+    summary = incident.summary or {}
+    if incident.status == "completed" or summary.get("incidentStatus") not in ACCEPTING:
+        raise Conflict("This incident is not opening person cases now: people are added once the council "
+                       "acts under the temporary duty or the s.19(3) power (PF-05d) and until it closes",
+                       incident_status=summary.get("incidentStatus"))
+    return incident
 
 
 def start_person_cases(runtime: Runtime, session: Session, incident: Instance, people: list[dict[str, Any]],
