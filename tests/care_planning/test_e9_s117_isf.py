@@ -5,6 +5,10 @@ team manager first rejects the plan, then approves it (DMN-07 rule 6, rationale)
 DMN-08 rules 1 and 3."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from workflows.timeutil import LONDON, add_working_days
+
 from .conftest import CP, complete_plan
 
 MR_E = {"personRef": "P-E9-E", "personName": "Mr E (invented)", "assessmentFinalised": True,
@@ -71,4 +75,15 @@ def test_e9_s117_aftercare_with_an_isf(cp: CP) -> None:
     assert cp.rules(case)["ReviewScheduling"] == [[1, 3]]
     schedules = [s["reviewType"] for s in cp.data(case)["reviewSchedules"]]
     assert schedules == ["LIGHT_TOUCH", "S117_CPA_REVIEW"]
+
+    # The light-touch review finds a significant change: reassessment (DMN-08 rule 8), then plan version 2.
+    assert cp.fire(43) == 1
+    cp.complete(case, "csp_review", {"reviewOutcome": "SIGNIFICANT_CHANGE", "reviewNotes": "Moving to his own flat"})
+    assert cp.rules(case)["ReviewScheduling"][-1] == [8]
+    assert cp.open_names(case) == ["csp_reassess"]
+    due = datetime.fromisoformat(cp.task(case, "csp_reassess")["dueAt"]).astimezone(LONDON).date()
+    assert due == add_working_days(date.today(), 10)  # P10D in working days [CONFIG]
+    cp.complete(case, "csp_reassess", {"assessmentFinalised": True, "reassessmentNotes": "Needs fewer hours"})
+    assert cp.open_names(case) == ["csp_draft"]
+    assert [(v["version"], v["status"]) for v in cp.plan(case)["versions"]] == [(1, "SIGNED_OFF"), (2, "DRAFT")]
     assert not cp.incidents()
