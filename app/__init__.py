@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 
 import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
-from handlers.registry import get_handler
+from handlers.registry import get_handler, handler
 from workflows.db import Database
 from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
@@ -22,6 +22,8 @@ from workflows.spiff_bridge import set_decision_defaults
 ROOT = Path(__file__).resolve().parent.parent
 # The statutory procedures this deployment runs; each registers its hooks with the runtime.
 PROCEDURES = (provider_failure.procedure, care_planning.procedure)
+# Service-task handlers a procedure brings, registered by name like every other handler.
+handler(care_planning.review_dates.HANDLER_NAME)(care_planning.review_dates.review_dates)
 
 
 @dataclass

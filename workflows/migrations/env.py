@@ -5,6 +5,7 @@ from alembic import context
 
 # Tables defined beside the runtime share its metadata and its one migration history.
 import handlers.commissioning_tables  # noqa: E402,F401,I001
+import workflows.procedures.care_planning.models  # noqa: E402,F401,I001
 from workflows.db import make_engine
 from workflows.models import Base
 

@@ -6,7 +6,7 @@ separation of duties, and makes the plan's documents.
 """
 from __future__ import annotations
 
-from . import models, review_dates  # noqa: F401  (its tables; registers the csp_review_dates handler)
+from . import models, review_dates  # noqa: F401  (its tables; its service-task handler)
 from .procedure import PROCESS_ID, CarePlanning
 
 __all__ = ["PROCESS_ID", "CarePlanning", "procedure"]

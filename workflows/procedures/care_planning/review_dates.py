@@ -4,7 +4,8 @@ DMN-08 says what to review and within how long (``P6W``, ``P3M``, ``P12M``); thi
 the engine and the database like every handler, turns those durations into dates from an anchor,
 keeps the reviews still to come, and names the next one so the diagram's timer can wait for it.
 A review with no earliest date is offered ``lead`` before it is due; a case always has at least
-an annual review (Care Act s.27).
+an annual review (Care Act s.27). The app registers it with the handler registry under
+:data:`HANDLER_NAME` (procedures do not import the handlers package).
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from handlers.registry import HandlerContext, HandlerError, handler
+from workflows import HandlerContext, HandlerError
 from workflows.timeutil import add_working_days
 
+HANDLER_NAME = "csp_review_dates"
 PLANNED = ("LIGHT_TOUCH", "INTERIM", "DP_REVIEW", "ANNUAL")
 _ISO = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?$")
 _WORKING = re.compile(r"^P(?P<days>\d+)WD$")
@@ -81,7 +83,6 @@ def plan_reviews(schedules: Any, anchor: datetime, done: str | None, pending: An
             "nextReviewDueAt": first["dueAt"]}
 
 
-@handler("csp_review_dates")
 def review_dates(inputs: dict[str, Any], context: HandlerContext) -> dict[str, Any]:
     """Inputs: ``schedules`` (DMN-08 output), ``anchor`` (ISO date of the event), ``done`` (the review
     type just completed, or null), ``pending`` (the reviews still to come) and ``serviceStart`` (when the
