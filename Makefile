@@ -50,10 +50,11 @@ bench: install
 	$(BIN)/python benchmarks/inbox.py
 	$(BIN)/python benchmarks/provider_failure_fanout.py
 	$(BIN)/python benchmarks/timers.py
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/care_planning.py
 
 lint: install
-	$(BIN)/python -m ruff check workflows handlers app tests benchmarks scripts
+	$(BIN)/python -m ruff check workflows handlers app tests benchmarks
 
 clean:
 	rm -rf $(VENV) instance tests/output node_modules app/static/dist

@@ -32,7 +32,8 @@ MATRIX: dict[str, Rule] = {
     "instances.list": Rule(EVERYONE, NEED_CASE),
     "instance.read": Rule(EVERYONE, NEED_CASE),
     "tasks.list": Rule(EVERYONE, NEED_CASE),
-    "task.read": Rule(EVERYONE, NEED_TASK + ", or completed by them (oversight roles: every task)"),
+    "task.read": Rule(EVERYONE, "tasks of their teams, assigned to them, or completed by them (oversight roles: "
+                                "every task)"),
     "task.claim": Rule(CASE_WORKERS, NEED_TASK),
     "task.release": Rule(CASE_WORKERS, "their own tasks (managers and admins: any)"),
     "task.reassign": Rule(frozenset({"manager", "admin"})),

@@ -346,7 +346,7 @@ class Runtime(IncidentUseCases):
         with self.transaction() as session:
             task_row = self._open_task(session, task_id)
             if not may_work(user, task_row):
-                raise Forbidden(_not_yours(task_row))
+                raise _not_yours(task_row, user)
             clean = self.forms.validate(task_row.form_key, data)
             row, wf = self.load(session, task_row.instance_id)
             if expected_version is not None and expected_version != row.version:
@@ -375,7 +375,7 @@ class Runtime(IncidentUseCases):
             if row.assignee:
                 raise Conflict(f"This task is already claimed by {row.assignee}", assignee=row.assignee)
             if not may_work(user, row):
-                raise Forbidden(_not_yours(row))
+                raise _not_yours(row, user)
             row.assignee = user.username
             self._audit(session, row, user.username, "task_claimed")
             return row
@@ -407,7 +407,7 @@ class Runtime(IncidentUseCases):
         with self.db.transaction() as session:
             row = self._open_task(session, task_id)
             if not may_work(user, row):
-                raise Forbidden(_not_yours(row))
+                raise _not_yours(row, user)
             row.draft = normalise(data)
             return row
 
@@ -535,7 +535,10 @@ class _CachingTransaction:
         return bool(result)
 
 
-def _not_yours(row: TaskRow) -> str:
+def _not_yours(row: TaskRow, user: Principal) -> CareflowError:
+    """Why ``user`` may not work the task: a colleague took it first (409, a race), or it is another team's (403)."""
+    if row.assignee and (row.candidate_group is None or row.candidate_group in user.group_names):
+        return Conflict(f"This task is already claimed by {row.assignee}", assignee=row.assignee)
     if row.assignee:
-        return f"This task is assigned to {row.assignee}"
-    return f"This task is for group {row.candidate_group}, and you are not in it"
+        return Forbidden(f"This task is assigned to {row.assignee}")
+    return Forbidden(f"This task is for group {row.candidate_group}, and you are not in it")

@@ -160,7 +160,9 @@ def test_claim_unclaim_reassign_and_their_errors(people):
     assert morgan.post(f"/tasks/{task_id}/reassign", json={}).status_code == 422
     moved = morgan.post(f"/tasks/{task_id}/reassign", json={"username": "sam.support"})
     assert moved.status_code == 200 and moved.json["assignee"] == "sam.support"
-    assert casey.post(f"/tasks/{task_id}/complete", json={"data": REFERRAL}).status_code == 403
+    # A teammate holds it now: a 409 naming them (a race for the same work), not a 403.
+    taken_by_sam = casey.post(f"/tasks/{task_id}/complete", json={"data": REFERRAL})
+    assert taken_by_sam.status_code == 409 and "sam.support" in taken_by_sam.json["message"]
     assert sam.post(f"/tasks/{task_id}/unclaim").json["assignee"] is None
     assert casey.post("/tasks/nope/claim").status_code == 404
 

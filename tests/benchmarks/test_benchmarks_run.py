@@ -16,6 +16,8 @@ SMALL = {
                          r"api_p95_ms=[\d.]+$"),
     "decisions.py": (["--runs", "1", "--n", "200"], r"^decisions careflow/spiff=[\d.]+$"),
     "engine_overhead.py": (["--rounds", "1"], r"^overhead runtime/raw=[\d.]+ http/raw=[\d.]+$"),
+    "load.py": (["--users", "3", "--seconds", "8", "--people", "60", "--timers", "20"],
+                r"^load users=3 p95_ms=[\d.]+ errors=0 lost=0$"),
     "inbox.py": (["--tasks", "600", "--rounds", "5"], r"^inbox tasks=600 page_p95_ms=[\d.]+ api_p95_ms=[\d.]+$"),
     "provider_failure_fanout.py": (["--sizes", "20,40", "--samples", "3"],
                                    r"^fanout n=40 seconds=[\d.]+ per_person_ms=[\d.]+ growth_\S+=[\d.]+$"),

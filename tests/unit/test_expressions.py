@@ -644,3 +644,32 @@ def test_the_runtime_import_hook_imports_nothing_but_time_modules():
 
     with pytest.raises(ExpressionError):
         SAFE_BUILTINS["__import__"]("os")
+
+
+# ---------------------------------------------------------------------------------------
+# The size budget counts every way of building a large value, not only the operators: a
+# loop that copies, slices, encodes or lists a big value many times runs out of budget.
+# ---------------------------------------------------------------------------------------
+BUDGET_PROBES = {
+    "slices": "big = 'x' * 9_000_000\nparts = []\nfor i in range(10):\n    parts.append(big[1:])",
+    "encode": "big = 'x' * 9_000_000\nparts = []\nfor i in range(10):\n    parts.append(big.encode())",
+    "list copies": "big = [0] * 900_000\nparts = []\nfor i in range(60):\n    parts.append(list(big))",
+    "comprehensions": "big = range(900_000)\nparts = []\nfor i in range(60):\n    parts.append([n for n in big])",
+    "upper": "big = 'x' * 9_000_000\nparts = []\nfor i in range(10):\n    parts.append(big.upper())",
+    "sorted": "big = list(range(900_000))\nparts = []\nfor i in range(60):\n    parts.append(sorted(big))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUDGET_PROBES))
+def test_every_way_of_building_a_large_value_counts_against_the_budget(name):
+    env = SandboxedEnvironment(time_limit=30)
+    with pytest.raises(ExpressionError, match="built too much data"):
+        env.execute(BUDGET_PROBES[name], {})
+
+
+def test_ordinary_scripts_with_slices_and_copies_stay_within_the_budget():
+    env = SandboxedEnvironment()
+    context: dict = {"names": ["Ada Example", "Ben Example"] * 50}
+    env.execute("firsts = [n.split(' ')[0] for n in names[:10]]\ncopy = list(names)\nlabel = str(len(copy))",
+                context)
+    assert context["firsts"][0] == "Ada" and context["label"] == "100"

@@ -27,6 +27,9 @@ AUGITEM = "_cf_augitem"
 METHOD = "_cf_method"
 FORMAT = "_cf_format"
 CHECK_STR = "_cf_checked_str"
+BUILT = "_cf_built"
+# Calls and expressions that copy or build a value: their results count against the evaluation's budget.
+BUILDERS = frozenset({"list", "tuple", "dict", "set", "frozenset", "sorted", "str"})
 
 # Method names whose result can be far larger than their inputs; calls to them are routed
 # through a guard that checks the size first (for str/bytes/list receivers).
@@ -204,7 +207,29 @@ class _Sandboxer(ast.NodeTransformer):
         if isinstance(func, ast.Attribute) and func.attr in RISKY_METHODS:
             args = [func.value, ast.Constant(func.attr), *node.args]
             return self.call(METHOD, args, node, node.keywords)
+        if isinstance(func, ast.Name) and func.id in BUILDERS:
+            return self.built(node, func.id)
+        if isinstance(func, ast.Attribute):  # any other method's result is measured too (.encode, .split ...)
+            return self.built(node, f".{func.attr}()")
         return node
+
+    def built(self, node: ast.expr, what: str) -> ast.Call:
+        return self.call(BUILT, [node, ast.Constant(what)], node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Load):
+            return self.built(node, "a slice")
+        return node
+
+    def visit_ListComp(self, node: ast.ListComp) -> ast.AST:
+        return self.built(self.generic_visit(node), "a list comprehension")  # type: ignore[arg-type]
+
+    def visit_SetComp(self, node: ast.SetComp) -> ast.AST:
+        return self.built(self.generic_visit(node), "a set comprehension")  # type: ignore[arg-type]
+
+    def visit_DictComp(self, node: ast.DictComp) -> ast.AST:
+        return self.built(self.generic_visit(node), "a dict comprehension")  # type: ignore[arg-type]
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         self.generic_visit(node)

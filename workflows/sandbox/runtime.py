@@ -26,7 +26,7 @@ MAX_INT_BITS = 100_000              # about 30,000 decimal digits
 MAX_FORMAT_WIDTH = 1_000            # widths/precisions in '%' and f-string format specs
 # Total characters/items that guarded operations may build during one evaluation, so that
 # a loop (or a long script) cannot pile up many results that are each below the limits.
-MAX_BUILT_PER_EVALUATION = 50_000_000
+MAX_BUILT_PER_EVALUATION = 50_000_000  # characters and items: roughly the 50 MB an expression may use
 _CHARGE_FROM = 64                   # results smaller than this are not counted
 
 _budget = threading.local()
@@ -56,11 +56,12 @@ def _charge(size: int, what: str) -> None:
 
 
 def _built(value: Any, what: str) -> Any:
+    """Count a value an expression built (a copy, a slice, a method's result) against its budget."""
     if isinstance(value, _SIZED):
         size = len(value)
         if size >= _CHARGE_FROM:
             _charge(size, what)
-    return value
+    return value  # a lazy iterator (map, zip ...) is counted when something makes a list of it
 
 _SEQUENCES = (str, bytes, list, tuple)
 _STRINGS = (str, bytes)
@@ -371,7 +372,7 @@ GUARDS: dict[str, Any] = {
     "_cf_add": guarded_add, "_cf_iadd": guarded_iadd, "_cf_mul": guarded_mul,
     "_cf_imul": guarded_imul, "_cf_pow": guarded_pow, "_cf_lshift": guarded_lshift,
     "_cf_mod": guarded_mod, "_cf_augitem": guarded_augitem, "_cf_method": guarded_method,
-    "_cf_format": guarded_format, "_cf_checked_str": checked_str,
+    "_cf_format": guarded_format, "_cf_checked_str": checked_str, "_cf_built": _built,
 }
 
 
