@@ -1,7 +1,6 @@
 """careflow's web layer: the REST API now, the inbox and the modeller later."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
 from workflows.procedures import care_planning, provider_failure
 from workflows.runtime import Runtime
-from workflows.spiff_bridge import set_decision_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 # The statutory procedures this deployment runs; each registers its hooks with the runtime.
@@ -84,14 +82,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         api_care_planning,
         api_definitions,
+        api_operations,
         api_provider_failure,
         api_providers,
         errors,
         hardening,
+        observability,
         pages,
         web,
     )
 
+    if app.config.get("LOG_FORMAT") or not app.testing:
+        observability.configure_logging(app.config.get("LOG_FORMAT"))
+    observability.init_app(app)
     hardening.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
@@ -99,6 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
     app.register_blueprint(api_care_planning.bp)
+    app.register_blueprint(api_operations.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
     web.exempt_from_csrf(api.bp)
@@ -106,6 +110,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
     web.exempt_from_csrf(api_care_planning.bp)
+    web.exempt_from_csrf(api_operations.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app
 
@@ -115,10 +120,8 @@ def build_services(config: dict[str, Any]) -> Services:
     if config.get("CREATE_SCHEMA"):
         db.create_schema()
     forms = FormLibrary(Path(config["FORMS_DIR"]))
-    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms)
-    council = Path(config.get("COUNCIL_CONFIG") or "")
-    if council.is_file():
-        set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))
+    council = Path(config["COUNCIL_CONFIG"]) if config.get("COUNCIL_CONFIG") else None
+    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms, council)
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
     runtime = Runtime(db, library, forms, handlers=get_handler,

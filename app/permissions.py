@@ -14,6 +14,7 @@ ROLES = ("caseworker", "quality_lead", "manager", "process_owner", "admin")
 EVERYONE = frozenset(ROLES)
 CASE_WORKERS = frozenset({"caseworker", "quality_lead", "manager", "admin"})  # act on cases
 OVERSIGHT = frozenset({"quality_lead", "manager", "process_owner", "admin"})
+OPERATORS = frozenset({"quality_lead", "admin"})  # repair cases and read the operations pages
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ MATRIX: dict[str, Rule] = {
     "delegation.write": Rule(frozenset({"manager", "admin"})),
     "recipients.read": Rule(EVERYONE),
     "recipients.write": Rule(frozenset({"admin"})),
+    # Operators (app/api_operations.py and the /operations pages): see incidents, audit, decisions, waiting...
+    "operations.read": Rule(OPERATORS),
+    # ... and repair cases: retry, resolve, suspend, resume, cancel, move, send a message again.
+    "operations.repair": Rule(OPERATORS),
 }
 
 

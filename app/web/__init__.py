@@ -55,10 +55,11 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 
-    from . import auth, cases, dashboard, inbox, plans, tasks
+    from . import auth, cases, dashboard, decisions, heatmap, inbox, operations, plans, tasks
 
     app.jinja_env.globals["care_plan_link"] = plans.care_plan_link
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, plans.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp,
+                      plans.bp):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 

@@ -48,6 +48,8 @@ CALLS = {
     "delegation.write": ("put", "/delegations/nobody", {}),
     "recipients.read": ("get", "/care-plan-recipients", None),
     "recipients.write": ("put", "/care-plan-recipients/nobody", {}),
+    "operations.read": ("get", "/operations/incidents", None),
+    "operations.repair": ("post", f"/instances/{MISSING}/suspend", {"reason": "checking"}),
 }
 
 

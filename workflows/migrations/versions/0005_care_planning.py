@@ -1,7 +1,7 @@
 """Care and support planning: the structured plan, its line items, documents and delegations.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004, 0010
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 import workflows.models
 
 revision = "0005"
-down_revision = "0003"
+down_revision = ("0004", "0010")  # also joins the two heads before it
 branch_labels = None
 depends_on = None
 
