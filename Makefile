@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python benchmarks/provider_failure_fanout.py
 	$(BIN)/python benchmarks/timers.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/care_planning.py
 
 lint: install
 	$(BIN)/python -m ruff check workflows handlers app tests benchmarks

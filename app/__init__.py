@@ -12,16 +12,18 @@ from flask import Flask, current_app
 import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
 import workflows.casework  # notes, documents, allocation: same metadata; continuity for the app's database
 import workflows.modeller_tables  # noqa: F401  (the modeller's tables, likewise)
-from handlers.registry import get_handler
+from handlers.registry import get_handler, handler
 from workflows.db import Database
 from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
-from workflows.procedures import provider_failure
+from workflows.procedures import care_planning, provider_failure
 from workflows.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 # The statutory procedures this deployment runs; each registers its hooks with the runtime.
-PROCEDURES = (provider_failure.procedure,)
+PROCEDURES = (provider_failure.procedure, care_planning.procedure)
+# Service-task handlers a procedure brings, registered by name like every other handler.
+handler(care_planning.review_dates.HANDLER_NAME)(care_planning.review_dates.review_dates)
 
 
 @dataclass
@@ -80,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import (
         api,
+        api_care_planning,
         api_definitions,
         api_model,
         api_operations,
@@ -104,6 +107,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
     app.register_blueprint(api_recipients.bp)
+    app.register_blueprint(api_care_planning.bp)
     app.register_blueprint(api_operations.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
@@ -113,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
     web.exempt_from_csrf(api_recipients.bp)
+    web.exempt_from_csrf(api_care_planning.bp)
     web.exempt_from_csrf(api_operations.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app

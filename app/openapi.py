@@ -175,6 +175,7 @@ def openapi_document() -> dict[str, Any]:
             **_provider_failure_paths(),
             **_operator_paths(),
             **_model_paths(),  # the modeller (app/openapi_model.py)
+            **_care_planning_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -356,6 +357,12 @@ def _provider_schemas() -> dict[str, Any]:
             "history": {"type": "array", "items": {"type": "object"}},
             "createdAt": text, "updatedAt": text}},
     }
+
+
+def _care_planning_paths() -> dict[str, Any]:
+    from .openapi_care_planning import care_planning_paths
+
+    return care_planning_paths()
 
 
 def _provider_failure_paths() -> dict[str, Any]:

@@ -60,6 +60,16 @@ MATRIX: dict[str, Rule] = {
     "providers.write": Rule(frozenset({"quality_lead", "admin"})),
     "commissioning.read": Rule(frozenset({"caseworker", "quality_lead", "manager", "admin"})),
     "commissioning.advance": Rule(frozenset({"quality_lead", "manager", "admin"})),
+    "care_plan.start": Rule(CASE_WORKERS),
+    "care_plan.read": Rule(EVERYONE, NEED_CASE),
+    "care_plan.edit": Rule(CASE_WORKERS, "the case's allocated worker (managers and admins: any plan they may see)"),
+    "care_plan.validate": Rule(CASE_WORKERS, NEED_CASE),
+    "care_plan.copy": Rule(CASE_WORKERS, NEED_CASE),
+    "line_item.activate": Rule(CASE_WORKERS, "the allocated worker, Care Navigation, managers and admins"),
+    "delegation.read": Rule(EVERYONE),
+    "delegation.write": Rule(frozenset({"manager", "admin"})),
+    "care_plan_recipients.read": Rule(EVERYONE),
+    "care_plan_recipients.write": Rule(frozenset({"admin"})),
     # Operators (app/api_operations.py and the /operations pages): see incidents, audit, decisions, waiting...
     "operations.read": Rule(OPERATORS),
     # ... and repair cases: retry, resolve, suspend, resume, cancel, move, send a message again.

@@ -303,12 +303,14 @@ class Projector:
             spec = task.task_spec
             props = self.properties.get(spec.bpmn_id, {})
             lane = getattr(spec, "lane", None)
-            group = props.get("candidateGroup") or (group_for_lane(lane) if lane else None)
+            group = (property_value(props.get("candidateGroup"), task.data)
+                     or (group_for_lane(lane) if lane else None))
+            assignee = property_value(props.get("assignee"), task.data)
             title = props.get("title") or spec.bpmn_name or spec.bpmn_id
             self.session.add(TaskRow(
                 id=task_id, instance_id=self.row.id, process_id=self.row.process_id,
                 case_reference=self.row.case_reference, subject=self.row.title, name=spec.bpmn_id, title=title,
-                lane=lane, candidate_group=group, assignee=None, state="open", form_key=props.get("formKey"),
+                lane=lane, candidate_group=group, assignee=assignee, state="open", form_key=props.get("formKey"),
                 due_at=parse_due(props, task, ctx.now), created_at=ctx.now))
             self.audit(ctx, "task_opened", task_id=task_id, element_id=spec.bpmn_id, element_name=title,
                        data={"group": group} if group else None)
@@ -390,6 +392,25 @@ class Projector:
             self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
                                                  correlation_key=key))
         self.row.subscription_count = len(wanted)
+
+
+def property_value(text: str | None, data: dict[str, Any]) -> str | None:
+    """A task property such as ``candidateGroup`` or ``assignee``: a literal, or an expression over the
+    task's data when it starts with ``=`` (``=allocatedWorker``), so a case keeps its worker. An
+    expression that gives nothing, or fails, leaves the property unset (the task goes to its lane)."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    if not text.startswith("="):
+        return text
+    from .expressions import evaluate_expression
+
+    try:
+        value = evaluate_expression(text[1:], dict(data))
+    except Exception:  # noqa: BLE001  a bad expression must not block the task
+        return None
+    return str(value)[:80] if isinstance(value, str) and value.strip() else None
+
 
 
 def rule_ids(matched: list[dict[str, Any]]) -> list[str]:

@@ -73,12 +73,15 @@ def init_app(app: Flask) -> None:
         modeller,
         operations,
         outbox_pages,
+        plans,
         tasks,
         tokens,
     )
 
+    app.jinja_env.globals["care_plan_link"] = plans.care_plan_link
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp,
-                      casework.bp, outbox_pages.bp, tokens.bp, incident_start.bp, modeller.bp, modeller.api):
+                      casework.bp, outbox_pages.bp, tokens.bp, incident_start.bp, modeller.bp, modeller.api,
+                      plans.bp):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 

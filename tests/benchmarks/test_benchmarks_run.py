@@ -11,6 +11,9 @@ import pytest
 from tests.conftest import ROOT
 
 SMALL = {
+    "care_planning.py": (["--lines", "10", "--plans", "30", "--rounds", "3"],
+                         r"^care_planning lines=10 validate_p95_ms=[\d.]+ plans=30 inbox_p95_ms=[\d.]+ "
+                         r"api_p95_ms=[\d.]+$"),
     "decisions.py": (["--runs", "1", "--n", "200"], r"^decisions careflow/spiff=[\d.]+$"),
     "engine_overhead.py": (["--rounds", "1"], r"^overhead runtime/raw=[\d.]+ http/raw=[\d.]+$"),
     "load.py": (["--users", "3", "--seconds", "8", "--people", "60", "--timers", "20"],

@@ -46,6 +46,7 @@ TABLES: dict[str, tuple[str, str, int]] = {
     "AllocateWorker": ("allocate_worker.dmn", "FIRST", 5),
     "PersonNotifications": ("person_notifications.dmn", "COLLECT", 13),
     "OrdinaryResidenceRouting": ("ordinary_residence_routing.dmn", "FIRST", 9),
+    "PlanValidationRules": ("plan_validation_rules.dmn", "COLLECT", 28),
 }
 
 
@@ -56,7 +57,8 @@ REFS = {"ClassifyTriggerEvent": "DMN-01a", "TemporaryDutyTrigger": "DMN-01", "Ur
         "IndependentAdvocateRequired": "DMN-05", "TemporaryDutyCharging": "DMN-06",
         "PlanBudgetApprovalRoute": "DMN-07", "ReviewScheduling": "DMN-08",
         "ProviderFailurePersonAction": "DMN-09",
-        "AllocateWorker": "DMN-09b", "PersonNotifications": "DMN-10", "OrdinaryResidenceRouting": "DMN-11"}
+        "AllocateWorker": "DMN-09b", "PersonNotifications": "DMN-10", "OrdinaryResidenceRouting": "DMN-11",
+        "PlanValidationRules": "CSP-14"}
 
 
 def _path(decision: str) -> Path:
@@ -725,6 +727,53 @@ vector("E10b-DMN-05-advocate-re-involved", "IndependentAdvocateRequired",
                 lacksCapacityForAccommodationDecision=True, onlyPaidCarersToConsult=True),
        {"advocateRequired": True}, 2)
 
+
+# CSP-14 PlanValidationRules (C.5): a complete plan fails nothing; each rule fails on its own --------
+# (rule, fact, severity, condition that makes the rule apply); rule n is V<n>.
+PLAN_RULES = [
+    ("V01", "needsRecorded", "ERROR", None), ("V02", "eligibilityRecorded", "ERROR", None),
+    ("V03", "needsMetHowRecorded", "ERROR", None), ("V04", "outcomesMeasured", "ERROR", None),
+    ("V05", "budgetBreakdownRecorded", "ERROR", None), ("V06", "informationAdviceRecorded", "ERROR", None),
+    ("V07", "dpDetailsRecorded", "ERROR", "hasDirectPayment"), ("V08", "strengthsRecorded", "ERROR", None),
+    ("V09", "risksRecorded", "ERROR", None), ("V10", "contingencyContactsRecorded", "ERROR", None),
+    ("V11", "optionsConsideredRecorded", "ERROR", None), ("V12", "otherServicesRecorded", "WARN", None),
+    ("V13", "budgetOptionRecorded", "ERROR", None), ("V14", "carerWishesRecorded", "ERROR", "isCarerPlan"),
+    ("V15", "contributionsRecorded", "WARN", None), ("V16", "changeNotificationRecorded", "WARN", None),
+    ("V17", "controlMechanismRecorded", "WARN", None), ("V18", "reviewArrangementsRecorded", "ERROR", None),
+    ("V19", "progressionRecorded", "WARN", None), ("V20", "carerRespiteIncluded", "ERROR", "carerRespiteFlagged"),
+    ("V21", "savingContingencyRecorded", "WARN", "savingFlagged"), ("V22", "noProhibitedItems", "ERROR", None),
+    ("V23", "withinIndicative", "INFO", "overIndicative"), ("V24", "statutoryObligationsRecorded", "WARN", None),
+    ("V25", "chargingDiscussionRecorded", "ERROR", None),
+    ("V26", "storageLocationRecorded", "ERROR", "storedExternally"), ("V27", "s117Compliant", "ERROR", "s117"),
+    ("V28", "capacityAdvocacyRecorded", "ERROR", "capacityOrAdvocacyApplies"),
+]
+
+
+def complete_plan(**kw: Any) -> dict[str, Any]:
+    """Facts of a plan that meets every rule, with every conditional rule in force."""
+    facts = {fact: True for _rule, fact, _sev, _cond in PLAN_RULES}
+    facts.update({cond: True for *_rest, cond in PLAN_RULES if cond})
+    facts["withinIndicative"] = True  # V23 is informative: it matches when over the indicative budget
+    facts["overIndicative"] = False
+    return facts | kw
+
+
+# COLLECT with no rule matched gives null (no failed rule), as the process reads it.
+vector("CSP-14-complete-plan-fails-nothing", "PlanValidationRules", complete_plan(), None)
+for number, (rule, fact, severity, cond) in enumerate(PLAN_RULES, 1):
+    if rule == "V23":
+        vector("CSP-14-V23-over-indicative-routes-to-DMN-07", "PlanValidationRules",
+               complete_plan(overIndicative=True, withinIndicative=False),
+               [{"ruleId": rule, "severity": severity}], number)
+        continue
+    vector(f"CSP-14-{rule}-fails", "PlanValidationRules", complete_plan(**{fact: False}),
+           [{"ruleId": rule, "severity": severity}], number)
+    if cond:
+        vector(f"CSP-14-{rule}-does-not-apply", "PlanValidationRules",
+               complete_plan(**{fact: False, cond: False}), None)
+vector("E7-CSP-14-first-draft-lacks-contacts-and-dp-on-costs", "PlanValidationRules",
+       complete_plan(contingencyContactsRecorded=False, dpDetailsRecorded=False),
+       [{"ruleId": "V07", "severity": "ERROR"}, {"ruleId": "V10", "severity": "ERROR"}], 7, 10)
 
 # --------------------------------------------------------------------------- evaluation tests
 def _shape(value: Any, expected: Any) -> Any:

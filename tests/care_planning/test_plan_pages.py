@@ -1,0 +1,129 @@
+"""The plan pages through Flask's test client: edit the plan in the inbox (line items added, changed and
+removed with the totals shown, details saved as a draft), see it read-only from the case, and download
+the copy as a tagged PDF."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.support import PASSWORD, csrf_token, make_web_app, sign_in
+
+FACTS = {"personRef": "P-W1", "personName": "Mx W (invented)", "assessmentFinalised": True, "indicativeWeekly": 300,
+         "needsFromImpairmentOrIllness": True, "significantImpactOnWellbeing": True,
+         "outcomesUnable": ["NUTRITION", "HOME_SAFETY"], "s117": False, "placedByOtherAuthority": "NONE",
+         "orDetermined": "THIS_COUNCIL", "allocatedWorker": "wren.worker"}
+
+
+@pytest.fixture
+def planning(tmp_path: Path) -> Any:
+    from workflows.identity import add_user
+
+    app = make_web_app(tmp_path)
+    services = app.extensions["careflow"]
+    add_user(services.db, "wren.worker", "caseworker", ["allocated_worker"], display_name="Wren Worker",
+             password=PASSWORD, exist_ok=True)
+    case = services.runtime.correlate_message("assessment_finalised", {}, FACTS, actor="wren.worker")["started"][0]
+    yield app, case
+    services.db.dispose()
+
+
+def _post(client: Any, page_url: str, url: str, data: dict[str, Any]) -> Any:
+    token = csrf_token(client.get(page_url).text)
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def test_edit_line_items_and_see_the_plan(planning: Any) -> None:
+    app, case = planning
+    client = app.test_client()
+    sign_in(client, "wren.worker")
+    edit = f"/cases/{case}/plan/edit"
+    page = client.get(edit)
+    assert page.status_code == 200 and "No line items yet" in page.text
+    for description, cost in (("Home care", "150"), ("Day centre", "60.50"), ("Lunch club", "20")):
+        r = _post(client, edit, f"/cases/{case}/plan/lines", {"description": description,
+                                                              "budgetOption": "COUNCIL_MANAGED",
+                                                              "weeklyCost": cost, "frequency": "weekly"})
+        assert r.status_code == 302
+    page = client.get(edit).text
+    assert "£230.50 a week" in page and "less than the indicative budget" in page
+    bad = _post(client, edit, f"/cases/{case}/plan/lines", {"description": "Taxi", "budgetOption": "",
+                                                            "weeklyCost": "ten"})
+    assert bad.status_code == 422 and "There is a problem" in bad.text
+    line_ids = re.findall(r'/plan/lines/(\d+)"', page)
+    assert len(line_ids) == 3
+    changed = _post(client, edit, f"/cases/{case}/plan/lines/{line_ids[0]}",
+                    {"action": "change", "description": "Home care", "budgetOption": "COUNCIL_MANAGED",
+                     "weeklyCost": "170"})
+    assert changed.status_code == 302 and "£250.50 a week" in client.get(edit).text
+    _post(client, edit, f"/cases/{case}/plan/lines/{line_ids[2]}", {"action": "remove"})
+    assert "£230.50 a week" in client.get(edit).text and "Lunch club" not in client.get(edit).text
+    saved = _post(client, edit, f"/cases/{case}/plan/details", {"strengths": "Enjoys gardening with neighbours",
+                                                                "personContributionWeekly": "25"})
+    assert saved.status_code == 302
+    view = client.get(f"/cases/{case}/plan").text
+    assert "Enjoys gardening" in client.get(edit).text
+    assert "Day centre" in view and "£205.50 a week" in view  # the council pays the rest
+    assert "See the care and support plan" in client.get(f"/cases/{case}").text
+    pdf = client.get(f"/cases/{case}/plan/copy.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-") and pdf.headers["X-Content-SHA256"]
+    assert "care-plan-" in client.get(f"/cases/{case}/plan").text  # the stored copies are listed
+    assert ".pdf</a>" in client.get(f"/cases/{case}").text  # on the case page too
+
+
+def test_other_teams_cannot_change_the_plan(planning: Any) -> None:
+    app, case = planning
+    client = app.test_client()
+    sign_in(client, "rowan.other")
+    assert client.get(f"/cases/{case}/plan").status_code == 403
+    client = app.test_client()
+    sign_in(client, "casey.worker")
+    assert client.get(f"/cases/{case}/plan/edit").status_code == 403
+
+
+def test_store_a_signed_fin107_from_the_plan_page(planning: Any) -> None:
+    import io
+
+    app, case = planning
+    client = app.test_client()
+    sign_in(client, "wren.worker")
+    view = f"/cases/{case}/plan"
+
+    def send(kind: str, content: bytes, name: str) -> Any:
+        token = csrf_token(client.get(view).text)
+        return client.post(f"/cases/{case}/plan/documents", content_type="multipart/form-data",
+                           data={"csrf_token": token, "kind": kind, "signed": "yes",
+                                 "file": (io.BytesIO(content), name)})
+
+    wrong = send("FIN107", b"GIF89a not allowed", "fin107.gif")
+    assert wrong.status_code == 422 and "Upload a PDF, PNG or JPEG file" in wrong.text
+    assert send("", b"%PDF-1.4 x", "fin107.pdf").status_code == 422
+    stored = send("FIN107", b"%PDF-1.4 signed (invented)", "fin107.pdf")
+    assert stored.status_code == 302
+    assert "fin107-fin107.pdf" in client.get(view).text
+
+
+def test_needs_outcomes_risks_and_options_from_the_pages(planning: Any) -> None:
+    app, case = planning
+    client = app.test_client()
+    sign_in(client, "wren.worker")
+    edit = f"/cases/{case}/plan/edit"
+    assert _post(client, edit, f"/cases/{case}/plan/sections/needs",
+                 {"description": "Preparing meals", "eligible": "yes", "howMet": "Home care"}).status_code == 302
+    assert _post(client, edit, f"/cases/{case}/plan/sections/options",
+                 {"description": "Live-in care", "weeklyCost": "900", "chosen": "no",
+                  "rationale": "Costs more than meets the needs"}).status_code == 302
+    assert _post(client, edit, f"/cases/{case}/plan/sections/risks",
+                 {"risk": "Falls at night", "contingency": "Pendant alarm",
+                  "contactName": "Neighbour (invented)", "contactPhone": "01632 960002"}).status_code == 302
+    bad = _post(client, edit, f"/cases/{case}/plan/sections/options", {"description": "x", "weeklyCost": "lots"})
+    assert bad.status_code == 422
+    assert _post(client, edit, f"/cases/{case}/plan/sections/pets", {}).status_code == 400
+    page = client.get(edit).text
+    assert "Preparing meals" in page and "Live-in care (£900.00 a week)" in page and "Falls at night" in page
+    # An unanswered yes/no stays unknown: no radio is chosen for the worker.
+    assert 'type="radio" value="yes" checked' not in page
+    assert _post(client, edit, f"/cases/{case}/plan/sections/needs", {"remove": "0"}).status_code == 302
+    assert "Preparing meals" not in client.get(edit).text
