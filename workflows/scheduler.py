@@ -44,6 +44,7 @@ class CareflowScheduler:
         self.runtime = runtime
         self.dispatcher = dispatcher
         self.batch_size = 25  # timers fired per transaction when many fall due together
+        self.held_retry_seconds = 0.02  # how soon to look again when another worker holds every due timer
         self.poll_seconds = max(0.05, float(poll_seconds))
         self.timers_enabled = timers
         self.escalations_enabled = escalations
@@ -62,8 +63,12 @@ class CareflowScheduler:
         so lag stays well under the poll interval when deadlines come thick and fast.
         """
         fired = 0
+        full = False  # the last batch was full: more are surely due, no need to look first
+        held_since: float | None = None
         while not self._stop.is_set():
-            if not any_due(self.runtime):  # a lock-free look first: an idle poll takes no write lock
+            # A lock-free look first: an idle poll takes no write lock.
+            if not full and not any_due(self.runtime):
+                held_since = None
                 upcoming = next_due(self.runtime)
                 if upcoming is None:
                     break
@@ -82,8 +87,18 @@ class CareflowScheduler:
                 log.error("timer %s failed and becomes an incident: %s", failure.timer_id, failure.error)
                 self.stats.timers_failed += 1
                 self._guard(mark_failed, self.runtime, failure.timer_id, failure.error)
-            if not ids and not failures:
-                break  # every due row is held by another worker right now
+            claimed = len(ids) + len(failures)
+            full = claimed >= self.batch_size
+            if not claimed:
+                # Every due row is held by another worker (or its instance by a request). Rather than
+                # sleep until the next poll while timers keep falling due, look again shortly: the other
+                # worker is busy with its batch, and the next ones to fall due are ours to take.
+                held_since = held_since or time.monotonic()
+                if time.monotonic() - held_since >= self.poll_seconds:
+                    break
+                self._stop.wait(min(self.held_retry_seconds, self.poll_seconds))
+                continue
+            held_since = None
             fired += len(ids)
             self.stats.timers_fired += len(ids)
         return fired
