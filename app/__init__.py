@@ -13,11 +13,14 @@ from flask import Flask, current_app
 import handlers.commissioning_tables  # noqa: F401  (its tables share the runtime's metadata)
 from handlers.registry import get_handler
 from workflows.db import Database
+from workflows.decisions import set_time_budget
 from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
 from workflows.procedures import provider_failure
 from workflows.runtime import Runtime
 from workflows.spiff_bridge import set_decision_defaults
+
+from .wiring import setting
 
 ROOT = Path(__file__).resolve().parent.parent
 # The statutory procedures this deployment runs; each registers its hooks with the runtime.
@@ -105,6 +108,8 @@ def build_services(config: dict[str, Any]) -> Services:
     council = Path(config.get("COUNCIL_CONFIG") or "")
     if council.is_file():
         set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))
+    # One whole decision evaluation's time budget (workflows/decisions/errors.py); past it, an incident.
+    set_time_budget(_number(setting(config, "DECISION_TIME_BUDGET_SECONDS", None)))
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
     runtime = Runtime(db, library, forms, handlers=get_handler,
@@ -113,6 +118,10 @@ def build_services(config: dict[str, Any]) -> Services:
     for procedure in PROCEDURES:
         runtime.register(procedure)
     return Services(db, library, forms, runtime)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def services() -> Services:

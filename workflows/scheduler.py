@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from .errors import Conflict
 from .outbox import OutboxDispatcher
 from .runtime import Runtime
-from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed, next_due
+from .timers import escalate_overdue_tasks, fire_batch, mark_failed, next_due
 
 log = logging.getLogger("careflow.scheduler")
 
@@ -40,11 +40,18 @@ class SchedulerStats:
 class CareflowScheduler:
     def __init__(self, runtime: Runtime, dispatcher: OutboxDispatcher | None, *, poll_seconds: float = 1.0,
                  timers: bool = True, escalations: bool = True, escalation_channel: str = "email",
-                 manager_group: str = "team_managers", stall_check_seconds: float = 300.0) -> None:
+                 manager_group: str = "team_managers", stall_check_seconds: float = 300.0,
+                 timer_threads: int | None = None) -> None:
         self.runtime = runtime
         self.dispatcher = dispatcher
         self.batch_size = 25  # timers fired per transaction when many fall due together
         self.held_retry_seconds = 0.02  # how soon to look again when another worker holds every due timer
+        # Threads firing timers side by side. On PostgreSQL a timer costs a few round trips, and a
+        # worker waiting on the database is a worker not firing: a second thread overlaps those waits
+        # (SKIP LOCKED keeps them apart). SQLite has one writer, so one thread.
+        default_threads = 2 if runtime.db.dialect == "postgresql" else 1
+        self.timer_threads = max(1, int(timer_threads or default_threads))
+        self._stats_lock = threading.Lock()
         self.poll_seconds = max(0.05, float(poll_seconds))
         self.timers_enabled = timers
         self.escalations_enabled = escalations
@@ -66,17 +73,19 @@ class CareflowScheduler:
         full = False  # the last batch was full: more are surely due, no need to look first
         held_since: float | None = None
         while not self._stop.is_set():
-            # A lock-free look first: an idle poll takes no write lock.
-            if not full and not any_due(self.runtime):
-                held_since = None
+            # A lock-free look first (one query says whether any is due and, if not, when the next is):
+            # an idle poll takes no write lock.
+            if not full:
                 upcoming = next_due(self.runtime)
                 if upcoming is None:
                     break
                 wait = (upcoming - datetime.now(timezone.utc)).total_seconds()
-                if wait >= self.poll_seconds:
-                    break  # the next poll takes it
-                self._stop.wait(max(0.0, wait))
-                continue
+                if wait > 0:
+                    held_since = None
+                    if wait >= self.poll_seconds:
+                        break  # the next poll takes it
+                    self._stop.wait(wait)
+                    continue
             try:
                 ids, failures = fire_batch(self.runtime, self.batch_size)
             except (DBAPIError, Conflict) as exc:
@@ -85,7 +94,8 @@ class CareflowScheduler:
                 break
             for failure in failures:
                 log.error("timer %s failed and becomes an incident: %s", failure.timer_id, failure.error)
-                self.stats.timers_failed += 1
+                with self._stats_lock:
+                    self.stats.timers_failed += 1
                 self._guard(mark_failed, self.runtime, failure.timer_id, failure.error)
             claimed = len(ids) + len(failures)
             full = claimed >= self.batch_size
@@ -100,7 +110,8 @@ class CareflowScheduler:
                 continue
             held_since = None
             fired += len(ids)
-            self.stats.timers_fired += len(ids)
+            with self._stats_lock:
+                self.stats.timers_fired += len(ids)
         return fired
 
     def run_outbox(self) -> int:
@@ -146,7 +157,8 @@ class CareflowScheduler:
             return None
 
     def _note(self, exc: BaseException) -> None:
-        self.stats.errors += 1
+        with self._stats_lock:
+            self.stats.errors += 1
         self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
         log.info("scheduler will try again on the next poll: %s", self.stats.last_error.splitlines()[0])
 
@@ -167,8 +179,10 @@ class CareflowScheduler:
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         now = datetime.now(timezone.utc)
         if self.timers_enabled:
-            scheduler.add_job(self._safely, "interval", args=[self.run_timers], seconds=self.poll_seconds,
-                              next_run_time=now, id="careflow-timers", name="fire due timers")
+            for n in range(self.timer_threads):
+                scheduler.add_job(self._safely, "interval", args=[self.run_timers], seconds=self.poll_seconds,
+                                  next_run_time=now, id="careflow-timers" + (f"-{n + 1}" if n else ""),
+                                  name="fire due timers")
         if self.escalations_enabled:
             scheduler.add_job(self._safely, "interval", args=[self.run_escalations],
                               seconds=max(self.poll_seconds, 30.0), next_run_time=now, id="careflow-escalations",
