@@ -118,7 +118,11 @@ class CareflowScheduler:
         if self.dispatcher is None:
             return 0
         handled = 0
-        while not self._stop.is_set() and self.dispatcher.any_due():
+        # The lock-free look only before the first message: after a delivery, claiming the next one
+        # answers the same question (None when nothing is due) without a further round trip per message.
+        if not self.dispatcher.any_due():
+            return 0
+        while not self._stop.is_set():
             try:
                 if self.dispatcher.deliver_next() is None:
                     break
