@@ -1,7 +1,6 @@
 """careflow's web layer: the REST API now, the inbox and the modeller later."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
 from workflows.procedures import provider_failure
 from workflows.runtime import Runtime
-from workflows.spiff_bridge import set_decision_defaults
 
 from .wiring import setting
 
@@ -81,20 +79,36 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = build_services(app.config)
     app.extensions["careflow"] = services
 
-    from . import api, api_definitions, api_provider_failure, api_providers, errors, hardening, pages, web
+    from . import (
+        api,
+        api_definitions,
+        api_operations,
+        api_provider_failure,
+        api_providers,
+        errors,
+        hardening,
+        observability,
+        pages,
+        web,
+    )
 
+    if app.config.get("LOG_FORMAT") or not app.testing:
+        observability.configure_logging(app.config.get("LOG_FORMAT"))
+    observability.init_app(app)
     hardening.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_definitions.bp)
     app.register_blueprint(api_provider_failure.bp)
     app.register_blueprint(api_providers.bp)
+    app.register_blueprint(api_operations.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
     web.exempt_from_csrf(api.bp)
     web.exempt_from_csrf(api_definitions.bp)
     web.exempt_from_csrf(api_provider_failure.bp)
     web.exempt_from_csrf(api_providers.bp)
+    web.exempt_from_csrf(api_operations.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app
 
@@ -104,10 +118,8 @@ def build_services(config: dict[str, Any]) -> Services:
     if config.get("CREATE_SCHEMA"):
         db.create_schema()
     forms = FormLibrary(Path(config["FORMS_DIR"]))
-    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms)
-    council = Path(config.get("COUNCIL_CONFIG") or "")
-    if council.is_file():
-        set_decision_defaults(json.loads(council.read_text(encoding="utf-8")))
+    council = Path(config["COUNCIL_CONFIG"]) if config.get("COUNCIL_CONFIG") else None
+    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms, council)
     # One whole decision evaluation's time budget (workflows/decisions/errors.py); past it, an incident.
     set_time_budget(_number(setting(config, "DECISION_TIME_BUDGET_SECONDS", None)))
     if config.get("SYNC_ON_START"):

@@ -270,8 +270,7 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
         instance = session.get(Instance, row.instance_id)
         out["instanceVersion"] = instance.version if instance else None
     form_key = out["formKey"]
-    out["form"] = ({"key": form_key, "schema": svc.forms.schema(form_key), "ui": svc.forms.ui(form_key)}
-                   if form_key else None)
+    out["form"] = svc.library.form_for_task(task_id).to_dict() if form_key else None  # the case's version
     if out["state"] == "open":
         out["data"] = svc.runtime.task_data(task_id)
     return jsonify(out)

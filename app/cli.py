@@ -19,9 +19,23 @@ DEMO_PASSWORD = "careflow-demo"
 
 
 def _config() -> dict[str, Any]:
+    """The same settings the web app reads: defaults, then ``CAREFLOW_*`` variables (as Flask's
+    ``from_prefixed_env``: ``CAREFLOW_FORMS_DIR`` sets ``FORMS_DIR``; JSON values are decoded), so a
+    worker and a web process started with one environment agree."""
+    import os
+
     from . import default_config
 
-    return default_config()
+    config = default_config()
+    for key, raw in os.environ.items():
+        if not key.startswith("CAREFLOW_") or key == "CAREFLOW_SECRET_KEY":
+            continue
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        config[key[len("CAREFLOW_"):]] = value
+    return config
 
 
 def _services(sync: bool = False) -> Any:
@@ -100,13 +114,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Only the scheduler: fires timers and delivers messages; run several against one database."""
-    import logging
     import signal
     import threading
 
     from app.wiring import build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from .observability import configure_logging
+
+    configure_logging()
     config = _config()
     config["SYNC_ON_START"] = False
     from . import build_services

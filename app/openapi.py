@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_operations import operations_paths
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -130,9 +132,17 @@ def openapi_document() -> dict[str, Any]:
                 "Validate BPMN and DMN files without storing them (decisions not sent come from what is deployed)",
                 _json({"type": "object"}), body=_ref("Definitions"), extra=INVALID, tag="modeller")},
             "/definitions/deploy": {"post": _op(
-                "Store and deploy new versions (process owners); processes calling a changed decision get a "
-                "new version too", _json({"type": "object"}, "Deployed"), body=_ref("Definitions"),
+                "Store and deploy new versions (process owners); processes depending on a changed decision, form "
+                "or configuration get a new version too; content an earlier version has rolls back to it",
+                _json({"type": "object"}, "Deployed"), body=_ref("Definitions"),
                 extra=INVALID, tag="modeller", ok_code="201")},
+            "/processes/{process_id}/versions/{version}/files": {"get": _op(
+                "Everything one version pins (diagrams, decision tables, forms, configuration), in the shape "
+                "the deploy request takes", _json({"type": "object"}),
+                params=[_path_param("process_id"), _path_param("version", "integer")], tag="modeller")},
+            "/processes/{process_id}/deployments": {"get": _op(
+                "The deployment log of a process: each version made current (deployed or rolled back to)",
+                _json({"type": "object"}), params=[_path_param("process_id")], tag="modeller")},
             "/processes/{process_id}/versions/{version}/diagram": {"get": {
                 **_op("The BPMN XML of one version", {"description": "BPMN XML",
                                                        "content": {"application/xml": {"schema": {"type": "string"}}}},
@@ -154,6 +164,7 @@ def openapi_document() -> dict[str, Any]:
                 "Mark an incident resolved without running anything (admin)", _json(_ref("Incident")),
                 params=[_path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
             **_outbox_paths(),
+            **operations_paths(),
             **_provider_paths(),
             **_provider_failure_paths(),
         },
@@ -194,7 +205,12 @@ def _schemas() -> dict[str, Any]:
             "bpmn": {"type": "object", "additionalProperties": {"type": "string"},
                      "description": "file name (ending .bpmn) to XML text"},
             "dmn": {"type": "object", "additionalProperties": {"type": "string"},
-                    "description": "file name (ending .dmn) to XML text"}}},
+                    "description": "file name (ending .dmn) to XML text"},
+            "forms": {"type": "object", "additionalProperties": {"type": "string"},
+                      "description": "form file name (ending .schema.json or .ui.json) to JSON text"},
+            "config": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "configuration file name (a process's .config.json, council_config.json) "
+                                      "to JSON text"}}},
         "StartInstance": {"type": "object", "properties": {
             "data": {"type": "object"}, "caseReference": {"type": "string"}, "title": {"type": "string"},
             "businessKey": {"type": "string", "description": "starting twice with the same key starts once"}}},

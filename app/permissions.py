@@ -14,6 +14,7 @@ ROLES = ("caseworker", "quality_lead", "manager", "process_owner", "admin")
 EVERYONE = frozenset(ROLES)
 CASE_WORKERS = frozenset({"caseworker", "quality_lead", "manager", "admin"})  # act on cases
 OVERSIGHT = frozenset({"quality_lead", "manager", "process_owner", "admin"})
+OPERATORS = frozenset({"quality_lead", "admin"})  # repair cases and read the operations pages
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ MATRIX: dict[str, Rule] = {
     "providers.write": Rule(frozenset({"quality_lead", "admin"})),
     "commissioning.read": Rule(frozenset({"caseworker", "quality_lead", "manager", "admin"})),
     "commissioning.advance": Rule(frozenset({"quality_lead", "manager", "admin"})),
+    # Operators (app/api_operations.py and the /operations pages): see incidents, audit, decisions, waiting...
+    "operations.read": Rule(OPERATORS),
+    # ... and repair cases: retry, resolve, suspend, resume, cancel, move, send a message again.
+    "operations.repair": Rule(OPERATORS),
 }
 
 

@@ -36,21 +36,9 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-TIMER_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="load_timer_defs"
-                  targetNamespace="https://careflow.example.org/bench">
-  <bpmn:process id="load_timer" name="A review date" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:intermediateCatchEvent id="review_date" name="Review date">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:timerEventDefinition><bpmn:timeDate>dueAt</bpmn:timeDate></bpmn:timerEventDefinition>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review_date"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="review_date" targetRef="end"/>
-  </bpmn:process>
-</bpmn:definitions>
-"""
+from benchmarks.timers import BPMN as TIMER_BPMN  # noqa: E402  (one process waiting for a date)
+from benchmarks.timers import percentile  # noqa: E402
+
 REFERRAL = {"personName": "Alex Example", "referralSource": "GP", "riskToLife": False, "livesAlone": True}
 FACTS = {"providerName": "Loadtest House Ltd", "isRegisteredCareProvider": True, "activityIsRegulated": True,
          "serviceType": "CARE_HOME_RESIDENTIAL", "eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING",
@@ -61,11 +49,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
 class Stats:
@@ -192,7 +175,7 @@ def main() -> int:
     try:
         svc = build_services({**default_config(), "DATABASE_URL": url, "CREATE_SCHEMA": True})
         with svc.db.transaction() as session:
-            svc.library.store(session, {"load_timer.bpmn": TIMER_BPMN}, {})
+            svc.library.store(session, {"bench_timer.bpmn": TIMER_BPMN}, {})
         users = [f"worker.{i:02d}" for i in range(args.users)]
         tokens = {}
         for name in users:
@@ -209,7 +192,7 @@ def main() -> int:
         for first in range(0, args.timers, 200):  # made now, due during the run (set just before it starts)
             with svc.runtime.transaction() as session:
                 for _ in range(first, min(args.timers, first + 200)):
-                    svc.runtime.start_in(session, "load_timer", {"dueAt": far}, actor="load")
+                    svc.runtime.start_in(session, "bench_timer", {"dueAt": far}, actor="load")
         print(f"[{time.perf_counter() - T0:.1f}s] set up: {args.users} caseworkers, {cases} referrals, "
               f"{args.timers} timers on {args.backend}", flush=True)
 
@@ -257,7 +240,7 @@ def main() -> int:
             with svc.db.reading() as s:
                 if not s.scalar(select(func.count()).select_from(TimerRow).join(
                         Instance, Instance.id == TimerRow.instance_id).where(
-                        TimerRow.state == "waiting", Instance.process_id == "load_timer")):
+                        TimerRow.state == "waiting", Instance.process_id == "bench_timer")):
                     break
             time.sleep(0.5)
 
@@ -272,7 +255,7 @@ def main() -> int:
                 if row is None or row.state != "completed" or row.completed_by != user or completions[task_id] != 1:
                     lost += 1
             timer_rows = s.scalars(select(TimerRow).join(Instance, Instance.id == TimerRow.instance_id).where(
-                Instance.process_id == "load_timer")).all()
+                Instance.process_id == "bench_timer")).all()
             fired = Counter(s.scalars(select(AuditEvent.task_id).where(AuditEvent.action == "timer_fired")))
             lost += sum(1 for t in timer_rows if t.state != "fired" or fired[t.id] != 1)
             lost += args.timers - len(timer_rows)

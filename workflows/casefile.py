@@ -3,8 +3,8 @@
 * :func:`case_data` is the one answer to "what is this case's data now": the title, the summary,
   the API and the procedures' hooks all read it.
 * ``configData``: a process with this property starts with the values of that JSON file (beside
-  the diagrams) under its process id; a start's own data wins. Timer durations and [CONFIG] values
-  live there, not in the diagram.
+  the diagrams) under its process id, as its version pinned them; a start's own data wins. Timer
+  durations and [CONFIG] values live there, not in the diagram.
 * ``summaryFields``: data copied into ``Instance.summary`` each step, so counts over thousands of
   cases are a query, never a deserialization.
 * ``continueCase``: an instance that ends with it true continues in a fresh instance of the same
@@ -13,9 +13,6 @@
 """
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -27,28 +24,20 @@ from .engine import reached_end, tasks_in
 from .models import Instance, ProcessVersion
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from .library import ProcessLibrary
-
-
-@functools.lru_cache(maxsize=32)
-def _config(path: str, mtime: float) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def process_properties(version: ProcessVersion) -> dict[str, str]:
     return (version.element_properties or {}).get(version.process_id, {})
 
 
-def apply_config_defaults(library: ProcessLibrary, version: ProcessVersion, data: dict[str, Any]) -> None:
-    name = process_properties(version).get("configData")
-    if not name or "/" in name or "\\" in name:
-        return
-    path = Path(library.bpmn_dir) / name
-    if not path.is_file():
-        return
-    values = _config(str(path), path.stat().st_mtime).get(version.process_id) or {}
-    for key, value in values.items():
-        data.setdefault(key, json.loads(json.dumps(value)))  # a fresh copy per instance
+def apply_config_defaults(library: ProcessLibrary, session: Session, version: ProcessVersion,
+                          data: dict[str, Any]) -> None:
+    """Start values from the ``configData`` section the version pinned; a start's own data wins."""
+    for key, value in library.config_data(session, version).items():
+        data.setdefault(key, value)  # config_data hands out a fresh copy per call
 
 
 def prepare_message_start(wf: BpmnWorkflow) -> None:

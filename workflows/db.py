@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import ops_models  # noqa: F401  (its tables share the metadata)
 from .models import Base
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -38,6 +38,7 @@ from .models import (
 from .pruning import prune_history
 from .service_tasks import HandlerContext, HandlerError, HandlerLookup
 from .spiff_bridge import StepContext, current_step, service_result
+from .spiff_events import event_subprocess_message_starts, settle_event_subprocesses
 from .timeutil import parse_due
 
 
@@ -160,7 +161,8 @@ def run_engine(wf: BpmnWorkflow, *, max_tasks: int = MAX_TASKS_PER_STEP) -> Step
     try:
         for _ in range(1000):  # each pass fires the timers that fell due during the last
             wf.do_engine_steps(did_complete_task=after_each)
-            if not any(not t.task_spec.manual for t in tasks_in(wf, TaskState.READY)):
+            settled = settle_event_subprocesses(wf)  # the process ended: event sub-processes never started end
+            if not settled and not any(not t.task_spec.manual for t in tasks_in(wf, TaskState.READY)):
                 break
     except Exception as exc:  # noqa: BLE001  every diagram-caused failure becomes an incident
         failed = tasks_in(wf, TaskState.ERROR)
@@ -248,7 +250,10 @@ class Projector:
                                          hit_policy=record.get("hitPolicy"), at=ctx.now,
                                          inputs=record.get("inputs") or {},
                                          matched_rules=record.get("matchedRules") or [],
-                                         outputs=record.get("value")))
+                                         outputs=record.get("value"), table_hash=record.get("dmn_hash"),
+                                         table_file=record.get("table_file"),
+                                         process_version_id=self.row.process_version_id,
+                                         rule_ids=rule_ids(record.get("matchedRules") or [])))
         for message in ctx.outbox:
             self.session.add(OutboxMessage(instance_id=self.row.id, task_id=message.get("task_id"),
                                            idempotency_key=message["idempotency_key"], channel=message["channel"],
@@ -263,7 +268,7 @@ class Projector:
                 ready.append(task)
         self._tasks(wf, ready, ctx)
         self._timers(waiting)
-        self._subscriptions(waiting)
+        self._subscriptions(waiting, wf)
 
     def audit(self, ctx: StepContext, action: str, **fields: Any) -> None:
         self.session.add(AuditEvent(instance_id=self.row.id, at=ctx.now, actor=ctx.actor, action=action, **fields))
@@ -347,13 +352,24 @@ class Projector:
             return {"correlationKeys": following.pop()}
         return own
 
-    def _subscriptions(self, waiting_tasks: list[Any]) -> None:
+    def _subscriptions(self, waiting_tasks: list[Any], wf: BpmnWorkflow | None = None) -> None:
         wanted = []
         for task in waiting_tasks:
             for definition in messages_of(getattr(task.task_spec, "event_definition", None)):
                 props = self._message_properties(task.task_spec, definition.name)
                 key = correlation_key_for(props.get("correlationKeys", ""), task.data)
                 wanted.append((str(task.id), definition.name, key))
+        # Event sub-processes started by a message wait for it as long as their workflow runs; their keys
+        # are read from the case's data.
+        starts = event_subprocess_message_starts(wf) if wf is not None else []
+        if starts:
+            from .casefile import case_data  # the case file builds on this module
+
+            data = case_data(wf)
+            for each, start, definition in starts:
+                props = self.properties.get(start.bpmn_id, {})
+                key = correlation_key_for(props.get("correlationKeys", ""), data)
+                wanted.append((str(each.task_tree.id), definition.name, key))
         if not wanted and not self.row.subscription_count:
             self.row.subscription_count = 0
             return
@@ -365,6 +381,11 @@ class Projector:
             self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
                                                  correlation_key=key))
         self.row.subscription_count = len(wanted)
+
+
+def rule_ids(matched: list[dict[str, Any]]) -> list[str]:
+    """The matched rules as the decision log names them: their ids, or ``#index`` for rules without one."""
+    return [str(r.get("ruleId") or f"#{r.get('index')}") for r in matched]
 
 
 def correlation_key_for(names: str, data: dict[str, Any]) -> str:

@@ -16,13 +16,74 @@ from jsonschema.exceptions import ValidationError as SchemaValidationError
 from .data import normalise
 from .errors import NotFound, ProcessDefinitionError, ValidationFailed
 
+EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+class Form:
+    """One form: its schema, its optional layout, and the check of a submission against them."""
+
+    def __init__(self, key: str | None, schema: dict[str, Any], ui: dict[str, Any] | None = None,
+                 filename: str | None = None) -> None:
+        self.key = key
+        self.schema = schema
+        self.ui = ui or {}
+        self.filename = filename or (f"{key}.schema.json" if key else None)
+        self._validator: Draft202012Validator | None = None
+
+    def validator(self) -> Draft202012Validator:
+        if self._validator is None:
+            try:
+                Draft202012Validator.check_schema(self.schema)
+            except SchemaError as exc:
+                raise ProcessDefinitionError(f"Form schema is not valid JSON Schema: {exc.message}",
+                                             file=self.filename) from None
+            self._validator = Draft202012Validator(self.schema, format_checker=FormatChecker())
+        return self._validator
+
+    def validate(self, data: Any) -> dict[str, Any]:
+        """Normalise ``data`` and check it against the form; 422 with one message per field."""
+        clean = normalise(data)
+        if not self.key:
+            return clean
+        validator = self.validator()
+        errors = [field_error(err, validator.schema) for err in validator.iter_errors(clean)]
+        if errors:
+            errors.sort(key=lambda e: e["field"])
+            raise ValidationFailed("There is a problem with the form", errors)
+        # Optional fields left empty still exist afterwards, so diagrams can test them.
+        for name in validator.schema.get("properties", {}):
+            clean.setdefault(name, None)
+        return clean
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "schema": self.schema, "ui": self.ui}
+
+
+NO_FORM = Form(None, EMPTY_SCHEMA)
+
+
+def parse_form_file(text: str, filename: str) -> dict[str, Any]:
+    """A form file's JSON object, or a ProcessDefinitionError naming the file and line."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProcessDefinitionError(f"The form is not valid JSON: {exc.msg}", file=filename,
+                                     line=exc.lineno) from None
+    if not isinstance(value, dict):
+        raise ProcessDefinitionError("A form must be a JSON object", file=filename)
+    return value
+
 
 class FormLibrary:
-    """Finds, checks and caches form schemas by key (``<key>.schema.json``, optional ``<key>.ui.json``)."""
+    """The form files on disk (``<key>.schema.json``, optional ``<key>.ui.json``).
+
+    Running cases read the forms their version pinned (``ProcessLibrary.form_for``); this folder is
+    what a new version pins when it is loaded from disk.
+    """
 
     def __init__(self, forms_dir: Path) -> None:
         self.forms_dir = Path(forms_dir)
-        self._validators: dict[str, Draft202012Validator] = {}
+        self._forms: dict[str, tuple[float, float, Form]] = {}
 
     def schema_path(self, key: str) -> Path:
         if not key or "/" in key or "\\" in key or key.startswith("."):
@@ -35,6 +96,11 @@ class FormLibrary:
         except NotFound:
             return False
 
+    def files(self) -> dict[str, str]:
+        """Every form file in the folder by name (schemas and layouts), as text."""
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(self.forms_dir.glob("*.json"))
+                if p.name.endswith((".schema.json", ".ui.json"))}
+
     def schema(self, key: str) -> dict[str, Any]:
         return _load_json(self.schema_path(key), f"form '{key}'")
 
@@ -42,33 +108,25 @@ class FormLibrary:
         path = self.forms_dir / f"{key}.ui.json"
         return _load_json(path, f"form layout '{key}'") if path.is_file() else {}
 
+    def form(self, key: str | None) -> Form:
+        if not key:
+            return NO_FORM
+        path = self.schema_path(key)
+        ui_path = self.forms_dir / f"{key}.ui.json"
+        stamp = (path.stat().st_mtime if path.is_file() else -1.0,
+                 ui_path.stat().st_mtime if ui_path.is_file() else -1.0)
+        found = self._forms.get(key)
+        if found is None or found[:2] != stamp:
+            found = (*stamp, Form(key, self.schema(key), self.ui(key)))
+            self._forms[key] = found
+        return found[2]
+
     def validator(self, key: str) -> Draft202012Validator:
-        found = self._validators.get(key)
-        if found is None:
-            schema = self.schema(key)
-            try:
-                Draft202012Validator.check_schema(schema)
-            except SchemaError as exc:
-                raise ProcessDefinitionError(f"Form schema is not valid JSON Schema: {exc.message}",
-                                             file=self.schema_path(key).name) from None
-            found = Draft202012Validator(schema, format_checker=FormatChecker())
-            self._validators[key] = found
-        return found
+        return self.form(key).validator()
 
     def validate(self, key: str | None, data: Any) -> dict[str, Any]:
-        """Normalise ``data`` and check it against form ``key``; 422 with one message per field."""
-        clean = normalise(data)
-        if not key:
-            return clean
-        validator = self.validator(key)
-        errors = [field_error(err, validator.schema) for err in validator.iter_errors(clean)]
-        if errors:
-            errors.sort(key=lambda e: e["field"])
-            raise ValidationFailed("There is a problem with the form", errors)
-        # Optional fields left empty still exist afterwards, so diagrams can test them.
-        for name in validator.schema.get("properties", {}):
-            clean.setdefault(name, None)
-        return clean
+        """Normalise ``data`` and check it against form ``key`` on disk; 422 with one message per field."""
+        return self.form(key).validate(data)
 
     def check_all(self) -> list[str]:
         """Every form schema in the folder checked; returns the keys (raises on the first bad one)."""

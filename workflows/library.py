@@ -1,12 +1,13 @@
 """The process library: loads, validates and versions BPMN and DMN, and caches parsed specs.
 
 Each distinct file content is stored once by its hash (DESIGN.md decision 6): a process
-version names the BPMN files and DMN files it was built from, so it can be rebuilt exactly;
-running instances keep theirs because their serialized state names it (``process@content-hash``).
+version names the BPMN and DMN files it was built from and pins the forms and configuration it
+depends on (``pins.py``), so it can be rebuilt exactly and running cases keep all of it (their
+state names it: ``process@content-hash``). Each
+library is its own resolver of specs, decision tables and configuration: nothing is process-wide.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -25,15 +26,11 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .errors import NotFound, ProcessDefinitionError
-from .forms import FormLibrary
-from .models import DefinitionFile, ProcessVersion
-from .spiff_bridge import (
-    CareflowParser,
-    DecisionTaskEngine,
-    set_decision_model_resolver,
-    set_spec_resolver,
-    spec_ref,
-)
+from .forms import Form, FormLibrary
+from .models import DefinitionFile, DeploymentEvent, ProcessVersion, utcnow
+from .pins import COUNCIL, PinnedLookups, Pins, check_form_files, content_hash, pin, read_config_files, stored_file
+from .spiff_bridge import CareflowParser, DecisionTaskEngine, make_serializer, spec_ref
+from .spiff_events import use_careflow_timers, use_interrupting_starts
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -60,10 +57,6 @@ def parse_xml(content: str | bytes, filename: str) -> etree._Element:
     return root
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @dataclass(frozen=True)
 class BuiltProcess:
     process_id: str
@@ -74,25 +67,38 @@ class BuiltProcess:
     dmn_hashes: dict[str, str]
     message_starts: list[str]
     element_properties: dict[str, dict[str, str]]
+    pins: Pins
+    filename: str = ""
 
     @property
     def content_hash(self) -> str:
-        return content_hash(json.dumps({"bpmn": self.bpmn_hashes, "dmn": self.dmn_hashes}, sort_keys=True))
+        """One hash over everything a case of this version depends on."""
+        parts: dict[str, Any] = {"bpmn": self.bpmn_hashes, "dmn": self.dmn_hashes}
+        if self.pins.forms:  # versions that pin nothing keep the hash they had before pins existed
+            parts["forms"] = self.pins.form_hashes()
+        if self.pins.config:
+            parts["config"] = self.pins.config_hashes()
+        return content_hash(json.dumps(parts, sort_keys=True))
 
 
-class ProcessLibrary:
-    def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path, forms: FormLibrary | None = None) -> None:
+class ProcessLibrary(PinnedLookups):
+    def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path, forms: FormLibrary | None = None,
+                 council_config: Path | None = None) -> None:
         self.db = db
         self.forms = forms  # when given, every user task's form must exist before a diagram is accepted
         self.bpmn_dir = Path(bpmn_dir)
         self.dmn_dir = Path(dmn_dir)
+        self.council_config_path = Path(council_config) if council_config else None
         self._lock = threading.Lock()
         self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}  # spec_ref(process, content hash) -> specs
         self._decision_models: dict[str, Any] = {}  # dmn file hash -> model
         self._properties: dict[int, dict[str, dict[str, str]]] = {}  # version id -> element properties
+        self._json: dict[str, Any] = {}  # pinned file hash -> parsed JSON (immutable by hash)
+        self._forms: dict[tuple[str, str | None], Form] = {}  # (schema hash, layout hash) -> form
+        self._council_by_ref: dict[str, dict[str, Any]] = {}  # spec_ref -> council configuration
         self.load_errors: list[dict[str, Any]] = []  # files the last sync from disk could not load
-        set_decision_model_resolver(self.decision_model)
-        set_spec_resolver(self.specs_by_ref)
+        # Restored workflows find their specs and tables here, in this library, never in a global.
+        self.serializer = make_serializer(self.specs_by_ref, self)
 
     # ---- decisions -------------------------------------------------------------------------
     def decision_model(self, dmn_hash: str) -> Any:
@@ -116,38 +122,41 @@ class ProcessLibrary:
             raise ProcessDefinitionError(str(exc), file=filename) from None
 
     # ---- loading and versioning ------------------------------------------------------------
-    def sync_from_disk(self, actor: str | None = None) -> list[ProcessVersion]:
-        """Store every process in ``bpmn/`` (with the decisions in ``dmn/``) as a version if new."""
+    def disk_files(self) -> tuple[dict[str, str], dict[str, str], dict[str, str] | None, dict[str, str]]:
+        """The diagrams, decision tables, forms and configuration files on disk."""
         bpmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.bpmn_dir.glob("*.bpmn"))}
         dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(self.dmn_dir.glob("*.dmn"))}
-        self.load_errors = []
-        try:
-            with self.db.transaction() as session:
-                return self.store(session, bpmn, dmn, actor=actor)
-        except ProcessDefinitionError:
-            pass  # one bad file must not keep the good ones (or the service) from starting
-        good_dmn = {}
-        for name, text in dmn.items():
-            try:
-                self.build({}, {name: text})
-                good_dmn[name] = text
-            except ProcessDefinitionError as exc:
-                self._record_load_error(exc)
-        versions: list[ProcessVersion] = []
-        for name, text in bpmn.items():
-            try:
-                with self.db.transaction() as session:
-                    versions.extend(self.store(session, {name: text}, good_dmn, actor=actor))
-            except ProcessDefinitionError as exc:
-                self._record_load_error(exc)
-        return versions
+        return (bpmn, dmn, *self.disk_pins())
 
-    def _record_load_error(self, exc: ProcessDefinitionError) -> None:
-        log.warning("not loaded: %s", exc.message)
-        self.load_errors.append(exc.to_dict())
+    def disk_pins(self) -> tuple[dict[str, str] | None, dict[str, str]]:
+        """The form files (None without a form folder) and configuration files on disk."""
+        forms = self.forms.files() if self.forms is not None else None
+        return forms, read_config_files(self.bpmn_dir, self.council_config_path)
 
-    def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> tuple[list[BuiltProcess], dict]:
-        """Parse and validate; returns the processes and the stored-file records to write."""
+    def sync_from_disk(self, actor: str | None = None) -> list[ProcessVersion]:
+        """Store every process on disk (with its decisions, forms and configuration) as a version if new,
+        by the rule in README.md: disk content never silently replaces a version a process owner deployed
+        through the API; such a file is reported in ``load_errors`` instead (``disk_sync.py``)."""
+        from .disk_sync import sync_from_disk
+
+        return sync_from_disk(self, actor)
+
+    def record_load_error(self, error: dict[str, Any]) -> None:
+        log.warning("not loaded: %s", error.get("message"))
+        self.load_errors.append(error)
+
+    def build(self, bpmn_files: dict[str, str], dmn_files: dict[str, str], forms: dict[str, str] | None = None,
+              config: dict[str, str] | None = None, *, pins: bool = True
+              ) -> tuple[list[BuiltProcess], dict[str, DefinitionFile]]:
+        """Parse and validate; returns the processes and the stored-file records to write.
+
+        ``forms`` and ``config`` are the form and configuration files a version may pin (None: those on
+        disk). ``pins=False`` only rebuilds specs, checking and pinning nothing beyond the diagrams.
+        """
+        if pins and forms is None and self.forms is not None:
+            forms = self.forms.files()
+        if pins and config is None:
+            config = read_config_files(self.bpmn_dir, self.council_config_path)
         files: dict[str, DefinitionFile] = {}
         decisions: dict[str, str] = {}
         for filename, text in dmn_files.items():
@@ -159,16 +168,19 @@ class ProcessLibrary:
                 if decision_id in decisions:
                     raise ProcessDefinitionError(f"Decision '{decision_id}' is defined in two files", file=filename)
                 decisions[decision_id] = digest
-        parser = CareflowParser(decisions, validator=VALIDATOR)
+        parser = CareflowParser(decisions, source=self, validator=VALIDATOR)
         process_files: dict[str, str] = {}
         properties: dict[str, dict[str, dict[str, str]]] = {}  # file hash -> element id -> properties
+        interrupting: set[str] = set()  # start events of interrupting event sub-processes
         for filename, text in bpmn_files.items():
             root = parse_xml(text, filename)
             check_process_xml(root, filename)
             digest = content_hash(text)
             files[digest] = DefinitionFile(content_hash=digest, kind="bpmn", filename=filename, content=text)
             properties[digest] = element_properties(root)
-            self._check_forms(properties[digest], root, filename)
+            interrupting.update(interrupting_starts(root))
+            if pins and forms is not None:
+                _check_forms(forms, properties[digest], root, filename)
             try:
                 parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
             except ValidationException as exc:
@@ -179,22 +191,21 @@ class ProcessLibrary:
                 process_files[pid] = digest
         built = []
         for pid, digest in process_files.items():
-            built.append(self._build_one(parser, pid, digest, process_files, files[digest].filename, properties))
+            proc = self._build_one(parser, pid, digest, process_files, files[digest].filename, properties,
+                                   interrupting)
+            if pins:
+                pinned = pin(pid, proc.element_properties, bool(proc.dmn_hashes), forms, config or {},
+                             files[digest].filename)
+                proc = BuiltProcess(**{**proc.__dict__, "pins": pinned})
+                for each in [*pinned.forms.values(), *pinned.config.values()]:
+                    files[each.digest] = DefinitionFile(content_hash=each.digest, kind=each.kind, filename=each.name,
+                                                        content=each.content)
+            built.append(proc)
         return built, files
 
-    def _check_forms(self, properties: dict[str, dict[str, str]], root: etree._Element, filename: str) -> None:
-        if self.forms is None:
-            return
-        for element_id, props in properties.items():
-            key = props.get("formKey")
-            if key and not self.forms.exists(key):
-                found = root.xpath("//*[@id=$id]", id=element_id)
-                raise ProcessDefinitionError(
-                    f"The task's form '{key}' does not exist (expected {key}.schema.json among the forms)",
-                    file=filename, element=element_id, line=found[0].sourceline if found else None)
-
     def _build_one(self, parser: CareflowParser, pid: str, digest: str, process_files: dict[str, str],
-                   filename: str, properties: dict[str, dict[str, dict[str, str]]]) -> BuiltProcess:
+                   filename: str, properties: dict[str, dict[str, dict[str, str]]],
+                   interrupting: set[str]) -> BuiltProcess:
         try:
             spec = parser.get_spec(pid)
             subprocesses = parser.get_subprocess_specs(pid)
@@ -214,44 +225,82 @@ class ProcessLibrary:
             definition = getattr(task_spec, "event_definition", None)
             if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
                 message_starts.append(definition.name)
+        use_careflow_timers([spec, *subprocesses.values()])
+        use_interrupting_starts([spec, *subprocesses.values()], interrupting)
         props: dict[str, dict[str, str]] = {}
         for each_hash in bpmn_hashes:
             props.update(properties.get(each_hash, {}))
         return BuiltProcess(pid, spec.description or pid, spec, subprocesses, bpmn_hashes, dmn_hashes,
-                            sorted(message_starts), props)
+                            sorted(message_starts), props, Pins(), filename)
 
     def store(self, session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, str],
-              actor: str | None = None, deploy: bool = True) -> list[ProcessVersion]:
-        """Validate the files and store a new version of each process whose content changed."""
-        built, files = self.build(bpmn_files, dmn_files)
-        for digest, record in files.items():
-            if session.get(DefinitionFile, digest) is None:
-                session.add(record)
-        versions = []
-        for proc in built:
-            found = session.scalars(select(ProcessVersion).where(
-                ProcessVersion.process_id == proc.process_id,
-                ProcessVersion.content_hash == proc.content_hash)).first()
-            if found is None:
-                latest = session.scalar(select(func.max(ProcessVersion.version)).where(
-                    ProcessVersion.process_id == proc.process_id)) or 0
-                found = ProcessVersion(process_id=proc.process_id, name=proc.name, version=latest + 1,
-                                       content_hash=proc.content_hash, bpmn_hash=proc.bpmn_hashes[0],
-                                       bpmn_hashes=proc.bpmn_hashes, dmn_hashes=proc.dmn_hashes,
-                                       message_starts=proc.message_starts, deployed=deploy, created_by=actor,
-                                       element_properties=proc.element_properties)
-                session.add(found)
-                session.flush()
-            with self._lock:
-                self._specs[spec_ref(proc.process_id, proc.content_hash)] = (proc.spec, proc.subprocess_specs)
-            versions.append(found)
-        return versions
+              actor: str | None = None, deploy: bool = True, forms: dict[str, str] | None = None,
+              config: dict[str, str] | None = None, origin: str = "api") -> list[ProcessVersion]:
+        """Validate the files and store a new version of each process whose content changed.
+
+        With ``deploy`` each version becomes its process's current one: content an earlier version
+        already has makes that version current again (a roll-back, in the deployment log).
+        """
+        built, files = self.build(bpmn_files, dmn_files, forms, config)
+        return [self.store_built(session, proc, files, actor=actor, deploy=deploy, origin=origin) for proc in built]
+
+    def store_built(self, session: Session, proc: BuiltProcess, files: dict[str, DefinitionFile], *,
+                     actor: str | None, deploy: bool, origin: str) -> ProcessVersion:
+        needed = {*proc.bpmn_hashes, *proc.dmn_hashes.values(), *proc.pins.form_hashes().values(),
+                  *proc.pins.config_hashes().values()}
+        for digest in needed:
+            if digest in files and session.get(DefinitionFile, digest) is None:
+                session.add(files[digest])
+        session.flush()
+        found = session.scalars(select(ProcessVersion).where(
+            ProcessVersion.process_id == proc.process_id,
+            ProcessVersion.content_hash == proc.content_hash)).first()
+        current = self.current(session, proc.process_id)
+        if found is None:
+            latest = session.scalar(select(func.max(ProcessVersion.version)).where(
+                ProcessVersion.process_id == proc.process_id)) or 0
+            found = ProcessVersion(process_id=proc.process_id, name=proc.name, version=latest + 1,
+                                   content_hash=proc.content_hash, bpmn_hash=proc.bpmn_hashes[0],
+                                   bpmn_hashes=proc.bpmn_hashes, dmn_hashes=proc.dmn_hashes,
+                                   message_starts=proc.message_starts, deployed=False, created_by=actor,
+                                   element_properties=proc.element_properties,
+                                   form_hashes=proc.pins.form_hashes(), config_hashes=proc.pins.config_hashes(),
+                                   origin=origin, based_on=current.id if current is not None else None)
+            session.add(found)
+            session.flush()
+            if deploy:
+                self._make_current(session, found, current, actor, "deployed", origin)
+        elif deploy and (current is None or current.id != found.id):
+            self._make_current(session, found, current, actor, "rolled_back", origin)
+        ref = spec_ref(proc.process_id, proc.content_hash)
+        with self._lock:
+            self._specs[ref] = (proc.spec, proc.subprocess_specs)
+            if COUNCIL in proc.pins.config:
+                self._council_by_ref[ref] = json.loads(proc.pins.config[COUNCIL].content)
+        return found
+
+    def _make_current(self, session: Session, version: ProcessVersion, previous: ProcessVersion | None,
+                      actor: str | None, action: str, source: str) -> None:
+        session.query(ProcessVersion).filter(
+            ProcessVersion.process_id == version.process_id, ProcessVersion.id != version.id,
+            ProcessVersion.deployed.is_(True)).update({"deployed": False}, synchronize_session="fetch")
+        version.deployed = True
+        session.add(DeploymentEvent(process_id=version.process_id, version_id=version.id, version=version.version,
+                                    action=action, actor=actor, at=utcnow(),
+                                    data={"source": source, "contentHash": version.content_hash,
+                                          "previousVersion": previous.version if previous is not None else None}))
+        log.info("%s: %s version %s is current (%s)", action, version.process_id, version.version, source)
 
     # ---- lookups -----------------------------------------------------------------------------
-    def latest(self, session: Session, process_id: str) -> ProcessVersion:
-        version = session.scalars(select(ProcessVersion).where(
+    def current(self, session: Session, process_id: str) -> ProcessVersion | None:
+        """The version new cases of ``process_id`` start on, if any."""
+        return session.scalars(select(ProcessVersion).where(
             ProcessVersion.process_id == process_id, ProcessVersion.deployed.is_(True))
             .order_by(ProcessVersion.version.desc()).limit(1)).first()
+
+    def latest(self, session: Session, process_id: str) -> ProcessVersion:
+        """The current version of ``process_id`` (404 when none is deployed)."""
+        version = self.current(session, process_id)
         if version is None:
             raise NotFound(f"No deployed process '{process_id}'")
         return version
@@ -263,12 +312,12 @@ class ProcessLibrary:
         if found is None:
             bpmn, dmn = {}, {}
             for digest in version.bpmn_hashes:
-                stored = _stored_file(session, digest)
+                stored = stored_file(session, digest)
                 bpmn[stored.filename] = stored.content
             for digest in set(version.dmn_hashes.values()):
-                stored = _stored_file(session, digest)
+                stored = stored_file(session, digest)
                 dmn[stored.filename] = stored.content
-            built, _ = self.build(bpmn, dmn)
+            built, _ = self.build(bpmn, dmn, pins=False)
             for proc in built:
                 if proc.process_id == version.process_id:
                     found = (proc.spec, proc.subprocess_specs)
@@ -317,7 +366,6 @@ class ProcessLibrary:
                 return row
         raise NotFound(f"No decision '{decision_id}'")
 
-
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 
@@ -344,11 +392,22 @@ def element_properties(root: etree._Element) -> dict[str, dict[str, str]]:
     return found
 
 
-def _stored_file(session: Session, digest: str) -> DefinitionFile:
-    found = session.get(DefinitionFile, digest)
-    if found is None:
-        raise NotFound(f"The stored file {digest[:12]} of this process version is missing")
-    return found
+def interrupting_starts(root: etree._Element) -> set[str]:
+    """Ids of the start events of interrupting event sub-processes (``isInterrupting`` defaults to true)."""
+    return {str(start.get("id")) for esp in root.iter(f"{{{BPMN_NS}}}subProcess")
+            if esp.get("triggeredByEvent") == "true"
+            for start in esp.iterchildren(f"{{{BPMN_NS}}}startEvent")
+            if start.get("isInterrupting", "true") != "false" and start.get("id")}
+
+
+def _check_forms(forms: dict[str, str], properties: dict[str, dict[str, str]], root: etree._Element,
+                 filename: str) -> None:
+    for element_id, props in properties.items():
+        key = props.get("formKey")
+        if key:
+            found = root.xpath("//*[@id=$id]", id=element_id)
+            check_form_files(forms, key, bpmn_file=filename, element=element_id,
+                             line=found[0].sourceline if found else None)
 
 
 def _process_ids(root: etree._Element) -> list[str]:

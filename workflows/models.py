@@ -100,12 +100,13 @@ class ApiToken(Base):
 
 
 class DefinitionFile(Base):
-    """One immutable BPMN or DMN file content, addressed by its hash."""
+    """One immutable file content a version pins, addressed by its hash: a diagram, a decision table,
+    a form (schema or layout) or a configuration (a process's configData section, the council's)."""
 
     __tablename__ = "definition_file"
 
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn | form | config
     filename: Mapped[str] = mapped_column(String(300))
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -131,9 +132,40 @@ class ProcessVersion(Base):
     message_starts: Mapped[list[Any]] = mapped_column(default=list)  # message names that start it
     # element id -> careflow properties (formKey, candidateGroup, dueIn, correlationKeys...)
     element_properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # True on exactly one version per process: the current one, which new cases start on.
     deployed: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(80))
+    form_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # form file name -> file hash
+    config_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # configuration name -> file hash
+    origin: Mapped[str | None] = mapped_column(String(10))  # disk | api: where its content came from
+    based_on: Mapped[int | None] = mapped_column(Integer)  # the version that was current when it was made
+
+
+class DeploymentEvent(Base):
+    """The process library's audit log: a version made current (deployed or rolled back to), or disk
+    content refused because a process owner deployed a newer version through the API."""
+
+    __tablename__ = "deployment_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+    version: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))  # deployed | rolled_back | disk_refused
+    actor: Mapped[str | None] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DiskState(Base):
+    """Which version each process's files on disk held when they were last loaded at start."""
+
+    __tablename__ = "process_disk_state"
+
+    process_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Instance(Base):
@@ -250,6 +282,11 @@ class DecisionLog(Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     matched_rules: Mapped[list[Any]] = mapped_column(default=list)
     outputs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # Which table decided and by which rules, so cases decided under different rules can be told apart.
+    table_hash: Mapped[str | None] = mapped_column(String(64))  # the DMN file's content hash
+    table_file: Mapped[str | None] = mapped_column(String(300))
+    process_version_id: Mapped[int | None] = mapped_column(Integer)  # the case's process version
+    rule_ids: Mapped[list[Any] | None] = mapped_column(JSON)  # matched rules' ids (or "#index")
 
 
 class OutboxMessage(Base):

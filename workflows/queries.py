@@ -250,7 +250,8 @@ def decisions_of(session: Session, instance_id: str) -> list[dict[str, Any]]:
 def decision_dict(d: DecisionLog) -> dict[str, Any]:
     return {"id": d.id, "decisionId": d.decision_id, "decisionName": d.decision_name, "hitPolicy": d.hit_policy,
             "taskId": d.task_id, "at": iso(d.at), "inputs": d.inputs, "matchedRules": d.matched_rules,
-            "outputs": d.outputs}
+            "outputs": d.outputs, "table": {"hash": d.table_hash, "file": d.table_file, "rules": d.rule_ids,
+                                            "processVersionId": d.process_version_id}}
 
 
 def list_incidents(session: Session, state: str | None = "open", limit: int = 100) -> list[dict[str, Any]]:

@@ -44,8 +44,12 @@ from .multi_instance import DEFAULT_MAX_INSTANCES, install
 from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
+from .timers import timer_not_held
 
 BATCH = 500  # new cases flushed together when many start in one transaction
+# Statuses in which nothing may step a case (its tasks, messages and timers wait), and why.
+HELD_STATUSES = {"suspended": "This case is suspended: an operator must resume it before its work can go on",
+                 "terminated": "This case was cancelled, so nothing more can happen on it"}
 install()  # bounded multi-instance activities
 
 
@@ -114,7 +118,7 @@ class Runtime(IncidentUseCases):
             raise NotFound(f"No instance {instance_id}")
         wf = self.cache.get(instance_id, row.version)
         if wf is None:
-            wf = serializer().deserialize_json(row.state)
+            wf = self.library.serializer.deserialize_json(row.state)
         wf.script_engine = self.script_engine
         return row, wf
 
@@ -126,6 +130,8 @@ class Runtime(IncidentUseCases):
              act: Callable[[], None] | None = None) -> Instance:
         """Act on the workflow (complete a task, deliver a message ...), run the engine, and save the
         state with its projections; a failure in the diagram becomes an incident, not an error."""
+        if row.status in HELD_STATUSES:  # an operator suspended or cancelled it (workflows/operations.py)
+            raise Conflict(HELD_STATUSES[row.status], status=row.status)
         ctx.session = session
         wf.careflow_pruned = {}  # what this step prunes, for its projection
         token = current_step.set(ctx)
@@ -258,7 +264,7 @@ class Runtime(IncidentUseCases):
         """Start one instance inside the caller's transaction (``clean``: data already normalised)."""
         version = self.library.latest(session, process_id)
         spec, subprocess_specs = self.library.specs(session, version)
-        casefile.apply_config_defaults(self.library, version, clean)
+        casefile.apply_config_defaults(self.library, session, version, clean)
         case = NewCase(clean, case_reference or self._next_case_reference(session), parent_case_reference,
                        business_key, title)
         row, wf, ctx = self._new_case(version, spec, subprocess_specs, case, actor)
@@ -281,7 +287,7 @@ class Runtime(IncidentUseCases):
         spec, subprocess_specs = self.library.specs(session, version)
         properties = self.library.element_properties(session, version.id)
         defaults: dict[str, Any] = {}
-        casefile.apply_config_defaults(self.library, version, defaults)
+        casefile.apply_config_defaults(self.library, session, version, defaults)
         template = json.dumps(defaults)
         started: list[Instance] = []
         for chunk in range(0, len(cases), BATCH):
@@ -347,7 +353,7 @@ class Runtime(IncidentUseCases):
             task_row = self._open_task(session, task_id)
             if not may_work(user, task_row):
                 raise _not_yours(task_row, user)
-            clean = self.forms.validate(task_row.form_key, data)
+            clean = self.library.task_form(session, task_id).validate(data)  # the case's own version
             row, wf = self.load(session, task_row.instance_id)
             if expected_version is not None and expected_version != row.version:
                 raise Conflict("The case was changed by someone else meanwhile; reload and try again",
@@ -457,7 +463,7 @@ class Runtime(IncidentUseCases):
         now = now or utcnow()
         with self.db.reading() as session:
             return list(session.scalars(select(TimerRow.id).where(TimerRow.state == "waiting",
-                                                                  TimerRow.due_at <= now)
+                                                                  TimerRow.due_at <= now, timer_not_held())
                                         .order_by(TimerRow.due_at).limit(limit)))
 
     def fire_timer(self, timer_id: str, now: datetime | None = None) -> bool:

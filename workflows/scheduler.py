@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import DBAPIError
 
+from . import health
 from .errors import Conflict
 from .outbox import OutboxDispatcher
 from .runtime import Runtime
@@ -59,6 +60,8 @@ class CareflowScheduler:
         self.manager_group = manager_group
         self.stall_check_seconds = max(1.0, float(stall_check_seconds))
         self.stats = SchedulerStats()
+        self.worker_id = health.worker_id()  # its heartbeat row, read by /readyz
+        self.heartbeat_seconds = min(15.0, max(self.poll_seconds, 1.0))
         self._stop = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
 
@@ -147,7 +150,12 @@ class CareflowScheduler:
         self.stats.stalled_flagged += len(flagged)
         return len(flagged)
 
+    def run_heartbeat(self) -> None:
+        """Say this scheduler is alive (``/readyz`` wants a recent heartbeat)."""
+        self._guard(health.beat, self.runtime.db, self.worker_id)
+
     def run_once(self) -> dict[str, int]:
+        self.run_heartbeat()
         return {"fired": self.run_timers() if self.timers_enabled else 0,
                 "escalated": self.run_escalations() if self.escalations_enabled else 0,
                 "messages": self.run_outbox(),
@@ -182,6 +190,8 @@ class CareflowScheduler:
         scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         now = datetime.now(timezone.utc)
+        scheduler.add_job(self._safely, "interval", args=[self.run_heartbeat], seconds=self.heartbeat_seconds,
+                          next_run_time=now, id="careflow-heartbeat", name="scheduler heartbeat")
         if self.timers_enabled:
             for n in range(self.timer_threads):
                 scheduler.add_job(self._safely, "interval", args=[self.run_timers], seconds=self.poll_seconds,

@@ -10,11 +10,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent as SpiffStartEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -22,6 +24,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
 from .data import to_json_safe
+from .spiff_events import CycleTimer, DateTimer, DurationTimer, InterruptingStartEvent, event_subprocess_message_starts
 
 
 @dataclass
@@ -48,58 +51,65 @@ def step_context() -> StepContext:
     return ctx
 
 
-# Set by the process library: (dmn file hash) -> loaded decision model.
-DecisionModelResolver = Callable[[str], Any]
-_resolver: dict[str, DecisionModelResolver] = {}
-# Set by the runtime: values (e.g. council configuration) offered to every decision as inputs.
-_decision_defaults: dict[str, Any] = {}
+class DecisionSource(Protocol):
+    """Where a business rule task finds its table and the configuration offered to it: the process
+    library that built the spec. Each library is its own source, so two apps in one process never
+    share (or overwrite) each other's decisions."""
+
+    def decision_model(self, dmn_hash: str) -> Any: ...
+
+    def decision_defaults(self, workflow: Any) -> dict[str, Any]: ...
 
 
-def set_decision_model_resolver(resolver: DecisionModelResolver) -> None:
-    _resolver["resolve"] = resolver
-
-
-def set_decision_defaults(values: dict[str, Any]) -> None:
-    _decision_defaults.clear()
-    _decision_defaults.update(values)
-
-
-def decision_inputs(data: dict[str, Any]) -> dict[str, Any]:
+def decision_inputs(data: dict[str, Any], defaults: dict[str, Any] | None = None) -> dict[str, Any]:
     """Task data offered to a decision, over the configured defaults (``config`` and its keys)."""
     inputs: dict[str, Any] = {}
-    if _decision_defaults:
-        inputs.update(_decision_defaults)
-        inputs["config"] = dict(_decision_defaults)
+    if defaults:
+        inputs.update(defaults)
+        inputs["config"] = dict(defaults)
     inputs.update(data)
     return inputs
+
+
+def top_workflow(workflow: Any) -> Any:
+    """The instance's workflow, from a task's workflow that may be a subprocess's."""
+    return getattr(workflow, "top_workflow", None) or workflow
 
 
 class DecisionTaskEngine:
     """Stands where SpiffWorkflow expects its DMNEngine: evaluates with careflow's evaluator.
 
     Only the decision id and the DMN file's content hash are serialized with the instance, so the
-    instance keeps the decision version it started with (files are immutable by hash).
+    instance keeps the decision version it started with (files are immutable by hash). ``source`` is
+    the library that built the spec; the table and the configuration come from it, never from a
+    process-wide setting.
     """
 
-    def __init__(self, decision_id: str, dmn_hash: str, result_variable: str | None = None) -> None:
+    def __init__(self, decision_id: str, dmn_hash: str, result_variable: str | None = None,
+                 source: DecisionSource | None = None) -> None:
         self.decision_id = decision_id
         self.dmn_hash = dmn_hash
         self.result_variable = result_variable
+        self.source = source
 
     def result(self, task: Any) -> dict[str, Any]:
-        from .decisions import DecisionError  # noqa: F401  (re-raised as is)
-
-        model = _resolver["resolve"](self.dmn_hash)
-        result = model.evaluate(self.decision_id, decision_inputs(task.data))
+        if self.source is None:
+            raise RuntimeError(f"Decision '{self.decision_id}' has no process library to read its table from")
+        model = self.source.decision_model(self.dmn_hash)
+        defaults = self.source.decision_defaults(top_workflow(task.workflow))
+        result = model.evaluate(self.decision_id, decision_inputs(task.data, defaults))
         ctx = current_step.get()
         if ctx is not None:
             record = result.to_dict()
             record["task_id"] = str(task.id)
+            record["dmn_hash"] = self.dmn_hash
+            record["table_file"] = getattr(model, "filename", None)
             ctx.decisions.append(record)
             ctx.audit.append({"action": "decision_evaluated", "task_id": str(task.id),
                               "element_id": task.task_spec.bpmn_id, "element_name": task.task_spec.bpmn_name,
                               "data": {"decision": self.decision_id, "value": record.get("value"),
-                                       "rules": [r.get("index") for r in record.get("matchedRules", [])]}})
+                                       "rules": [r.get("index") for r in record.get("matchedRules", [])],
+                                       "table": self.dmn_hash[:12]}})
         value = to_json_safe(result.value)
         if self.result_variable:
             return {self.result_variable: value}
@@ -124,18 +134,15 @@ class BusinessRuleTaskConverter(SpiffBpmnTaskConverter):
         }
         return dct
 
+    source: DecisionSource | None = None  # set on the per-library subclass (see make_serializer)
+
     def from_dict(self, dct: dict[str, Any]) -> Any:
         ref = dct.pop("decision")
-        dct["dmnEngine"] = DecisionTaskEngine(ref["id"], ref["dmn_hash"], ref.get("result_variable"))
+        dct["dmnEngine"] = DecisionTaskEngine(ref["id"], ref["dmn_hash"], ref.get("result_variable"), self.source)
         return self.task_spec_from_dict(dct)
 
 
 SpecResolver = Callable[[str], tuple[Any, dict[str, Any]]]
-_spec_resolver: dict[str, SpecResolver] = {}
-
-
-def set_spec_resolver(resolver: SpecResolver) -> None:
-    _spec_resolver["resolve"] = resolver
 
 
 def spec_ref(process_id: str, content_hash: str) -> str:
@@ -151,6 +158,8 @@ class WorkflowStateConverter(BpmnWorkflowConverter):
     A state without a reference (a workflow not started by careflow) is stored whole, as before.
     """
 
+    resolve_spec: SpecResolver | None = None  # set on the per-library subclass (see make_serializer)
+
     def to_dict(self, workflow: Any) -> dict[str, Any]:
         ref = getattr(workflow, "careflow_spec_ref", None)
         if ref is None:
@@ -165,7 +174,9 @@ class WorkflowStateConverter(BpmnWorkflowConverter):
         ref = dct.pop("spec_ref", None)
         if ref is None:
             return super().from_dict(dct)
-        spec, subprocess_specs = _spec_resolver["resolve"](ref)
+        if self.resolve_spec is None:
+            raise RuntimeError(f"No process library to find version {ref}: deserialize with the library's serializer")
+        spec, subprocess_specs = self.resolve_spec(ref)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
@@ -176,22 +187,38 @@ class WorkflowStateConverter(BpmnWorkflowConverter):
         return workflow
 
 
-_CONFIG = dict(SPIFF_CONFIG)
-_CONFIG[BusinessRuleTask] = BusinessRuleTaskConverter
-_CONFIG[BpmnWorkflow] = WorkflowStateConverter
-_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
+def make_serializer(spec_resolver: SpecResolver | None = None,
+                    decisions: DecisionSource | None = None) -> BpmnWorkflowSerializer:
+    """A serializer whose restored workflows find their specs and decision tables through one library."""
+    config = dict(SPIFF_CONFIG)
+    config[BusinessRuleTask] = type("LibraryBusinessRuleTaskConverter", (BusinessRuleTaskConverter,),
+                                    {"source": decisions})
+    for timer in (DurationTimer, DateTimer, CycleTimer):
+        config[timer] = TimerConditionalEventDefinitionConverter
+    config[InterruptingStartEvent] = SPIFF_CONFIG[SpiffStartEvent]
+    config[BpmnWorkflow] = type("LibraryWorkflowStateConverter", (WorkflowStateConverter,),
+                                {"resolve_spec": staticmethod(spec_resolver) if spec_resolver else None})
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+_SERIALIZER: list[BpmnWorkflowSerializer] = []
 
 
 def serializer() -> BpmnWorkflowSerializer:
-    return _SERIALIZER
+    """For writing states (no library needed); a state that names its version is restored with
+    ``ProcessLibrary.serializer``, which knows where the versions are."""
+    if not _SERIALIZER:
+        _SERIALIZER.append(make_serializer())
+    return _SERIALIZER[0]
 
 
 class CareflowParser(SpiffBpmnParser):
     """SpiffWorkflow's parser with business rule tasks bound to careflow's decision models."""
 
-    def __init__(self, decisions: dict[str, str], **kwargs: Any) -> None:
+    def __init__(self, decisions: dict[str, str], source: DecisionSource | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.decision_files = decisions  # decision id -> dmn file hash
+        self.source = source
 
     def get_engine(self, decision_ref: str | None, node: Any) -> DecisionTaskEngine:  # type: ignore[override]
         from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -207,7 +234,7 @@ class CareflowParser(SpiffBpmnParser):
 
         props = SpiffTaskParser._parse_extensions(node).get("properties", {})
         result_variable = props.get("resultVariable")
-        return DecisionTaskEngine(decision_ref, self.decision_files[decision_ref], result_variable)
+        return DecisionTaskEngine(decision_ref, self.decision_files[decision_ref], result_variable, self.source)
 
 
 def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
@@ -223,6 +250,10 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
 
     definition = None
     catching = []
+    for *_, found in event_subprocess_message_starts(wf):
+        if found.name == name:
+            definition = found  # an event sub-process this message starts
+    before = {task.id for each in [wf, *wf.subprocesses.values()] for task in each.get_tasks(max_depth=100000)}
     for each in [wf, *wf.subprocesses.values()]:
         for task in each.get_tasks(state=TaskState.WAITING, max_depth=100000):
             waits_for = getattr(task.task_spec, "event_definition", None)
@@ -236,6 +267,13 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
     for task in catching:
         if task.state != TaskState.WAITING:  # it caught the message (a boundary sibling may not have)
             task.set_data(**payload)
+    # An event sub-process the message started: its start event passes the payload on.
+    for each in [wf, *wf.subprocesses.values()]:
+        for task in each.get_tasks(max_depth=100000):
+            event = getattr(task.task_spec, "event_definition", None)
+            if task.id not in before and isinstance(event, MessageEventDefinition) and event.name == name \
+                    and getattr(event, "message_var", None) is None:
+                task.set_data(**payload)
 
 
 def service_result(outputs: Any) -> str:

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, aliased, undefer
 
 from .engine import find_task
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
+from .timeutil import add_duration
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -33,6 +34,12 @@ class TimerFailed(Exception):
         self.error = error
 
 
+def timer_not_held() -> Any:
+    """A timer of a suspended (or cancelled) case waits: it fires once the case is resumed, if due."""
+    held = aliased(Instance)  # its own name: the claim query may join Instance itself
+    return ~exists().where(held.id == TimerRow.instance_id, held.status.in_(("suspended", "terminated")))
+
+
 def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit: int = 1) -> Any:
     """Due timers with their instances, most overdue first, the state loaded in the same statement.
 
@@ -44,7 +51,8 @@ def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit:
     work, are what a timer costs on PostgreSQL.
     """
     query = (select(TimerRow, Instance).join(Instance, Instance.id == TimerRow.instance_id)
-             .where(TimerRow.state == "waiting", TimerRow.due_at <= clock)
+             .where(TimerRow.state == "waiting", TimerRow.due_at <= clock,
+                    Instance.status.not_in(("suspended", "terminated")))  # as timer_not_held(), joined
              .options(undefer(Instance.state)))
     if timer_id is not None:
         query = query.where(TimerRow.id == timer_id)
@@ -57,14 +65,14 @@ def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit:
 def any_due(runtime: Runtime, now: datetime | None = None) -> bool:
     """A lock-free look: is any timer due? (saves taking the write lock to find nothing)."""
     with runtime.db.reading() as session:
-        return session.scalar(select(exists().where(TimerRow.state == "waiting",
-                                                    TimerRow.due_at <= (now or utcnow())))) or False
+        return session.scalar(select(exists().where(TimerRow.state == "waiting", TimerRow.due_at <= (now or utcnow()),
+                                                    timer_not_held()))) or False
 
 
 def next_due(runtime: Runtime) -> datetime | None:
     """When the next waiting timer falls due (lock-free)."""
     with runtime.db.reading() as session:
-        return session.scalar(select(func.min(TimerRow.due_at)).where(TimerRow.state == "waiting"))
+        return session.scalar(select(func.min(TimerRow.due_at)).where(TimerRow.state == "waiting", timer_not_held()))
 
 
 def fire(runtime: Runtime, timer_id: str | None = None, now: datetime | None = None) -> str | None:
@@ -170,7 +178,9 @@ def _force(task: Any, due: datetime, wf: Any) -> None:
         wf.refresh_timers()
         after = task.internal_data.get("event_value")
         if isinstance(after, dict) and after.get("cycles", 0) != 0:
-            after["next"] = (due + timedelta(seconds=float(after["duration"]))).isoformat()
+            every = after.get("every")  # careflow's cycles count months and working days as a calendar does
+            after["next"] = (add_duration(due, every) if every else
+                             due + timedelta(seconds=float(after["duration"]))).isoformat()
         return
     task.internal_data["event_fired"] = True
     wf.refresh_timers()

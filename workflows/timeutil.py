@@ -1,30 +1,133 @@
-"""Due dates and durations as careflow reads them from diagrams and data."""
+"""Durations and dates for the whole runtime: timers, due dates, expressions (one library).
+
+A duration is ISO 8601 text, with careflow's working days as well:
+
+* ``P3D``, ``PT4H``, ``P2W``, ``P1DT12H``: an exact length (a ``timedelta``);
+* ``P3M``, ``P1Y``, ``P1Y2M10D``: calendar years and months, added as a calendar does (31 January
+  plus one month is the last day of February), then the days and time;
+* ``P5WD``: five working days (Monday to Friday, not an England-and-Wales bank holiday).
+
+Expressions in diagrams get the same values from ``parse_duration`` and can add them to dates.
+"""
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 LONDON = ZoneInfo("Europe/London")
-_WORKING_DAYS = re.compile(r"^P(?P<days>\d+)WD$", re.IGNORECASE)  # careflow's own: P5WD = five working days
+_WORKING_DAYS = re.compile(r"^(?P<sign>-)?P(?P<days>\d+)WD$", re.IGNORECASE)  # careflow's own: P5WD
 
+_NUMBER = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
-    r"^(?P<sign>-)?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$")
+    rf"^(?P<sign>-)?P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>{_NUMBER})W)?(?:(?P<days>{_NUMBER})D)?"
+    rf"(?:T(?:(?P<hours>{_NUMBER})H)?(?:(?P<minutes>{_NUMBER})M)?(?:(?P<seconds>{_NUMBER})S)?)?$", re.IGNORECASE)
+# Text that is meant as a duration or a cycle (so a typo in it is an error, not a variable name).
+LOOKS_LIKE_DURATION = re.compile(r"^-?P\d|^-?PT\d|^R\d*/", re.IGNORECASE)
 
 
-def parse_duration(text: str) -> timedelta:
-    """An ISO 8601 duration of weeks, days and time (no months or years) as a timedelta."""
-    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
-    if not match or text.strip() in ("P", "PT", "-P"):
-        raise ValueError(f"'{text}' is not an ISO 8601 duration such as P3D or PT4H")
-    parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
-    value = timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0), hours=parts.get("hours", 0),
-                      minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0))
+@dataclass(frozen=True)
+class CalendarDuration:
+    """A duration whose length depends on where it starts: calendar months and years, working days.
+
+    ``date + duration`` and ``datetime + duration`` give the later date; ``- duration`` the earlier.
+    """
+
+    months: int = 0          # years are twelve months
+    working_days: int = 0
+    rest: timedelta = timedelta(0)  # the days and time after the months
+    text: str = ""
+
+    def after(self, start: Any) -> Any:
+        """``start`` moved by this duration (a date stays a date, a datetime a datetime)."""
+        moved = start + relativedelta(months=self.months) if self.months else start
+        if self.working_days:
+            moved = add_working_days(moved, self.working_days)
+        return moved + self.rest if self.rest else moved
+
+    def before(self, end: Any) -> Any:
+        moved = end - relativedelta(months=self.months) if self.months else end
+        if self.working_days:
+            moved = add_working_days(moved, -self.working_days)
+        return moved - self.rest if self.rest else moved
+
+    def __radd__(self, other: Any) -> Any:
+        if isinstance(other, (date, datetime)):
+            return self.after(other)
+        return NotImplemented
+
+    def __rsub__(self, other: Any) -> Any:
+        if isinstance(other, (date, datetime)):
+            return self.before(other)
+        return NotImplemented
+
+    def __neg__(self) -> CalendarDuration:
+        return CalendarDuration(-self.months, -self.working_days, -self.rest, self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Duration = timedelta | CalendarDuration
+
+
+def parse_duration(text: Any) -> Duration:
+    """An ISO 8601 duration (with years and months) or ``P<n>WD`` working days.
+
+    Exact durations give a ``timedelta``; years, months and working days a :class:`CalendarDuration`.
+    Raises ValueError, saying what is wrong, for anything else.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not an ISO 8601 duration such as P3D, PT4H, P3M or P5WD")
+    clean = text.strip()
+    working = _WORKING_DAYS.match(clean)
+    if working:
+        days = int(working.group("days"))
+        return CalendarDuration(working_days=-days if working.group("sign") else days, text=clean.upper())
+    match = _DURATION.match(clean)
+    if not match or clean.upper().rstrip("T").lstrip("-") in ("P", "PT") or clean.upper().endswith("T"):
+        raise ValueError(f"'{text}' is not an ISO 8601 duration such as P3D, PT4H, P3M or P5WD")
+    parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items() if v and k != "sign"}
+    rest = timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0), hours=parts.get("hours", 0),
+                     minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0))
+    months = int(parts.get("years", 0)) * 12 + int(parts.get("months", 0))
+    value: Duration = CalendarDuration(months=months, rest=rest, text=clean.upper()) if months else rest
     return -value if match.group("sign") else value
+
+
+def add_duration(start: Any, duration: Any) -> Any:
+    """``start`` (a date or datetime) plus a duration: a timedelta, a CalendarDuration or ISO text."""
+    value = parse_duration(duration) if isinstance(duration, str) else duration
+    if isinstance(value, CalendarDuration):
+        return value.after(start)
+    if isinstance(value, timedelta):
+        return start + value
+    raise ValueError(f"{duration!r} is not a duration")
+
+
+def check_duration_or_cycle(text: str) -> None:
+    """Raise ValueError unless ``text`` is a duration or an ISO repeating interval (``R3/P1M``)."""
+    clean = text.strip()
+    if clean.upper().startswith("R"):
+        count, _, rest = clean[1:].partition("/")
+        if count and not count.isdigit():
+            raise ValueError(f"'{text}' is not a repeating interval such as R3/P7D")
+        parts = rest.split("/")
+        if not rest or len(parts) > 2:
+            raise ValueError(f"'{text}' is not a repeating interval such as R3/P7D")
+        for part in parts:
+            if part.upper().startswith("P"):
+                parse_duration(part)
+            else:
+                as_utc_datetime(part)
+        return
+    parse_duration(clean)
 
 
 def as_utc_datetime(value: Any) -> datetime:
@@ -42,13 +145,14 @@ def as_utc_datetime(value: Any) -> datetime:
 def parse_due(props: dict[str, str], task: Any, now: datetime) -> datetime | None:
     """A user task's due date from its ``dueIn`` (duration) or ``dueDate`` property.
 
-    Either may be a literal or an expression over the task's data, run in the sandbox.
-    A property that cannot be read leaves the task without a due date rather than failing.
+    Either may be a literal or an expression over the task's data, run in the sandbox. Literals are
+    checked when the diagram is loaded; an expression whose value cannot be read leaves the task
+    without a due date rather than failing it.
     """
     try:
         if props.get("dueIn"):
             raw = props["dueIn"].strip()
-            value: Any = raw if _DURATION.match(raw) or _WORKING_DAYS.match(raw) else _evaluate(raw, task.data)
+            value: Any = raw if LOOKS_LIKE_DURATION.match(raw) else _evaluate(raw, task.data)
             return due_after(now, value)
         if props.get("dueDate"):
             raw = props["dueDate"].strip()
@@ -62,20 +166,32 @@ def parse_due(props: dict[str, str], task: Any, now: datetime) -> datetime | Non
 
 
 def due_after(now: datetime, value: Any) -> datetime:
-    """``now`` plus a ``dueIn`` value: a timedelta, an ISO duration, ``P<n>WD`` working days, or a
-    date/datetime (an expression such as ``add_working_days(received, 10)`` gives the date itself)."""
-    if isinstance(value, timedelta):
-        return now + value
+    """``now`` plus a ``dueIn`` value: a duration (timedelta, CalendarDuration, ISO text with years,
+    months or ``P<n>WD`` working days) or a date/datetime (an expression such as
+    ``add_working_days(received, 10)`` gives the date itself)."""
+    if isinstance(value, (timedelta, CalendarDuration)):
+        return add_duration(now, value)
     if isinstance(value, (date, datetime)):
         return as_utc_datetime(value)
     text = str(value).strip()
-    working = _WORKING_DAYS.match(text)
-    if working:
-        return add_working_days(now, int(working.group("days")))
     try:
-        return now + parse_duration(text)
+        return add_duration(now, parse_duration(text))
     except ValueError:
         return as_utc_datetime(text)
+
+
+def timer_due(now: datetime, value: Any) -> datetime:
+    """When a duration timer started at ``now`` fires (``value`` as for :func:`due_after`)."""
+    return due_after(now, value)
+
+
+def timer_date(value: Any) -> datetime:
+    """When a date timer fires: a datetime as it is, a bare date at the start of that day in London."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        value = date.fromisoformat(value.strip())
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(0, 0), tzinfo=LONDON).astimezone(timezone.utc)
+    return as_utc_datetime(value)
 
 
 def _evaluate(expression: str, data: dict[str, Any]) -> Any:
@@ -160,6 +276,7 @@ def _like(original: Any, day: date) -> Any:
 
 # Offered to every expression in a diagram (wired in ``runtime.build_script_engine``).
 TIME_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "add_duration": add_duration,
     "add_working_days": add_working_days,
     "working_days_between": working_days_between,
     "is_working_day": is_working_day,

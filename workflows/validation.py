@@ -2,15 +2,23 @@
 
 A flow to a missing id passes SpiffWorkflow's loading and fails later without a line number
 (ENGINE_NOTES.md pitfall 6); here it is named with its element and line. Scripts and
-conditions are checked by the sandbox before anything runs.
+conditions are checked by the sandbox before anything runs; timer texts and due dates
+(``dueIn``, ``dueDate``) are read with the runtime's duration library, so one that cannot be
+read is refused now rather than leaving a case without its deadline later.
 """
 from __future__ import annotations
+
+import ast
+from typing import Any
 
 from lxml import etree
 
 from .errors import ProcessDefinitionError
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
 # Every place a diagram holds an expression is parsed before anything runs (not only conditions).
 SCRIPT_TAGS = {"script": "exec", "conditionExpression": "eval", "loopCardinality": "eval",
                "completionCondition": "eval", "loopCondition": "eval"}
@@ -34,6 +42,7 @@ def check_process_xml(root: etree._Element, filename: str) -> None:
                         f"Sequence flow '{flow.get('id')}' points at '{ref}', which is not in process "
                         f"'{process.get('id')}'", file=filename, element=flow.get("id"), line=flow.sourceline)
     _check_expressions(root, filename)
+    _check_times(root, filename)
     _check_cardinality(root, filename)
 
 
@@ -80,3 +89,75 @@ def _check_expressions(root: etree._Element, filename: str) -> None:
             raise ProcessDefinitionError(f"{local} cannot be run: {getattr(exc, 'reason', exc)}", file=filename,
                                          element=owner.get("id") if owner is not None else None,
                                          line=line) from None
+
+
+def _owner_id(el: etree._Element) -> str | None:
+    """The BPMN element a timer text or property belongs to: the event or task, not its event
+    definition or an extension element (those may carry ids of their own)."""
+    owner = el.getparent()
+    while owner is not None and not (owner.get("id") and str(owner.tag).startswith(BPMN)
+                                     and not etree.QName(owner).localname.endswith("EventDefinition")):
+        owner = owner.getparent()
+    return owner.get("id") if owner is not None else None
+
+
+def _literal(text: str) -> str | None:
+    """The literal a timer or due-date text stands for: unquoted ISO text, or a quoted string."""
+    from .timeutil import LOOKS_LIKE_DURATION
+
+    if LOOKS_LIKE_DURATION.match(text) or (text[:4].isdigit() and text[4:5] == "-"):
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value.strip() if isinstance(value, str) else None
+
+
+def check_time_text(kind: str, text: str | None) -> None:
+    """Raise ValueError unless ``text`` can give a time of this kind (timeDuration, timeDate, timeCycle,
+    dueIn, dueDate): a literal must parse; anything else must be an expression the sandbox accepts."""
+    from .timeutil import as_utc_datetime, check_duration_or_cycle, parse_duration, timer_date
+
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("it is empty")
+    literal = _literal(text)
+    if literal is None:
+        from .expressions import ExpressionError, check_expression
+
+        try:
+            check_expression(text, mode="eval")
+        except ExpressionError as exc:
+            raise ValueError(f"'{text}' is neither a {kind} nor an expression: {getattr(exc, 'reason', exc)}") \
+                from None
+        return
+    checks: dict[str, Any] = {"timeDuration": parse_duration, "timeCycle": check_duration_or_cycle,
+                              "timeDate": timer_date, "dueDate": as_utc_datetime}
+    if kind == "dueIn":
+        try:
+            parse_duration(literal)
+        except ValueError:
+            as_utc_datetime(literal)  # a dueIn may also name the date itself
+        return
+    checks[kind](literal)
+
+
+def _check_times(root: etree._Element, filename: str) -> None:
+    found: list[tuple[str, str | None, etree._Element]] = []
+    for tag in TIMER_TAGS:
+        found.extend((tag, el.text, el) for el in root.iter(f"{BPMN}{tag}"))
+    for prop in root.iter(f"{SPIFF}property"):
+        if prop.get("name") in ("dueIn", "dueDate"):
+            found.append((str(prop.get("name")), prop.get("value"), prop))
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get(f"{CAMUNDA}dueDate"):
+            found.append(("dueDate", el.get(f"{CAMUNDA}dueDate"), el))
+    for kind, text, el in found:
+        try:
+            check_time_text(kind, text)
+        except (ValueError, TypeError) as exc:
+            element = el.get("id") if kind == "dueDate" and el.get("id") else _owner_id(el)
+            label = {"timeDuration": "timer duration", "timeDate": "timer date", "timeCycle": "timer cycle"}
+            raise ProcessDefinitionError(f"The {label.get(kind, kind)} cannot be read: {exc}", file=filename,
+                                         element=element, line=el.sourceline) from None

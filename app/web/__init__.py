@@ -55,9 +55,9 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 
-    from . import auth, cases, dashboard, inbox, tasks
+    from . import auth, cases, dashboard, decisions, heatmap, inbox, operations, tasks
 
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, dashboard.bp, operations.bp, decisions.bp, heatmap.bp):
         app.register_blueprint(blueprint)
     auth.init_oidc(app)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
 from workflows import queries
+from workflows.operations import OPERATOR_ACTIONS
 
 from .. import services
 from .access import case_for_me
@@ -33,6 +34,7 @@ ACTIONS = {
     "incident_retried": "Problem retried",
     "incident_resolved": "Problem resolved",
     "instance_completed": "Case closed",
+    **OPERATOR_ACTIONS,  # operators' repairs (suspend, resume, cancel, move ...)
 }
 COMPLETED_ACTIONS = ("task_completed", "decision_evaluated", "service_called", "timer_fired", "message_received")
 

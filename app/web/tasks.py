@@ -18,11 +18,8 @@ bp = Blueprint("tasks", __name__)
 
 
 def _form_of(task: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    key = task.get("formKey")
-    if not key:
-        return {"type": "object", "properties": {}}, {}
-    forms = services().forms
-    return forms.schema(key), forms.ui(key)
+    form = services().library.form_for_task(task["id"])  # as the case's version pinned it
+    return form.schema, form.ui
 
 
 def _initial_values(task: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +68,7 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("tasks.task", task_id=task_id))
     errors = list(problems)
     try:
-        services().forms.validate(found.get("formKey"), data)
+        services().library.form_for_task(task_id).validate(data)
     except ValidationFailed as exc:
         errors += [e for e in exc.errors if e["field"] not in {p["field"] for p in problems}]
     if errors:

@@ -52,3 +52,40 @@ def test_a_new_decision_table_gives_the_processes_that_call_it_a_new_version(use
     assert casey.get(f"/instances/{started['id']}").json["data"]["priority"] == "URGENT"
     broken = owner.post("/definitions/deploy", json={"dmn": {"demo_referral_priority.dmn": "<definitions"}})
     assert broken.status_code == 422 and broken.json["file"] == "demo_referral_priority.dmn"
+
+
+def test_deploying_an_earlier_content_again_rolls_back_to_that_version_and_is_logged(users):
+    owner = users.make("pat.owner", "process_owner", ("process_owners",))
+    casey = users.make("casey.worker")
+    changed = DEMO.replace('name="Record the referral"', 'name="Record the referral in full"')
+    assert owner.post("/definitions/deploy", json={"bpmn": {"demo_referral.bpmn": changed}}).json[
+        "deployed"][0]["version"] == 2
+    back = owner.post("/definitions/deploy", json={"bpmn": {"demo_referral.bpmn": DEMO}})
+    assert back.status_code == 201
+    assert {k: back.json["deployed"][0][k] for k in ("version", "action")} == {"version": 1, "action": "rolled_back"}
+    assert owner.get("/processes/demo_referral").json["version"] == 1
+    fresh = casey.post("/processes/demo_referral/instances", json={"data": {}}).json
+    assert fresh["openTasks"][0]["title"] == "Record the referral"
+    log = owner.get("/processes/demo_referral/deployments").json["deployments"]
+    assert [(e["action"], e["version"], e["actor"], e["source"]) for e in log] == [
+        ("rolled_back", 1, "pat.owner", "api"), ("deployed", 2, "pat.owner", "api"), ("deployed", 1, "system", "disk")]
+    assert log[0]["previousVersion"] == 2
+    again = owner.post("/definitions/deploy", json={"bpmn": {"demo_referral.bpmn": DEMO}})
+    assert again.json["deployed"][0]["action"] == "unchanged"
+    assert len(owner.get("/processes/demo_referral/deployments").json["deployments"]) == 3
+    # Rolling forward is the same move: version 2 is current again, still version 2.
+    forward = owner.post("/definitions/deploy", json={"bpmn": {"demo_referral.bpmn": changed}})
+    assert {k: forward.json["deployed"][0][k] for k in ("version", "action")} == {"version": 2,
+                                                                                  "action": "rolled_back"}
+
+
+def test_a_timer_or_due_date_that_cannot_be_read_is_refused_naming_the_element_and_line(users):
+    owner = users.make("pat.owner", "process_owner", ("process_owners",))
+    bad_due = DEMO.replace('<spiffworkflow:property name="dueIn" value="P2D"/>',
+                           '<spiffworkflow:property name="dueIn" value="P2Q"/>')
+    r = owner.post("/definitions/validate", json={"bpmn": {"demo_referral.bpmn": bad_due}})
+    assert r.status_code == 422 and r.json["element"] == "record_referral" and "P2Q" in r.json["message"]
+    assert 'value="P2Q"' in bad_due.splitlines()[r.json["line"] - 1]
+    months = DEMO.replace('<spiffworkflow:property name="dueIn" value="P2D"/>',
+                          '<spiffworkflow:property name="dueIn" value="P3M"/>')
+    assert owner.post("/definitions/validate", json={"bpmn": {"demo_referral.bpmn": months}}).status_code == 200

@@ -38,6 +38,8 @@ CALLS = {
     "providers.write": ("put", "/providers/NO-SUCH/vacancies", {"residential": 1}),
     "commissioning.read": ("get", "/commissioning", None),
     "commissioning.advance": ("post", "/commissioning/999999/state", {"state": "placed"}),
+    "operations.read": ("get", "/operations/incidents", None),
+    "operations.repair": ("post", f"/instances/{MISSING}/suspend", {"reason": "checking"}),
 }
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from tests.conftest import REFERRAL, lab_app
 from workflows.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows.models import AuditEvent, DecisionLog, Incident, Instance, OutboxMessage, TaskRow, TimerRow, utcnow
-from workflows.spiff_bridge import serializer
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def open_tasks(svc, instance_id):
 def stored(svc, instance_id):
     with svc.db.reading() as s:
         row = s.get(Instance, instance_id)
-        return row, serializer().deserialize_json(row.state)
+        return row, svc.library.serializer.deserialize_json(row.state)
 
 
 def test_demo_referral_urgent_path_end_to_end(lab, casey):

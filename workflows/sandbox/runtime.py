@@ -311,27 +311,16 @@ def parse_datetime(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-_DURATION = re.compile(
-    r"^P(?!$)(?:(?P<weeks>\d+(?:[.,]\d+)?)W)?(?:(?P<days>\d+(?:[.,]\d+)?)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$"
-)
+def parse_duration(text: str) -> Any:
+    """ISO 8601 duration -> 'P14D', 'PT36H', 'P2W' give a timedelta; 'P3M', 'P1Y' and working days
+    'P5WD' a calendar duration that dates add as a calendar does (``workflows.timeutil``, the one
+    duration library of the runtime)."""
+    from workflows.timeutil import parse_duration as parse
 
-
-def parse_duration(text: str) -> timedelta:
-    """ISO 8601 duration -> timedelta: 'P14D', 'PT36H', 'P2W', 'P1DT12H30M'.
-
-    Years and months have no fixed length and are refused; write them in days.
-    """
-    if not isinstance(text, str):
-        raise ExpressionError(f"not a duration: {text!r}")
-    match = _DURATION.match(text.strip().upper())
-    if not match:
-        if re.match(r"^P(\d+Y|\d+M)", text.strip().upper()):
-            raise ExpressionError(f"durations in years or months are not supported, use days: {text!r}")
-        raise ExpressionError(f"not an ISO 8601 duration (e.g. 'P14D', 'PT12H'): {text!r}")
-    parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items() if v}
-    return timedelta(**parts)
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise ExpressionError(str(exc)) from None
 
 
 _IMPORTABLE_BY_THE_RUNTIME = frozenset({"time", "_strptime"})
