@@ -14,10 +14,13 @@ import workflows.casework  # notes, documents, allocation: same metadata; contin
 import workflows.modeller_tables  # noqa: F401  (the modeller's tables, likewise)
 from handlers.registry import get_handler, handler
 from workflows.db import Database
+from workflows.decisions import set_time_budget
 from workflows.forms import FormLibrary
 from workflows.library import ProcessLibrary
 from workflows.procedures import care_planning, provider_failure
 from workflows.runtime import Runtime
+
+from .wiring import setting
 
 ROOT = Path(__file__).resolve().parent.parent
 # The statutory procedures this deployment runs; each registers its hooks with the runtime.
@@ -131,6 +134,8 @@ def build_services(config: dict[str, Any]) -> Services:
     forms = FormLibrary(Path(config["FORMS_DIR"]))
     council = Path(config["COUNCIL_CONFIG"]) if config.get("COUNCIL_CONFIG") else None
     library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms, council)
+    # One whole decision evaluation's time budget (workflows/decisions/errors.py); past it, an incident.
+    set_time_budget(_number(setting(config, "DECISION_TIME_BUDGET_SECONDS", None)))
     if config.get("SYNC_ON_START"):
         library.sync_from_disk(actor="system")
     runtime = Runtime(db, library, forms, handlers=get_handler,
@@ -139,6 +144,10 @@ def build_services(config: dict[str, Any]) -> Services:
     for procedure in PROCEDURES:
         runtime.register(procedure)
     return Services(db, library, forms, runtime)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def services() -> Services:

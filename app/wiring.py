@@ -45,6 +45,8 @@ def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **ov
         "escalation_channel": setting(config, "ESCALATION_CHANNEL", "email"),
         "manager_group": setting(config, "DEFAULT_MANAGER_GROUP", "team_managers"),
         "stall_check_seconds": float(setting(config, "STALL_CHECK_SECONDS", 300.0)),
+        # Threads firing timers in each worker: default 2 on PostgreSQL, 1 on SQLite (one writer).
+        "timer_threads": int(setting(config, "TIMER_THREADS", 0)) or None,
     }
     options.update(overrides)
     return CareflowScheduler(services.runtime, outbox_dispatcher(services, config), **options)

@@ -23,7 +23,7 @@ from .outbox import OutboxDispatcher
 from .runtime import Runtime
 from .start_timers import any_due as any_start_due
 from .start_timers import fire_due as fire_start_timers
-from .timers import any_due, escalate_overdue_tasks, fire_batch, mark_failed, next_due
+from .timers import escalate_overdue_tasks, fire_batch, mark_failed, next_due
 
 log = logging.getLogger("careflow.scheduler")
 
@@ -43,10 +43,18 @@ class SchedulerStats:
 class CareflowScheduler:
     def __init__(self, runtime: Runtime, dispatcher: OutboxDispatcher | None, *, poll_seconds: float = 1.0,
                  timers: bool = True, escalations: bool = True, escalation_channel: str = "email",
-                 manager_group: str = "team_managers", stall_check_seconds: float = 300.0) -> None:
+                 manager_group: str = "team_managers", stall_check_seconds: float = 300.0,
+                 timer_threads: int | None = None) -> None:
         self.runtime = runtime
         self.dispatcher = dispatcher
         self.batch_size = 25  # timers fired per transaction when many fall due together
+        self.held_retry_seconds = 0.02  # how soon to look again when another worker holds every due timer
+        # Threads firing timers side by side. On PostgreSQL a timer costs a few round trips, and a
+        # worker waiting on the database is a worker not firing: a second thread overlaps those waits
+        # (SKIP LOCKED keeps them apart). SQLite has one writer, so one thread.
+        default_threads = 2 if runtime.db.dialect == "postgresql" else 1
+        self.timer_threads = max(1, int(timer_threads or default_threads))
+        self._stats_lock = threading.Lock()
         self.poll_seconds = max(0.05, float(poll_seconds))
         self.timers_enabled = timers
         self.escalations_enabled = escalations
@@ -67,16 +75,22 @@ class CareflowScheduler:
         so lag stays well under the poll interval when deadlines come thick and fast.
         """
         fired = self.run_start_timers()
+        full = False  # the last batch was full: more are surely due, no need to look first
+        held_since: float | None = None
         while not self._stop.is_set():
-            if not any_due(self.runtime):  # a lock-free look first: an idle poll takes no write lock
+            # A lock-free look first (one query says whether any is due and, if not, when the next is):
+            # an idle poll takes no write lock.
+            if not full:
                 upcoming = next_due(self.runtime)
                 if upcoming is None:
                     break
                 wait = (upcoming - datetime.now(timezone.utc)).total_seconds()
-                if wait >= self.poll_seconds:
-                    break  # the next poll takes it
-                self._stop.wait(max(0.0, wait))
-                continue
+                if wait > 0:
+                    held_since = None
+                    if wait >= self.poll_seconds:
+                        break  # the next poll takes it
+                    self._stop.wait(wait)
+                    continue
             try:
                 ids, failures = fire_batch(self.runtime, self.batch_size)
             except (DBAPIError, Conflict) as exc:
@@ -85,12 +99,24 @@ class CareflowScheduler:
                 break
             for failure in failures:
                 log.error("timer %s failed and becomes an incident: %s", failure.timer_id, failure.error)
-                self.stats.timers_failed += 1
+                with self._stats_lock:
+                    self.stats.timers_failed += 1
                 self._guard(mark_failed, self.runtime, failure.timer_id, failure.error)
-            if not ids and not failures:
-                break  # every due row is held by another worker right now
+            claimed = len(ids) + len(failures)
+            full = claimed >= self.batch_size
+            if not claimed:
+                # Every due row is held by another worker (or its instance by a request). Rather than
+                # sleep until the next poll while timers keep falling due, look again shortly: the other
+                # worker is busy with its batch, and the next ones to fall due are ours to take.
+                held_since = held_since or time.monotonic()
+                if time.monotonic() - held_since >= self.poll_seconds:
+                    break
+                self._stop.wait(min(self.held_retry_seconds, self.poll_seconds))
+                continue
+            held_since = None
             fired += len(ids)
-            self.stats.timers_fired += len(ids)
+            with self._stats_lock:
+                self.stats.timers_fired += len(ids)
         return fired
 
     def run_start_timers(self) -> int:
@@ -112,7 +138,11 @@ class CareflowScheduler:
         if self.dispatcher is None:
             return 0
         handled = 0
-        while not self._stop.is_set() and self.dispatcher.any_due():
+        # The lock-free look only before the first message: after a delivery, claiming the next one
+        # answers the same question (None when nothing is due) without a further round trip per message.
+        if not self.dispatcher.any_due():
+            return 0
+        while not self._stop.is_set():
             try:
                 if self.dispatcher.deliver_next() is None:
                     break
@@ -156,7 +186,8 @@ class CareflowScheduler:
             return None
 
     def _note(self, exc: BaseException) -> None:
-        self.stats.errors += 1
+        with self._stats_lock:
+            self.stats.errors += 1
         self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
         log.info("scheduler will try again on the next poll: %s", self.stats.last_error.splitlines()[0])
 
@@ -179,8 +210,10 @@ class CareflowScheduler:
         scheduler.add_job(self._safely, "interval", args=[self.run_heartbeat], seconds=self.heartbeat_seconds,
                           next_run_time=now, id="careflow-heartbeat", name="scheduler heartbeat")
         if self.timers_enabled:
-            scheduler.add_job(self._safely, "interval", args=[self.run_timers], seconds=self.poll_seconds,
-                              next_run_time=now, id="careflow-timers", name="fire due timers")
+            for n in range(self.timer_threads):
+                scheduler.add_job(self._safely, "interval", args=[self.run_timers], seconds=self.poll_seconds,
+                                  next_run_time=now, id="careflow-timers" + (f"-{n + 1}" if n else ""),
+                                  name="fire due timers")
         if self.escalations_enabled:
             scheduler.add_job(self._safely, "interval", args=[self.run_escalations],
                               seconds=max(self.poll_seconds, 30.0), next_run_time=now, id="careflow-escalations",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased, undefer
 
 from .engine import find_task
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
@@ -41,15 +41,24 @@ def timer_not_held() -> Any:
 
 
 def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit: int = 1) -> Any:
-    query = select(TimerRow).where(TimerRow.state == "waiting", TimerRow.due_at <= clock, timer_not_held())
+    """Due timers with their instances, most overdue first, the state loaded in the same statement.
+
+    On PostgreSQL both rows are locked (``FOR UPDATE ... SKIP LOCKED``): a worker skips a timer whose
+    instance another worker or a request is stepping, instead of queueing behind it (and deadlocking
+    when that step cancels this timer). Holding the instance row from the claim on is what lets the
+    step load it from this result without a further ``SELECT ... FOR UPDATE`` and a second query for
+    the deferred state: each of those is a round trip per timer, and round trips, not the database's
+    work, are what a timer costs on PostgreSQL.
+    """
+    query = (select(TimerRow, Instance).join(Instance, Instance.id == TimerRow.instance_id)
+             .where(TimerRow.state == "waiting", TimerRow.due_at <= clock,
+                    Instance.status.not_in(("suspended", "terminated")))  # as timer_not_held(), joined
+             .options(undefer(Instance.state)))
     if timer_id is not None:
         query = query.where(TimerRow.id == timer_id)
     query = query.order_by(TimerRow.due_at).limit(limit)
     if runtime.db.dialect == "postgresql":
-        # Locking the instance too: a worker skips a timer whose instance another worker is stepping,
-        # instead of queueing behind it (and deadlocking when that step cancels this timer).
-        query = (query.join(Instance, Instance.id == TimerRow.instance_id)
-                 .with_for_update(skip_locked=True, of=[TimerRow, Instance]))
+        query = query.with_for_update(skip_locked=True, of=[TimerRow, Instance])
     return query
 
 
@@ -62,8 +71,6 @@ def any_due(runtime: Runtime, now: datetime | None = None) -> bool:
 
 def next_due(runtime: Runtime) -> datetime | None:
     """When the next waiting timer falls due (lock-free)."""
-    from sqlalchemy import func
-
     with runtime.db.reading() as session:
         return session.scalar(select(func.min(TimerRow.due_at)).where(TimerRow.state == "waiting", timer_not_held()))
 
@@ -78,9 +85,10 @@ def fire(runtime: Runtime, timer_id: str | None = None, now: datetime | None = N
     claimed: str | None = None
     try:
         with runtime.transaction() as session:
-            timer = session.scalars(_claim_query(runtime, clock, timer_id)).first()
-            if timer is None:
+            found = session.execute(_claim_query(runtime, clock, timer_id)).first()
+            if found is None:
                 return None
+            timer = found[0]  # ``found`` holds the instance too (the session's references are weak)
             claimed = timer.id
             return timer.id if _fire_in(runtime, session, timer, clock, forced=now is not None) else None
     except Exception as exc:
@@ -89,33 +97,55 @@ def fire(runtime: Runtime, timer_id: str | None = None, now: datetime | None = N
         raise TimerFailed(claimed, exc) from exc
 
 
+class _BatchSpoiled(Exception):
+    """A timer's step raised in a batch fired without savepoints: the batch rolls back and is fired again."""
+
+
 def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -> tuple[list[str], list[TimerFailed]]:
-    """Claim up to ``limit`` due timers and fire them in one transaction, one savepoint each.
+    """Claim up to ``limit`` due timers and fire them in one transaction.
 
     When many timers fall due together the commit (and on PostgreSQL its flush to disk) is paid
-    once per batch instead of once per timer. A timer whose step fails is rolled back to its
-    savepoint alone and returned for the caller to turn into an incident; the others commit.
+    once per batch instead of once per timer. A timer whose step fails is rolled back alone and
+    returned for the caller to turn into an incident; the others commit. Savepoints (two round trips
+    per timer) are only paid for when one fails: the batch is first fired without them, and fired
+    again, one savepoint each, in the rare case that one raises.
     """
     clock = now or utcnow()
+    try:
+        return _fire_claimed(runtime, clock, limit, forced=now is not None, isolate=False)
+    except _BatchSpoiled:
+        return _fire_claimed(runtime, clock, limit, forced=now is not None, isolate=True)
+
+
+def _fire_claimed(runtime: Runtime, clock: datetime, limit: int, *, forced: bool,
+                  isolate: bool) -> tuple[list[str], list[TimerFailed]]:
     fired: list[str] = []
     failed: list[TimerFailed] = []
     with runtime.transaction() as session:
-        timers = session.scalars(_claim_query(runtime, clock, None, limit)).all()
-        for timer in timers:
+        # The rows hold their instances: the session keeps only weak references to unchanged objects.
+        claimed = session.execute(_claim_query(runtime, clock, None, limit)).all()
+        for timer, _instance in claimed:
             try:
-                with session.begin_nested():
-                    if _fire_in(runtime, session, timer, clock, forced=now is not None):
-                        fired.append(timer.id)
+                if isolate:
+                    with session.begin_nested():
+                        done = _fire_in(runtime, session, timer, clock, forced=forced)
+                else:
+                    done = _fire_in(runtime, session, timer, clock, forced=forced)
+                if done:
+                    fired.append(timer.id)
             except Exception as exc:  # noqa: BLE001  one bad timer must not hold back the batch
                 if _transient(exc):
                     raise
                 runtime.cache.drop(timer.instance_id)
+                if not isolate:
+                    raise _BatchSpoiled() from exc
                 failed.append(TimerFailed(timer.id, exc))
     return fired, failed
 
 
 def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetime, *, forced: bool) -> bool:
-    row, wf = runtime.load(session, timer.instance_id, lock=True)
+    # The claim query loaded (and on PostgreSQL locked) the instance row: no second lock needed.
+    row, wf = runtime.load(session, timer.instance_id)
     task = find_task(wf, timer.id)
     if task is None or task.state != TaskState.WAITING:
         timer.state = "cancelled"  # the workflow moved on without it (e.g. an interrupting event)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
 
-from workflows.decisions import DecisionError, DecisionResult, evaluate, load_decisions
+from workflows.decisions import DecisionError, DecisionResult, EvaluationTimedOut, evaluate, load_decisions
 from workflows.decisions.command import decide_command
 
 NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
@@ -265,7 +266,8 @@ def literal(text: str) -> bytes:
     ("for i in 1..10000000 return i", "iterates over more than"),
     ("for i in 1..10000, j in 1..10000 return i * j", "iterates more than 1,000,000 times"),
 ])
-def test_hostile_expressions_fail_cleanly(text: str, message: str) -> None:
+def test_hostile_expressions_fail_cleanly(text: str, message: str, time_budget) -> None:
+    time_budget(600)  # the limit under test, not the clock, must stop it (a busy machine is slow)
     with pytest.raises(DecisionError, match=message) as info:
         load_decisions(literal(text)).evaluate("D", {})
     assert info.value.decision_id == "D"
@@ -287,3 +289,54 @@ def test_text_values_are_typed_by_the_column_type() -> None:
     assert model.evaluate("T", {"due": "2026-02-01"}).value == "late"
     with pytest.raises(DecisionError, match="cannot compare string 'soon' with date"):
         model.evaluate("T", {"due": "soon"})
+
+
+@pytest.fixture
+def time_budget():
+    """Set the process's decision time budget for one test, then put the default back."""
+    from workflows.decisions import set_time_budget
+
+    yield set_time_budget
+    set_time_budget(None)
+
+
+def test_a_function_that_recurses_without_a_loop_stops_at_the_time_budget(time_budget) -> None:
+    time_budget(0.2)
+    doubling = "{f: function(n) if n = 0 then 0 else f(n - 1) + f(n - 1), r: f(40)}.r"
+    started = time.monotonic()
+    with pytest.raises(EvaluationTimedOut, match="longer than its time budget of 0.2 s") as info:
+        load_decisions(literal(doubling)).evaluate("D", {})
+    assert time.monotonic() - started < 5
+    assert info.value.decision_id == "D"
+
+
+def test_the_time_budget_is_for_the_whole_evaluation_not_each_decision(time_budget, monkeypatch) -> None:
+    """Each required decision alone fits in the budget; the decision that requires both does not."""
+    from workflows.decisions import errors
+
+    clock = [0.0]
+
+    def tick() -> float:  # a clock that moves one "second" every time the evaluator looks at it
+        clock[0] += 1
+        return clock[0]
+
+    monkeypatch.setattr(errors.time, "monotonic", tick)
+    loop = "<literalExpression><text>count(for i in 1..640 return i)</text></literalExpression>"
+    body = (f'<decision id="A" name="A">{loop}</decision><decision id="B" name="B">{loop}</decision>'
+            '<decision id="Both" name="Both"><informationRequirement><requiredDecision href="#A"/>'
+            '</informationRequirement><informationRequirement><requiredDecision href="#B"/>'
+            "</informationRequirement><literalExpression><text>A + B</text></literalExpression></decision>")
+    model = load_decisions(dmn(body))
+    time_budget(20)  # one decision looks at the clock about 13 times: 10 in its loop and a few around it
+    assert model.evaluate("A", {}).value == 640 and model.evaluate("B", {}).value == 640
+    with pytest.raises(EvaluationTimedOut) as info:
+        model.evaluate("Both", {})
+    assert info.value.decision_id == "B"  # the second required decision is where the time ran out
+
+
+def test_a_decision_that_runs_out_of_time_is_a_decision_error() -> None:
+    assert issubclass(EvaluationTimedOut, DecisionError)
+    from workflows.decisions import set_time_budget
+
+    with pytest.raises(ValueError):
+        set_time_budget(0)

@@ -61,3 +61,32 @@ def test_a_decision_error_becomes_an_incident_naming_the_decision_rule_and_colum
         [incident] = s.scalars(select(Incident).where(Incident.instance_id == row.id)).all()
     assert incident.element_id == "decide_urgency"
     assert "UrgencyOfNeeds" in incident.message and "daysUntilCareStops" in incident.message
+
+
+ENDLESS = """<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="endless" name="Endless"
+  namespace="https://careflow.example.org/t">
+  <decision id="UrgencyOfNeeds" name="Urgency of needs">
+    <literalExpression><text>{f: function(n) if n = 0 then 0 else f(n - 1) + f(n - 1), r: f(40)}.r</text>
+    </literalExpression>
+  </decision>
+</definitions>"""
+
+
+def test_a_decision_past_its_time_budget_becomes_an_incident_and_the_case_waits(tmp_path):
+    from tests.conftest import make_app
+    from workflows.decisions import set_time_budget
+
+    app = make_app(tmp_path, DECISION_TIME_BUDGET_SECONDS=0.2)
+    services = app.extensions["careflow"]
+    try:
+        with services.db.transaction() as session:
+            services.library.store(session, {"urgency_check.bpmn": URGENCY}, {"endless.dmn": ENDLESS})
+        row = services.runtime.start("urgency_check", PERSON)
+        assert row.status == "incident"
+        with services.db.reading() as s:
+            [incident] = s.scalars(select(Incident).where(Incident.instance_id == row.id)).all()
+        assert incident.element_id == "decide_urgency"
+        assert "Urgency of needs" in incident.message and "time budget of 0.2 s" in incident.message
+    finally:
+        set_time_budget(None)
+        services.db.dispose()

@@ -61,3 +61,42 @@ def test_two_workers_fire_each_due_timer_once(tmp_path, pg_url):
     for w in workers:
         w.db.dispose()
     svc.db.dispose()
+
+
+def test_two_schedulers_with_two_timer_threads_each_fire_every_timer_once(tmp_path, pg_url):
+    """Four claimers on one database (two workers, each firing on two threads, batches without
+    savepoints): every timer fires once, and both workers take a share."""
+    import time
+
+    from app import build_services
+    from workflows.scheduler import CareflowScheduler
+
+    app = fixture_app(tmp_path, "timers_notify.bpmn", database_url=pg_url)
+    svc = app.extensions["careflow"]
+    for n in range(150):
+        svc.runtime.start("timers_notify", {"dueAt": at(3600).isoformat(), "personName": f"Person {n}",
+                                            "recipient": "x@example.org", "channel": "record"})
+    with svc.db.transaction() as s:
+        for timer in s.scalars(select(TimerRow)):
+            timer.due_at = at(-1)
+    workers = [build_services({**app.config, "SYNC_ON_START": False, "CREATE_SCHEMA": False}) for _ in range(2)]
+    schedulers = [CareflowScheduler(w.runtime, None, poll_seconds=0.2, escalations=False) for w in workers]
+    assert [s.timer_threads for s in schedulers] == [2, 2]
+    for scheduler in schedulers:
+        scheduler.start()
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and sum(s.stats.timers_fired for s in schedulers) < 150:
+            time.sleep(0.1)
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown()
+    assert [s.stats.errors for s in schedulers] == [0, 0]
+    assert sum(s.stats.timers_fired for s in schedulers) == 150 and all(s.stats.timers_fired for s in schedulers)
+    with svc.db.reading() as s:
+        assert {t.state for t in s.scalars(select(TimerRow))} == {"fired"}
+        counts = Counter(e.task_id for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "timer_fired")))
+        assert len(counts) == 150 and set(counts.values()) == {1}
+    for w in workers:
+        w.db.dispose()
+    svc.db.dispose()

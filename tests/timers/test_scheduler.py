@@ -106,6 +106,29 @@ def test_a_timer_that_cannot_fire_becomes_an_incident_and_does_not_block_the_oth
     assert fired_events(svc) == 2
 
 
+def test_a_failing_timer_mid_batch_leaves_the_others_fired_once_each(svc, monkeypatch):
+    """A batch is fired without savepoints; when one timer raises, the batch rolls back and is fired
+    again one savepoint each: the timers before it fire once (one audit event, one message), not twice."""
+    before = start_reminder(svc, at(-10))
+    broken = start_reminder(svc, at(-5))
+    after = start_reminder(svc, at(-1))
+    original = svc.runtime.load
+
+    def load(session, instance_id, **kw):
+        if instance_id == broken.id:
+            raise RuntimeError("state unreadable")
+        return original(session, instance_id, **kw)
+
+    monkeypatch.setattr(svc.runtime, "load", load)
+    assert CareflowScheduler(svc.runtime, None).run_timers() == 2
+    rows = {t.instance_id: t.state for t in timers(svc)}
+    assert rows == {before.id: "fired", broken.id: "failed", after.id: "fired"}
+    assert fired_events(svc) == 2
+    with svc.db.reading() as s:
+        assert sorted(m.instance_id for m in s.scalars(select(OutboxMessage))) == sorted([before.id, after.id])
+        assert s.get(Instance, before.id).status == "completed" and s.get(Instance, broken.id).status == "incident"
+
+
 def test_fire_timer_by_id_with_a_moved_clock(svc):
     row = start_reminder(svc, at(7200))
     [timer] = timers(svc)

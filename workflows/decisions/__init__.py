@@ -9,7 +9,8 @@ knowledge models, decision services, imports, and FEEL with its types and built-
 """
 from __future__ import annotations
 
-from .errors import DecisionError
+from .errors import DecisionError, EvaluationTimedOut, set_time_budget
 from .evaluator import DecisionModel, DecisionResult, MatchedRule, evaluate, load_decisions
 
-__all__ = ["DecisionError", "DecisionModel", "DecisionResult", "MatchedRule", "evaluate", "load_decisions"]
+__all__ = ["DecisionError", "DecisionModel", "DecisionResult", "EvaluationTimedOut", "MatchedRule", "evaluate",
+           "load_decisions", "set_time_budget"]

@@ -1,6 +1,9 @@
 """Errors raised by the DMN evaluator and its FEEL interpreter."""
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 
@@ -84,7 +87,9 @@ _steps: ContextVar[list[int] | None] = ContextVar("feel_steps", default=None)
 
 
 def spend_iterations(count: int) -> None:
-    """Take `count` iterations from the evaluation's budget; FeelError once it is spent."""
+    """Take `count` iterations from the evaluation's budget; FeelError once it is spent (and
+    EvaluationTimedOut once the evaluation's time is up)."""
+    check_time()
     budget = _steps.get()
     if budget is not None:
         budget[0] -= count
@@ -102,3 +107,55 @@ def start_problems() -> tuple[list[str], tuple[Token[list[str] | None], Token[li
 def stop_problems(token: tuple[Token[list[str] | None], Token[list[int] | None]]) -> None:
     _problems.reset(token[0])
     _steps.reset(token[1])
+
+
+# Time: one deadline for a whole evaluation (every decision it requires, imported models and decision
+# services included), whatever the expressions are made of: loops, recursion, big tables. A case's step
+# holds its instance (and on SQLite the write lock) while a decision runs.
+DEFAULT_TIME_BUDGET_SECONDS = 5.0
+_time_budget = [DEFAULT_TIME_BUDGET_SECONDS]
+_deadline: ContextVar[list[float] | None] = ContextVar("feel_deadline", default=None)
+
+
+class EvaluationTimedOut(DecisionError):
+    """The evaluation ran past its time budget (a DecisionError: the step becomes an incident).
+
+    Not a FeelError, so that FEEL's "an error evaluates to null" rules never swallow it.
+    """
+
+
+def set_time_budget(seconds: float | None) -> None:
+    """How long one whole decision evaluation may take (None: the default) for this process."""
+    budget = DEFAULT_TIME_BUDGET_SECONDS if seconds is None else float(seconds)
+    if not budget > 0:
+        raise ValueError("the decision time budget must be a positive number of seconds")
+    _time_budget[0] = budget
+
+
+def time_budget() -> float:
+    return _time_budget[0]
+
+
+def check_time() -> None:
+    """EvaluationTimedOut once the current evaluation's deadline has passed (cheap: call it often)."""
+    state = _deadline.get()
+    if state is not None and time.monotonic() > state[0]:
+        state[1] = 1.0
+        raise EvaluationTimedOut(f"the evaluation took longer than its time budget of {_time_budget[0]:g} s")
+
+
+@contextmanager
+def evaluation_deadline() -> Iterator[None]:
+    """Run one whole evaluation against the time budget; an evaluation inside it (an imported model,
+    a decision service called as a function) shares the outer deadline instead of starting its own."""
+    if _deadline.get() is not None:
+        yield
+        return
+    state = [time.monotonic() + _time_budget[0], 0.0]
+    token = _deadline.set(state)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+    if state[1]:  # timed out, but something on the way turned the error into a value: still a timeout
+        raise EvaluationTimedOut(f"the evaluation took longer than its time budget of {_time_budget[0]:g} s")

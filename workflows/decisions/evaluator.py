@@ -7,7 +7,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import DecisionError, FeelError, note, start_problems, stop_problems
+from .errors import (
+    DecisionError,
+    EvaluationTimedOut,
+    FeelError,
+    check_time,
+    evaluation_deadline,
+    note,
+    start_problems,
+    stop_problems,
+)
 from .feel import FeelFunction
 from .feel_types import BaseType, coerce
 from .model import Decision, DecisionService, Imported, InputData, imports_of, load_parts, parse_xml, read_source
@@ -135,7 +144,21 @@ class DecisionModel:
         return found
 
     def evaluate(self, decision_id: str, inputs: dict[str, Any] | None = None) -> DecisionResult:
-        """Evaluate a decision (its required decisions first, in dependency order), or a service."""
+        """Evaluate a decision (its required decisions first, in dependency order), or a service.
+
+        The whole evaluation has one time budget (``errors.set_time_budget``); past it, it stops with
+        ``EvaluationTimedOut``, a DecisionError, so that a step running it becomes an incident.
+        """
+        try:
+            with evaluation_deadline():
+                return self._evaluate_entry(decision_id, inputs)
+        except EvaluationTimedOut as exc:
+            if exc.decision_id is None:
+                exc.decision_id = decision_id
+                exc.args = (exc._full(),)
+            raise
+
+    def _evaluate_entry(self, decision_id: str, inputs: dict[str, Any] | None) -> DecisionResult:
         service = self.services.get(decision_id) or self._services_by_name.get(decision_id)
         if service is not None and decision_id not in self.decisions and decision_id not in self._by_name:
             return self._evaluate_service(service, inputs or {})
@@ -251,6 +274,7 @@ class DecisionModel:
         return FeelFunction(params, body, {}, service.name, kinds, service.result_type)
 
     def _run(self, decision: Decision, ctx: dict) -> DecisionResult:
+        check_time()
         problems, token = start_problems()
         try:
             result = self._run_one(decision, ctx)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .builtins import BUILTINS
-from .errors import FeelError, note, spend_iterations
+from .errors import FeelError, check_time, note, spend_iterations
 from .feel_function import FeelFunction, names_table
 from .feel_lexer import NameTable
 from .feel_parser import parse_expression
@@ -364,7 +364,9 @@ def _iterate(loops: list[tuple[str, Fn]], ctx: Ctx) -> Iterable[Ctx]:
             raise FeelError(f"'{var}' must iterate over a list")
         items = [items]
     spend_iterations(len(items))
-    for item in items:
+    for i, item in enumerate(items):
+        if not i & 63:
+            check_time()
         yield from _iterate(rest, {**ctx, var: item})
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .builtins import BUILTINS
-from .errors import FeelError, note
+from .errors import FeelError, check_time, note
 from .feel_lexer import NameTable
 from .feel_types import ANY, FeelType, coerce
 from .temporal import PROPERTY_NAMES
@@ -30,6 +30,7 @@ class FeelFunction:
         return self.invoke(list(args))
 
     def invoke(self, args: list[Any], named: dict[str, Any] | None = None) -> Any:
+        check_time()  # a function that calls itself needs no loop to run for ever
         scope = dict(self.ctx)
         if named:
             unknown = set(named) - set(self.params)
