@@ -176,4 +176,7 @@ def complete_plan(**over: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def cp(app: Any, users: Any) -> CP:
+    from tests.provider_failure.conftest import seed_directory
+
+    seed_directory(app)  # the recipient directory as `careflow demo` seeds it
     return CP(app, users)

@@ -38,6 +38,9 @@ def make_web_app(tmp_path: Path, **overrides: Any) -> Any:
         services.library.store(session, {"two_steps.bpmn": (HERE / "two_steps.bpmn").read_text()}, {})
     for username, name, role, groups in PEOPLE:
         add_user(services.db, username, role, groups, display_name=name, password=PASSWORD, exist_ok=True)
+    from tests.provider_failure.conftest import seed_directory
+
+    seed_directory(app)  # the recipient directory as `careflow demo` seeds it
     return app
 
 
