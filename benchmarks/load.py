@@ -40,7 +40,8 @@ from benchmarks.timers import BPMN as TIMER_BPMN  # noqa: E402  (one process wai
 from benchmarks.timers import percentile  # noqa: E402
 
 REFERRAL = {"personName": "Alex Example", "referralSource": "GP", "riskToLife": False, "livesAlone": True}
-FACTS = {"providerName": "Loadtest House Ltd", "isRegisteredCareProvider": True, "activityIsRegulated": True,
+FACTS = {"providerContactEmail": "administrator@provider.example.org",
+         "providerName": "Loadtest House Ltd", "isRegisteredCareProvider": True, "activityIsRegulated": True,
          "serviceType": "CARE_HOME_RESIDENTIAL", "eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING",
          "unableToCarryOn": True, "cqcLikelyFailureNotified": False, "anyUrgentNeeds": False}
 
@@ -174,6 +175,11 @@ def main() -> int:
     procs: list[Any] = []
     try:
         svc = build_services({**default_config(), "DATABASE_URL": url, "CREATE_SCHEMA": True})
+        from app.api_recipients import demo_entries
+        from workflows.recipients import seed
+
+        with svc.db.transaction() as session:  # the recipient directory as `careflow demo` seeds it
+            seed(session, demo_entries(), actor="load")
         with svc.db.transaction() as session:
             svc.library.store(session, {"bench_timer.bpmn": TIMER_BPMN}, {})
         users = [f"worker.{i:02d}" for i in range(args.users)]

@@ -28,7 +28,8 @@ from workflows.identity import add_user, issue_token, principal_for  # noqa: E40
 from workflows.models import Instance, TaskRow  # noqa: E402
 
 GROUPS = ["qiss", "sqip", "allocated_worker", "care_navigation", "finance", "customer_access_service"]
-FACTS = {"providerName": "Southern Example Care Ltd", "isRegisteredCareProvider": True, "activityIsRegulated": True,
+FACTS = {"providerContactEmail": "administrator@provider.example.org",
+         "providerName": "Southern Example Care Ltd", "isRegisteredCareProvider": True, "activityIsRegulated": True,
          "serviceType": "CARE_HOME_RESIDENTIAL", "eventType": "ADMINISTRATOR_APPOINTED", "serviceStatus": "CEASING",
          "unableToCarryOn": True, "cqcLikelyFailureNotified": False, "anyUrgentNeeds": False}
 FUNDING = ["LCC_ARRANGED", "SELF_FUNDED", "OTHER_ENGLISH_LA_ARRANGED", "NHS_CHC", "WALES_LA"]
@@ -43,6 +44,11 @@ class Bench:
     def __init__(self, folder: Path) -> None:
         self.app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.db'}", "CREATE_SCHEMA": True,
                                "TESTING": True})
+        from app.api_recipients import demo_entries
+        from workflows.recipients import seed
+
+        with self.app.extensions["careflow"].db.transaction() as session:  # as `careflow demo` seeds it
+            seed(session, demo_entries(), actor="bench")
         self.svc = self.app.extensions["careflow"]
         add_user(self.svc.db, "quinn.lead", "quality_lead", GROUPS, exist_ok=True)
         self.token = issue_token(self.svc.db, "quinn.lead")
