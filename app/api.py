@@ -159,7 +159,7 @@ def require_case(session: Any, instance_id: str) -> Instance:
     return row
 
 
-def _instance_out(instance_id: str, *, with_data: bool = True, history: bool = True) -> dict[str, Any]:
+def instance_out(instance_id: str, *, with_data: bool = True, history: bool = True) -> dict[str, Any]:
     svc = services()
     with svc.db.reading() as session:
         row = require_case(session, instance_id)
@@ -209,7 +209,7 @@ def start_instance(process_id: str):  # type: ignore[no-untyped-def]
                                    case_reference=text_field(data, "caseReference", 120, pattern=CASE_REFERENCE),
                                    business_key=text_field(data, "businessKey", 200),
                                    title=text_field(data, "title", 300))
-    return jsonify(_instance_out(row.id)), 201
+    return jsonify(instance_out(row.id)), 201
 
 
 # ---- instances ------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def list_instances():  # type: ignore[no-untyped-def]
 @bp.get("/instances/<instance_id>")
 @authenticated("instance.read")
 def get_instance(instance_id: str):  # type: ignore[no-untyped-def]
-    return jsonify(_instance_out(instance_id))
+    return jsonify(instance_out(instance_id))
 
 
 # ---- tasks ----------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def complete_task(task_id: str):  # type: ignore[no-untyped-def]
                                [{"field": "expectedVersion", "message": "Must be a whole number"}])
     row = services().runtime.complete_task(task_id, object_field(data, "data"), user(), expected_version=expected)
     # Lean on purpose: the case's status, version, next tasks and incidents; history is one GET away.
-    return jsonify(_instance_out(row.id, with_data=False, history=False))
+    return jsonify(instance_out(row.id, with_data=False, history=False))
 
 
 # ---- messages, decisions, incidents ---------------------------------------------------------
@@ -374,7 +374,7 @@ def list_stalled():  # type: ignore[no-untyped-def]
 @authenticated("incident.repair")
 def retry_incident(incident_id: int):  # type: ignore[no-untyped-def]
     row = services().runtime.retry_incident(incident_id, user().username, object_field(body(), "data"))
-    return jsonify(_instance_out(row.id))
+    return jsonify(instance_out(row.id))
 
 
 @bp.post("/incidents/<int:incident_id>/resolve")

@@ -16,7 +16,7 @@ from workflows.procedures.care_planning.models import CarePlan, PlanDocument, Re
 from workflows.procedures.care_planning.money import pounds
 
 from . import services
-from .api import _instance_out, authenticated, body, object_field, user
+from .api import authenticated, body, instance_out, object_field, user
 
 bp = Blueprint("api_care_planning", __name__, url_prefix="/api/v1")
 
@@ -65,7 +65,7 @@ def start_plan():  # type: ignore[no-untyped-def]
     data = object_field(body(), "data")
     data["allocatedWorker"] = user().username
     row = services().runtime.start(use_cases.PROCESS_ID, data, actor=user().username)
-    return jsonify(_instance_out(row.id)), 201
+    return jsonify(instance_out(row.id)), 201
 
 
 @bp.get("/instances/<instance_id>/care-plan")
@@ -174,7 +174,7 @@ def end_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
 @authenticated("task.complete")
 def complete_task(task_id: str):  # type: ignore[no-untyped-def]
     row = use_cases.complete_task(services().runtime, task_id, object_field(body(), "data"), user())
-    return jsonify(_instance_out(row.id, with_data=False, history=False))
+    return jsonify(instance_out(row.id, with_data=False, history=False))
 
 
 @bp.get("/delegations/<username>")

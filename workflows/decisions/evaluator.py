@@ -20,7 +20,7 @@ from .errors import (
 from .feel import FeelFunction
 from .feel_types import BaseType, coerce
 from .model import Decision, DecisionService, Imported, InputData, imports_of, load_parts, parse_xml, read_source
-from .tables import COERCE, MatchedRule, _fail, run_table
+from .tables import COERCE, MatchedRule, run_table, table_error
 from .values import (
     from_python,
     to_json,
@@ -298,7 +298,7 @@ class DecisionModel:
             try:
                 raw = decision.literal(ctx) if decision.literal else None
             except FeelError as exc:
-                raise _fail(exc.message, decision.name) from None
+                raise table_error(exc.message, decision.name) from None
             matched = []
             names = decision.required_inputs + [self.decisions[r].name for r in decision.required_decisions]
             audit = {n: ctx.get(n) for n in names}

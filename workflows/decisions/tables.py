@@ -33,7 +33,7 @@ class MatchedRule:
                 "outputs": to_json(self.outputs)}
 
 
-def _fail(message: str, decision: str, rule: int | None = None, column: str | None = None,
+def table_error(message: str, decision: str, rule: int | None = None, column: str | None = None,
           kind: str = "input") -> DecisionError:
     return DecisionError(message, decision_id=decision, rule_index=rule, column=column, column_kind=kind)
 
@@ -44,7 +44,7 @@ def _outputs(rule: Rule, table: DecisionTable, name: str, ctx: dict) -> dict[str
         try:
             out[col.name] = fn(ctx)
         except FeelError as exc:
-            raise _fail(exc.message, name, rule.index, col.name, "output") from None
+            raise table_error(exc.message, name, rule.index, col.name, "output") from None
     return out
 
 
@@ -74,11 +74,11 @@ def run_table(table: DecisionTable, name: str, ctx: dict) -> tuple[Any, list[Mat
         try:
             value = col.expression(ctx)
         except FeelError as exc:
-            raise _fail(exc.message, name, None, col.label) from None
+            raise table_error(exc.message, name, None, col.label) from None
         if value.__class__ is str and col.type_ref:
             value = _column_typed(col.type_ref, value)
         if col.allowed is not None and value is not None and col.allowed(value, ctx) is not True:
-            raise _fail(f"value {to_json(value)!r} is not one of the allowed values {col.allowed_text}",
+            raise table_error(f"value {to_json(value)!r} is not one of the allowed values {col.allowed_text}",
                         name, None, col.label)
         values.append(value)
     first = table.hit_policy == "FIRST"
@@ -95,7 +95,7 @@ def run_table(table: DecisionTable, name: str, ctx: dict) -> tuple[Any, list[Mat
                 if first:
                     break
     except FeelError as exc:
-        raise _fail(exc.message, name, rule.index if rule else None, table.inputs[ci].label) from None
+        raise table_error(exc.message, name, rule.index if rule else None, table.inputs[ci].label) from None
     audit = {col.label: values[i] for i, col in enumerate(table.inputs)}
     results = [(r, _outputs(r, table, name, ctx)) for r in matched]
     info = [MatchedRule(r.index, r.rule_id, r.annotation, outs) for r, outs in results]
@@ -107,12 +107,12 @@ def _apply_policy(table: DecisionTable, name: str, results: list[tuple[Rule, dic
     if not results:
         return _default(table, name, ctx)
     if policy == "UNIQUE" and len(results) > 1:
-        raise _fail(f"rules {_rule_list([r for r, _ in results])} match, but hit policy UNIQUE "
+        raise table_error(f"rules {_rule_list([r for r, _ in results])} match, but hit policy UNIQUE "
                     f"allows only one", name, results[1][0].index)
     if policy == "ANY":
         for rule, outs in results[1:]:
             if any(equal(outs[k], results[0][1][k]) is not True for k in outs):
-                raise _fail(f"rules {results[0][0].index} and {rule.index} match with different outputs, "
+                raise table_error(f"rules {results[0][0].index} and {rule.index} match with different outputs, "
                             f"but hit policy ANY requires equal outputs", name, rule.index)
     if policy in ("UNIQUE", "ANY", "FIRST"):
         return _shape(table, results[0][1])
@@ -136,7 +136,7 @@ def _aggregate(table: DecisionTable, name: str, values: list[Any]) -> Any:
         return None
     if agg == "SUM":
         if not all(isinstance(v, Decimal) for v in present):
-            raise _fail("COLLECT SUM needs numeric outputs", name, column=table.outputs[0].name,
+            raise table_error("COLLECT SUM needs numeric outputs", name, column=table.outputs[0].name,
                         kind="output")
         total = Decimal(0)
         for v in present:
@@ -146,7 +146,7 @@ def _aggregate(table: DecisionTable, name: str, values: list[Any]) -> Any:
     for v in present[1:]:
         c = compare(v, best)
         if c is None:
-            raise _fail(f"COLLECT {agg} cannot compare {type_name(v)} with {type_name(best)}", name,
+            raise table_error(f"COLLECT {agg} cannot compare {type_name(v)} with {type_name(best)}", name,
                         column=table.outputs[0].name, kind="output")
         if (c < 0) if agg == "MIN" else (c > 0):
             best = v
@@ -163,7 +163,7 @@ def _default(table: DecisionTable, name: str, ctx: dict) -> Any:
         try:
             outs[col.name] = col.default(ctx) if col.default else None
         except FeelError as exc:
-            raise _fail(exc.message, name, None, col.name, "output") from None
+            raise table_error(exc.message, name, None, col.name, "output") from None
     value = _shape(table, outs)
     if table.hit_policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER"):
         return _aggregate(table, name, [value])
