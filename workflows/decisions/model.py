@@ -14,10 +14,7 @@ from typing import Any
 from lxml import etree
 
 from .boxed import compile_boxed, expression_in
-from .dmn_xml import child as _child
-from .dmn_xml import children as _children
-from .dmn_xml import local as _local
-from .dmn_xml import text_of as _text
+from .dmn_xml import child, children, local, text_of
 from .errors import DecisionError, FeelError
 from .feel import FeelFunction, compile_expression, names_table
 from .feel_lexer import NameTable
@@ -84,7 +81,7 @@ class _Loader(TableLoader):
     def __init__(self, root: Any, filename: str, imports: dict[str, Imported] | None = None) -> None:
         self.root = root
         self.filename = filename
-        self.items: dict[str, Any] = {c.get("name"): c for c in _children(root, "itemDefinition")}
+        self.items: dict[str, Any] = {c.get("name"): c for c in children(root, "itemDefinition")}
         self.types: dict[str, FeelType] = {}
         extra: list[str] = []
         for prefix, imported in (imports or {}).items():
@@ -97,7 +94,7 @@ class _Loader(TableLoader):
     def _known_names(self) -> list[str]:
         names: list[str] = []
         for el in self.root.iter():
-            if _local(el) in ("inputData", "decision", "businessKnowledgeModel", "itemComponent",
+            if local(el) in ("inputData", "decision", "businessKnowledgeModel", "itemComponent",
                               "formalParameter", "itemDefinition", "variable", "column", "parameter",
                               "decisionService") and el.get("name"):
                 names.append(el.get("name"))
@@ -114,20 +111,20 @@ class _Loader(TableLoader):
             return None
         item = ItemType(name=name, collection=el.get("isCollection") == "true")
         self.types[name] = item  # before the components, so a recursive type terminates
-        comps = _children(el, "itemComponent")
+        comps = children(el, "itemComponent")
         if comps:
             item.components = {}
             for comp in comps:
                 self.items.setdefault(f"{name}.{comp.get('name')}", comp)
                 item.components[comp.get("name")] = self.item_type(f"{name}.{comp.get('name')}") or ANY
-        ref = _child(el, "typeRef")
+        ref = child(el, "typeRef")
         if ref is not None and (ref.text or "").strip():
             item.base = self.type_of(ref.text.strip())
-        fn_item = _child(el, "functionItem")
+        fn_item = child(el, "functionItem")
         if fn_item is not None:
-            params = [self.type_of(p.get("typeRef")) or ANY for p in _children(fn_item, "parameters")]
+            params = [self.type_of(p.get("typeRef")) or ANY for p in children(fn_item, "parameters")]
             item.function = FunctionType(params, self.type_of(fn_item.get("outputTypeRef")) or ANY)
-        allowed = _text(_child(el, "allowedValues")) or _text(_child(el, "typeConstraint"))
+        allowed = text_of(child(el, "allowedValues")) or text_of(child(el, "typeConstraint"))
         if allowed and allowed.strip():
             try:
                 test = compile_unary_tests(allowed, self.names, strict=False)
@@ -160,14 +157,14 @@ class _Loader(TableLoader):
         item = self.items.get(type_ref or "")
         if item is None:
             return None, None
-        text = _text(_child(item, "allowedValues"))
+        text = text_of(child(item, "allowedValues"))
         if not text:
             return None, None
         return compile_unary_tests(text, self.names, strict=False), text.strip()
 
     def feel(self, text: str | None, el: Any, unary: bool = False, **where: Any) -> Any:
         if text is None:
-            raise self.error(f"<{_local(el)}> has no <text>", el, **where)
+            raise self.error(f"<{local(el)}> has no <text>", el, **where)
         try:
             if unary:
                 return compile_unary_tests(text, self.names)
@@ -178,23 +175,23 @@ class _Loader(TableLoader):
             raise self.error("expression is nested too deeply", el, **where) from None
 
     def type_ref(self, el: Any) -> str | None:
-        var = _child(el, "variable")
+        var = child(el, "variable")
         ref = el.get("typeRef") or (var.get("typeRef") if var is not None else None)
         item = self.items.get(ref or "")
-        item_type = _child(item, "typeRef") if item is not None else None
+        item_type = child(item, "typeRef") if item is not None else None
         if item_type is not None:
             return (item_type.text or "").strip() or ref
         return ref
 
     def text_of(self, el: Any) -> str | None:
-        return _text(el)
+        return text_of(el)
 
     def expression_of(self, el: Any, owner: str, name: str) -> tuple[DecisionTable | None, Any]:
         """(the table when the logic is a decision table, else the compiled expression)."""
         found = expression_in(el)
         if found is None:
             raise self.error("has no decision logic", el, decision_id=owner)
-        if _local(found) == "decisionTable":
+        if local(found) == "decisionTable":
             return self.table(found, owner, name), None
         return None, compile_boxed(self, found, owner, name)
 
@@ -212,7 +209,7 @@ def _local_href(el: Any, namespace: str | None) -> bool:
 def imports_of(source: bytes, filename: str) -> list[tuple[str, str]]:
     """(name, namespace) of each DMN <import> of a file."""
     root = parse_xml(source, filename)
-    return [(el.get("name") or "", el.get("namespace") or "") for el in _children(root, "import")
+    return [(el.get("name") or "", el.get("namespace") or "") for el in children(root, "import")
             if "DMN" in (el.get("importType") or "").upper() or not el.get("importType")]
 
 
@@ -223,8 +220,8 @@ def parse_xml(source: bytes, filename: str) -> Any:
     except etree.XMLSyntaxError as exc:
         raise DecisionError(f"not well-formed XML: {exc.msg}", filename=filename,
                             line=exc.lineno) from None
-    if _local(root) != "definitions":
-        raise DecisionError(f"root element is <{_local(root)}>, expected DMN <definitions>",
+    if local(root) != "definitions":
+        raise DecisionError(f"root element is <{local(root)}>, expected DMN <definitions>",
                             filename=filename, line=root.sourceline)
     return root
 
@@ -244,38 +241,38 @@ def load_parts(source: bytes, filename: str, imports: dict[str, Imported] | None
     if types is not None:
         types.update({k: v for k, v in loader.types.items() if "." not in k})
     inputs: dict[str, InputData] = {}
-    for el in _children(root, "inputData"):
+    for el in children(root, "inputData"):
         ref = loader.type_ref(el)
-        var = _child(el, "variable")
+        var = child(el, "variable")
         raw_ref = el.get("typeRef") or (var.get("typeRef") if var is not None else None)
         allowed, allowed_text = loader.allowed_values(raw_ref)
         inputs[el.get("id") or el.get("name")] = InputData(el.get("id") or el.get("name"), el.get("name"),
                                                            ref, allowed, allowed_text, loader.type_of(raw_ref))
     bkms: dict[str, Any] = {}
     scope: dict[str, Any] = {}  # shared by all knowledge models so they can call each other
-    for el in _children(root, "businessKnowledgeModel"):
+    for el in children(root, "businessKnowledgeModel"):
         name = el.get("name") or el.get("id")
         fn = _knowledge_model(loader, el, name, scope)
         bkms[el.get("id") or name] = fn
         scope[name] = fn
     decisions: dict[str, Decision] = {}
-    for el in _children(root, "decision"):
+    for el in children(root, "decision"):
         name = el.get("name") or el.get("id") or "decision"
         did = el.get("id") or name
         if did in decisions:
             raise loader.error(f"duplicate decision id '{did}'", el, decision_id=did)
-        var = _child(el, "variable")
+        var = child(el, "variable")
         decision = Decision(did, name, loader.type_ref(el), line=el.sourceline,
                             kind=loader.type_of(var.get("typeRef") if var is not None else el.get("typeRef")))
         try:
             decision.table, decision.literal = loader.expression_of(el, name, name)
         except DecisionError as exc:
             decision.error = exc.for_decision(did, name)
-        for req in _children(el, "informationRequirement"):
+        for req in children(el, "informationRequirement"):
             for ref in req:
-                if _local(ref) == "requiredDecision" and _local_href(ref, root.get("namespace")):
+                if local(ref) == "requiredDecision" and _local_href(ref, root.get("namespace")):
                     decision.required_decisions.append(_href(ref))
-                elif _local(ref) == "requiredInput" and _href(ref) in inputs:
+                elif local(ref) == "requiredInput" and _href(ref) in inputs:
                     decision.required_inputs.append(inputs[_href(ref)].name)
         decisions[did] = decision
     for d in decisions.values():
@@ -285,11 +282,11 @@ def load_parts(source: bytes, filename: str, imports: dict[str, Imported] | None
                                         filename=filename, line=d.line, decision_id=d.id, decision_name=d.name)
         d.required_decisions = [r for r in d.required_decisions if r in decisions]
     services = {}
-    for el in _children(root, "decisionService"):
-        refs = {kind: [_href(r) for r in _children(el, kind)]
+    for el in children(root, "decisionService"):
+        refs = {kind: [_href(r) for r in children(el, kind)]
                 for kind in ("outputDecision", "encapsulatedDecision", "inputDecision", "inputData")}
         sid = el.get("id") or el.get("name")
-        var = _child(el, "variable")
+        var = child(el, "variable")
         declared = loader.type_of(var.get("typeRef")) if var is not None else None
         result_type = declared.function.result if isinstance(declared, ItemType) and declared.function else None
         services[sid] = DecisionService(sid, el.get("name") or sid, refs["outputDecision"],
@@ -299,13 +296,13 @@ def load_parts(source: bytes, filename: str, imports: dict[str, Imported] | None
 
 
 def _knowledge_model(loader: _Loader, el: Any, name: str, scope: dict[str, Any]) -> Any:
-    logic = _child(el, "encapsulatedLogic")
+    logic = child(el, "encapsulatedLogic")
     if logic is None:
         return _broken(loader.error("business knowledge model has no encapsulatedLogic", el, decision_id=name))
-    params = _children(logic, "formalParameter")
+    params = children(logic, "formalParameter")
     for p in params:
         loader.names.add(p.get("name"))
-    var = _child(el, "variable")
+    var = child(el, "variable")
     declared = loader.type_of(var.get("typeRef")) if var is not None else None
     result_type = declared.function.result if isinstance(declared, ItemType) and declared.function else None
     try:

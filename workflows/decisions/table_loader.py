@@ -5,9 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .dmn_xml import child as _child
-from .dmn_xml import children as _children
-from .dmn_xml import text_of as _text
+from .dmn_xml import child, children, text_of
 from .errors import DecisionError, FeelError
 from .feel_lexer import NameTable
 from .feel_parser import parse_unary_tests
@@ -72,20 +70,20 @@ class TableLoader:
         if aggregation and (policy != "COLLECT" or aggregation not in AGGREGATIONS):
             raise self.error(f"aggregation '{aggregation}' needs hit policy COLLECT", el, decision_id=owner)
         inputs = []
-        for col in _children(el, "input"):
-            expr_el = _child(col, "inputExpression")
-            text = _text(expr_el)
+        for col in children(el, "input"):
+            expr_el = child(col, "inputExpression")
+            text = text_of(expr_el)
             label = col.get("label") or (text or "").strip() or col.get("id") or "input"
             expr = self.feel(text, expr_el if expr_el is not None else col, decision_id=owner,
                              column=label, column_kind="input")
-            allowed_text = _text(_child(col, "inputValues"))
+            allowed_text = text_of(child(col, "inputValues"))
             allowed = None
             if allowed_text and allowed_text.strip():
                 allowed = self.feel(allowed_text, col, unary=True, decision_id=owner, column=label,
                                     column_kind="input")
             type_ref = expr_el.get("typeRef") if expr_el is not None else None
             inputs.append(InputColumn(label, expr, type_ref, allowed, (allowed_text or "").strip() or None))
-        outputs_el = _children(el, "output")
+        outputs_el = children(el, "output")
         outputs = []
         for col in outputs_el:
             name = col.get("name") or col.get("label") or (default_name if len(outputs_el) == 1 else "")
@@ -93,19 +91,19 @@ class TableLoader:
                 raise self.error("an output column of a multi-output table needs a name", col,
                                  decision_id=owner)
             priorities = self.output_values(col, owner, name)
-            default_el = _child(col, "defaultOutputEntry")
+            default_el = child(col, "defaultOutputEntry")
             default = None
-            if default_el is not None and (_text(default_el) or "").strip():
-                default = self.feel(_text(default_el), default_el, decision_id=owner, column=name,
+            if default_el is not None and (text_of(default_el) or "").strip():
+                default = self.feel(text_of(default_el), default_el, decision_id=owner, column=name,
                                     column_kind="output")
             outputs.append(OutputColumn(name, col.get("typeRef"), priorities, default))
         if aggregation and len(outputs) > 1:
             raise self.error("COLLECT with an aggregation needs exactly one output", el, decision_id=owner)
-        rules = [self.rule(r, i, inputs, outputs, owner) for i, r in enumerate(_children(el, "rule"), 1)]
+        rules = [self.rule(r, i, inputs, outputs, owner) for i, r in enumerate(children(el, "rule"), 1)]
         return DecisionTable(policy, aggregation, inputs, outputs, rules)
 
     def output_values(self, col: Any, owner: str, name: str) -> list[Any]:
-        text = _text(_child(col, "outputValues"))
+        text = text_of(child(col, "outputValues"))
         if not text or not text.strip():
             return []
         try:
@@ -118,27 +116,27 @@ class TableLoader:
 
     def rule(self, el: Any, index: int, inputs: list[InputColumn], outputs: list[OutputColumn],
              owner: str) -> Rule:
-        entries = _children(el, "inputEntry")
-        results = _children(el, "outputEntry")
+        entries = children(el, "inputEntry")
+        results = children(el, "outputEntry")
         if len(entries) != len(inputs) or len(results) != len(outputs):
             raise self.error(f"rule has {len(entries)} input and {len(results)} output entries but the "
                              f"table has {len(inputs)} inputs and {len(outputs)} outputs", el,
                              decision_id=owner, rule_index=index)
         tests = []
         for ci, (cell, col) in enumerate(zip(entries, inputs)):
-            test = self.feel(_text(cell), cell, unary=True, decision_id=owner, rule_index=index,
+            test = self.feel(text_of(cell), cell, unary=True, decision_id=owner, rule_index=index,
                              column=col.label, column_kind="input")
             if test is not None:
                 tests.append((ci, test))
         outs = []
         for cell, out_col in zip(results, outputs):
-            text = _text(cell)
+            text = text_of(cell)
             if text is not None and not text.strip():
                 text = "null"  # an empty output cell is null
             outs.append(self.feel(text, cell, decision_id=owner, rule_index=index, column=out_col.name,
                                   column_kind="output"))
-        notes = [(_text(a) or "").strip() for a in _children(el, "annotationEntry")]
-        desc = _child(el, "description")
+        notes = [(text_of(a) or "").strip() for a in children(el, "annotationEntry")]
+        desc = child(el, "description")
         annotation = "; ".join(n for n in notes if n) or (desc.text.strip() if desc is not None and desc.text
                                                          else None)
         return Rule(index, el.get("id"), annotation or None, tests, outs, el.sourceline)
