@@ -184,8 +184,6 @@ def test_a_broken_diagram_is_refused_with_the_elements_named_and_highlighted(pag
     assert page.locator("#version-2").count() == 0
 
 
-@pytest.mark.xfail(reason="after the merge, the stricter axe check (every rule, issue 15) finds dmn-js's empty "
-                          "index-column header; to label it next session", strict=False)
 def test_edit_a_decision_cell_try_it_save_and_deploy(page: Any) -> None:
     sign_in(page, "pat.owner")
     page.goto("/model/decisions/demo_referral_priority.dmn")

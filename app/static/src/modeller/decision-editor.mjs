@@ -8,8 +8,19 @@ const root = document.getElementById("decision-editor");
 if (root && DmnModeler) {
   const problemsBox = document.getElementById("editor-problems");
   const notice = document.getElementById("editor-notice");
-  const modeler = new DmnModeler({ container: "#dmn-canvas" });
+  const canvas = document.getElementById("dmn-canvas");
+  const modeler = new DmnModeler({ container: canvas });
   window.careflowDmn = modeler;
+
+  // dmn-js leaves the header over the rule numbers empty, and a screen reader then names that column
+  // with nothing; every table it draws (on opening, on switching decisions) gets the header's words.
+  new MutationObserver(() => {
+    for (const header of canvas.querySelectorAll("th.index-column")) {
+      if (!header.textContent.trim()) {
+        header.innerHTML = '<span class="govuk-visually-hidden">Rule number</span>';
+      }
+    }
+  }).observe(canvas, { childList: true, subtree: true });
   const choose = document.getElementById("try-decision");
   const inputsBox = document.getElementById("try-inputs");
 
