@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 from tests.model.conftest import modeller_web_app
 from workflows.models import Instance, ProcessVersion
 
-from .conftest import check_accessibility, sign_in
+from .conftest import check_accessibility, ensure_assets, serving, sign_in
 
 pytestmark = pytest.mark.browser
 VERIFY = re.search(r'id="pf_verify" name="([^"]+)"', (ROOT / "bpmn" / "provider_failure.bpmn").read_text()).group(1)
@@ -22,25 +22,9 @@ VERIFY = re.search(r'id="pf_verify" name="([^"]+)"', (ROOT / "bpmn" / "provider_
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app on copies of bpmn/, dmn/ and the forms (saving and deploying write there)."""
-    import logging
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from .conftest import _ensure_assets
-
-    _ensure_assets()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = modeller_web_app(tmp_path_factory.mktemp("modeller"), SESSION_COOKIE_SECURE=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "services": app.extensions["careflow"]}
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        app.extensions["careflow"].db.dispose()
+    ensure_assets()
+    with serving(modeller_web_app(tmp_path_factory.mktemp("modeller"), SESSION_COOKIE_SECURE=True)) as server:
+        yield server
 
 
 def _open_editor(page: Any, process_id: str) -> None:
