@@ -298,3 +298,21 @@ def test_choose_a_handler_and_add_a_parameter(page: Any) -> None:
     xml = page.evaluate("async () => (await window.careflowModeler.saveXML()).xml")
     assert '<spiffworkflow:parameter id="channel" type="any" value="&#39;email&#39;"' in xml
     assert "preScript" not in xml
+
+
+@pytest.mark.parametrize("path,editor,filename", [
+    ("/model/processes/demo_referral", "#process-editor", "demo_referral.bpmn"),
+    ("/model/decisions/demo_referral_priority.dmn", "#decision-editor", "demo_referral_priority.dmn")])
+def test_download_the_xml_and_open_it_again(page: Any, path: str, editor: str, filename: str, tmp_path: Any) -> None:
+    sign_in(page, "pat.owner")
+    page.goto(path)
+    page.wait_for_selector(f"{editor}[data-ready='true']", state="attached", timeout=60_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the XML").click()
+    assert download.value.suggested_filename == filename
+    kept = tmp_path / filename
+    download.value.save_as(str(kept))
+    assert kept.read_text().startswith("<?xml")
+    page.get_by_label("Open an XML file").set_input_files(str(kept))
+    page.wait_for_selector("#editor-notice .govuk-notification-banner")
+    assert f"Opened {filename}." in page.locator("#editor-notice").inner_text()
