@@ -522,7 +522,8 @@ class Runtime(IncidentUseCases):
                 raise NotFound(f"No task {task_id}")
             if not task_row.form_key:
                 return {}
-            fields = (self.forms.schema(task_row.form_key).get("properties") or {}).keys()
+            # The form as the case's version pinned it: a form deployed through the API is not on disk.
+            fields = (self.library.task_form(session, task_id).schema.get("properties") or {}).keys()
             return task_form_values(session, task_row, fields)
 
     def task_data(self, task_id: str) -> dict[str, Any]:
