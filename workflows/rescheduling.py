@@ -104,7 +104,7 @@ def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due:
     if not moves and not data_differs:
         return None
     ctx = StepContext(row.id, row.case_reference, actor)
-    for task, moved in moves:
+    for _, moved in moves:
         ctx.audit.append({"action": RESCHEDULED, "task_id": moved.timer_id, "element_id": moved.element_id,
                           "element_name": moved.name, "data": {**moved.as_dict(), "cause": cause}})
     ctx.audit.extend(audit or [])

@@ -133,8 +133,9 @@ def test_a_notice_with_the_same_date_changes_nothing_and_says_so(pf: PF) -> None
     history = pf.api.get(f"/instances/{incident}").json["history"]
     assert not [h for h in history if h["action"] == "timer_rescheduled"]
     # A date that is not a date is refused, and nothing is delivered.
-    r = pf.api.post("/messages", json={"name": "provider_failure_notified", "correlationKeys": {"providerRef": "PRV-SAME"},
-                                       "payload": {"eventType": "ADMINISTRATOR_APPOINTED", "closureDate": "31/02/2027"}})
+    r = pf.api.post("/messages", json={
+        "name": "provider_failure_notified", "correlationKeys": {"providerRef": "PRV-SAME"},
+        "payload": {"eventType": "ADMINISTRATOR_APPOINTED", "closureDate": "31/02/2027"}})
     assert r.status_code == 422 and r.json["errors"][0]["field"] == "payload.closureDate"
 
 

@@ -12,7 +12,7 @@ the step. Either way, person cases holding another date than their incident are 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
@@ -67,12 +67,11 @@ def _incident_dates(data: dict[str, Any], closure: str) -> tuple[dict[str, datet
     due = {CLOSURE_TIMER: closing,
            WARN_SQIP: closing - parse_duration(data.get("closureWarningSqip") or "P14D"),
            WARN_HEAD: closing - parse_duration(data.get("closureWarningHead") or "P3D")}
-    every = data.get("provisionReviewEvery")
-    now = datetime.now(timezone.utc)
+    every = parse_duration(data["provisionReviewEvery"]) if data.get("provisionReviewEvery") else None
     fields: dict[str, Any] = {"closureAt": due[CLOSURE_TIMER].isoformat(), "warnSqipAt": due[WARN_SQIP].isoformat(),
                               "warnHeadAt": due[WARN_HEAD].isoformat()}
-    if every:  # PF-09 rounds stop at the closure date (pf_round_due)
-        fields["provisionRoundsDue"] = max(0, int((closing - now) / parse_duration(every)))
+    if isinstance(every, timedelta):  # PF-09 rounds stop at the closure date (pf_round_due)
+        fields["provisionRoundsDue"] = max(0, int((closing - datetime.now(timezone.utc)) / every))
     return due, fields
 
 
