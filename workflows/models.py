@@ -266,7 +266,7 @@ class AuditEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     element_id: Mapped[str | None] = mapped_column(String(200))
     element_name: Mapped[str | None] = mapped_column(String(300))
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # no data: NULL, not JSON null
 
 
 class DecisionLog(Base):
