@@ -26,6 +26,7 @@ from .engine import (
     Projector,
     StepFailed,
     WorkflowCache,
+    audit_event,
     call_service,
     correlation_key_from_request,
     find_task,
@@ -47,6 +48,7 @@ from .spiff_bridge import StepContext, current_step, deliver_message, serializer
 from .throws import RUNTIME_KEY
 from .timers import timer_not_held
 
+_DEFER_FLUSH = "careflow_defer_flush"  # session.info key: see Runtime.defer_flushes
 BATCH = 500  # new cases flushed together when many start in one transaction
 # Statuses in which nothing may step a case (its tasks, messages and timers wait), and why.
 HELD_STATUSES = {"suspended": "This case is suspended: an operator must resume it before its work can go on",
@@ -194,15 +196,50 @@ class Runtime(IncidentUseCases):
         if new_instance:  # inserted once, with its first state
             session.add(row)
             session.flush()
+        elif self.stepped_in(session, row.id):
+            # Stepped before in this transaction (flushes may be deferred): the projection's queries must
+            # see that step's rows, and rows read before it are out of date.
+            ctx.known = None
+            session.flush()
         properties = self.library.element_properties(session, row.process_version_id)
         data = self._record(session, row, wf, ctx, failure, properties, new_instance=new_instance)
+        session.info.setdefault("careflow_cache", []).append((row.id, wf))
+        if not session.info.get(_DEFER_FLUSH):
+            self.flush(session, row.id)
+        return data
+
+    @staticmethod
+    def steps_taken(session: Session) -> int:
+        """How many steps this transaction has taken (see :meth:`forget_steps`)."""
+        return len(session.info.get("careflow_cache", ()))
+
+    def forget_steps(self, session: Session, since: int) -> None:
+        """The steps after the first ``since`` were rolled back (to a savepoint): keep none of their
+        workflows, which no longer match the database."""
+        stepped = session.info.get("careflow_cache", [])
+        for instance_id, _ in stepped[since:]:
+            self.cache.drop(instance_id)
+        del stepped[since:]
+
+    @staticmethod
+    def stepped_in(session: Session, instance_id: str) -> bool:
+        """Whether this transaction has stepped the instance already."""
+        return any(stepped == instance_id for stepped, _ in session.info.get("careflow_cache", ()))
+
+    def defer_flushes(self, session: Session) -> None:
+        """Steps in this transaction leave their writes to one :meth:`flush` by the caller: the rows of
+        many steps then go in a few statements (an insert of many rows, an executemany per table)
+        instead of several round trips per step."""
+        session.info[_DEFER_FLUSH] = True
+
+    def flush(self, session: Session, instance_id: str | None = None) -> None:
+        """Write the steps' rows; a case changed meanwhile by another transaction is a Conflict."""
         try:
             session.flush()
         except StaleDataError:
-            self.cache.drop(row.id)
+            for stepped in [instance_id] if instance_id else [i for i, _ in session.info.get("careflow_cache", ())]:
+                self.cache.drop(stepped)
             raise Conflict("The case was changed by someone else meanwhile; reload and try again") from None
-        session.info.setdefault("careflow_cache", []).append((row.id, wf))
-        return data
 
     def _record(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
                 failure: StepFailed | None, properties: dict[str, dict[str, str]], *,
@@ -220,7 +257,7 @@ class Runtime(IncidentUseCases):
                     {"subject": title}, synchronize_session="fetch")
         casefile.summarise(row, own, data)
         with session.no_autoflush:  # one flush for the whole projection, not one per query
-            Projector(session, row, properties, new_instance=new_instance).project(wf, ctx)
+            Projector(session, row, properties, new_instance=new_instance, known=ctx.known).project(wf, ctx)
         if failure is not None or row.status == "incident":
             session.flush()
             open_incidents = session.scalar(select(func.count()).select_from(Incident).where(
@@ -231,7 +268,7 @@ class Runtime(IncidentUseCases):
             row.status = "incident"
         elif reached_end(wf):
             if row.status != "completed":
-                session.add(AuditEvent(instance_id=row.id, at=ctx.now, actor=ctx.actor, action="instance_completed"))
+                session.add(audit_event(row.id, ctx, "instance_completed"))
             row.status = "completed"
             row.completed_at = row.completed_at or ctx.now
         else:
@@ -434,7 +471,7 @@ class Runtime(IncidentUseCases):
     # ---- messages --------------------------------------------------------------------------
     def correlate_message(self, name: str, keys: dict[str, Any] | None, payload: Any, *,
                           actor: str | None = None, start: bool = True,
-                          may_reach: Callable[[Session, Instance], bool] | None = None) -> dict[str, list[str]]:
+                          may_reach: Callable[[Session, Instance], bool] | None = None) -> dict[str, Any]:
         """Deliver a message to every instance waiting for it under these keys; if none waits,
         start the processes that a message of this name starts.
 
@@ -454,6 +491,12 @@ class Runtime(IncidentUseCases):
                     row = session.get(Instance, instance_id)
                     if row is not None and not may_reach(session, row):
                         raise Forbidden("A case waiting for this message is not one your teams work on")
+            # What procedures make of the message first (e.g. a date it moves): their answer joins ours.
+            answers: dict[str, Any] = {}
+            rows = [r for r in (session.get(Instance, i) for i in waiting) if r is not None]
+            for procedure in self.procedures:
+                if any(procedure.owns(r.process_id) for r in rows):
+                    answers.update(procedure.on_message(self, session, name, clean, rows, actor=actor) or {})
             delivered: list[str] = []
             for instance_id in waiting:
                 self.deliver_message(session, instance_id, name, clean, actor=actor, keys=keys)
@@ -468,7 +511,17 @@ class Runtime(IncidentUseCases):
             if not delivered and not started:
                 raise NotFound(f"No instance is waiting for message '{name}' with these keys, and no process "
                                f"starts with it")
-            return {"correlated": delivered, "started": started}
+            return {"correlated": delivered, "started": started, **answers}
+
+    # ---- moving dates a case waits for --------------------------------------------------------
+    def reschedule_timers(self, session: Session, instance_id: str, due: dict[str, Any], *,
+                          actor: str | None, cause: str, data: dict[str, Any] | None = None,
+                          audit: list[dict[str, Any]] | None = None) -> list[Any] | None:
+        """Move waiting timers of an instance to new due times, recorded (:mod:`workflows.rescheduling`)."""
+        from .rescheduling import reschedule_timers
+
+        return reschedule_timers(self, session, instance_id, due, actor=actor, cause=cause, data=data,
+                                 audit=audit)
 
     # ---- timers ----------------------------------------------------------------------------
     def due_timers(self, now: datetime | None = None, limit: int = 500) -> list[str]:
@@ -522,7 +575,8 @@ class Runtime(IncidentUseCases):
                 raise NotFound(f"No task {task_id}")
             if not task_row.form_key:
                 return {}
-            fields = (self.forms.schema(task_row.form_key).get("properties") or {}).keys()
+            # The form as the case's version pinned it: a form deployed through the API is not on disk.
+            fields = (self.library.task_form(session, task_id).schema.get("properties") or {}).keys()
             return task_form_values(session, task_row, fields)
 
     def task_data(self, task_id: str) -> dict[str, Any]:
@@ -553,6 +607,14 @@ class _CachingTransaction:
         session = self.session
         stepped = session.info.pop("careflow_cache", []) if session is not None else []
         versions: dict[str, int] = {}
+        if exc_type is None and session is not None and session.info.get(_DEFER_FLUSH):
+            try:  # the versions below are the ones the flush writes
+                self.runtime.flush(session)
+            except BaseException as error:  # rolled back like any failure in the block
+                self._cm.__exit__(type(error), error, error.__traceback__)
+                for row_id, _ in stepped:
+                    self.runtime.cache.drop(row_id)
+                raise
         if exc_type is None and session is not None:
             for row_id, _ in stepped:
                 row = session.get(Instance, row_id)
