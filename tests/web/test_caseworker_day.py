@@ -484,12 +484,13 @@ def test_the_chronology_has_the_decision_with_its_rule_and_the_message_sent(web_
 
 
 def test_the_most_urgent_task_comes_first_on_the_inbox_page(web_services: Any, browser_client: Any) -> None:
-    from workflows.models import Instance
+    from .support import HERE
 
+    with web_services.db.transaction() as session:  # a process whose cases carry an urgency
+        web_services.library.store(session, {"urgent_steps.bpmn": (HERE / "urgent_steps.bpmn").read_text()}, {})
     _start(web_services, "Routine Person")
-    urgent = _start(web_services, "Critical Person")
-    with web_services.db.transaction() as session:
-        session.get(Instance, urgent.id).summary = {"urgency": "CRITICAL"}
+    web_services.runtime.start("web_urgent_steps", {"personName": "Critical Person", "urgency": "CRITICAL"},
+                               actor="morgan.manager")
     text = _text(browser_client.get("/").text)
     assert text.index("Critical Person") < text.index("Routine Person")
     assert "Critical" in text and "Not set" in text
