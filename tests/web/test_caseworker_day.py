@@ -336,6 +336,10 @@ def test_words_keep_acronyms_names_and_say_durations() -> None:
     assert display_value("P7D") == "7 days" and display_value("PT24H") == "24 hours"
     assert display_value("P5WD") == "5 working days" and display_value("PT4H") == "4 hours"
     assert humanise("FAMILY_OR_CARER") == "Family or carer" and humanise("riskToLife") == "Risk to life"
+    assert humanise("OTHER_ENGLISH_LA_ARRANGED") == "Other English LA arranged" and humanise("WALES_LA") == "Wales LA"
+    assert humanise("S48") == "s.48" and humanise("S19_POWER_URGENT_NEEDS") == "s.19(3) power to meet urgent needs"
+    # A decision whose name is its id reads as words (the case page and the chronology use this).
+    assert humanise("UrgencyOfNeeds") == "Urgency of needs"
 
 
 # ---- provider failure without the API -------------------------------------------------------------
