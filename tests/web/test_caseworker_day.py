@@ -487,6 +487,28 @@ def test_the_chronology_has_the_decision_with_its_rule_and_the_message_sent(web_
     assert "Step done" not in only and "Decision:" in only
 
 
+def test_a_decision_named_by_its_id_reads_as_words_on_the_case_and_chronology(web_services: Any,
+                                                                              client_as: Any) -> None:
+    from .support import ROOT
+
+    # As many councils' tables are: the decision's name is its id.
+    table = (ROOT / "dmn" / "demo_referral_priority.dmn").read_text().replace(
+        '<decision id="DemoReferralPriority" name="Demo referral priority">',
+        '<decision id="DemoReferralPriority" name="DemoReferralPriority">')
+    assert 'name="DemoReferralPriority"' in table
+    with web_services.db.transaction() as session:
+        web_services.library.store(session, {"demo_referral.bpmn": (ROOT / "bpmn" / "demo_referral.bpmn").read_text()},
+                                   {"demo_referral_priority.dmn": table})
+    instance = web_services.runtime.start("demo_referral", {}, actor="casey.worker")
+    task = _open_task(web_services, instance.id)
+    client = client_as("casey.worker")
+    _post(client, f"/tasks/{task.id}", f"/tasks/{task.id}", action="complete", personName="Alex Example",
+          referralSource="GP", riskToLife="yes", livesAlone="no")
+    for page in (f"/cases/{instance.id}", f"/cases/{instance.id}/chronology"):
+        text = _text(client.get(page).text)
+        assert "Demo referral priority" in text and "DemoReferralPriority" not in text, page
+
+
 def test_the_most_urgent_task_comes_first_on_the_inbox_page(web_services: Any, browser_client: Any) -> None:
     from .support import HERE
 
