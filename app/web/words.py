@@ -83,10 +83,31 @@ def humanise(value: Any) -> str:
         else:
             words.append(low)
     sentence = " ".join(words)
-    return sentence[:1].upper() + sentence[1:]
+    return sentence if sentence.startswith("s.") else sentence[:1].upper() + sentence[1:]  # "s.117" stays
+
+
+_MESSAGE_CODE = re.compile(r"(M\d+[a-z]?(?:/M\d+[a-z]?)*)(?:_(\w+))?", re.IGNORECASE)
 
 
 def message_label(template: str | None) -> str:
+    """``urgent_referral`` -> ``Urgent referral``; a catalogue code keeps its letters and its name
+    reads as words: ``M4_NeighbourAuthorityAlert`` -> ``M4: Neighbour authority alert``."""
     if not template:
         return "a message"
-    return MESSAGE_TEMPLATES.get(template) or humanise(template)
+    if template in MESSAGE_TEMPLATES:
+        return MESSAGE_TEMPLATES[template]
+    coded = _MESSAGE_CODE.fullmatch(template)
+    if coded:
+        code, name = coded.group(1).upper(), coded.group(2)
+        return f"{code}: {humanise(name)}" if name else code
+    return humanise(template)
+
+
+def recipient_label(value: str | None) -> str:
+    """Who a message went to: an address or a name as written; a role's code as words
+    (``CARER_OR_REPRESENTATIVE`` -> ``Carer or representative``, ``sqip`` -> ``SQIP``)."""
+    if not value:
+        return ""
+    if "@" in value or " " in value.strip():
+        return value
+    return humanise(value)

@@ -326,7 +326,7 @@ def test_the_mail_catcher_receives_a_message_sent_over_smtp_and_the_outbox_shows
 # ---- words on the page ----------------------------------------------------------------------------
 def test_words_keep_acronyms_names_and_say_durations() -> None:
     from app.web import display_value
-    from app.web.words import humanise
+    from app.web.words import humanise, message_label, recipient_label
 
     assert humanise("CQC_LIKELY_FAILURE_NOTICE") == "CQC likely failure notice"
     assert humanise("Conwy County Borough Council") == "Conwy County Borough Council"
@@ -340,6 +340,13 @@ def test_words_keep_acronyms_names_and_say_durations() -> None:
     assert humanise("S48") == "s.48" and humanise("S19_POWER_URGENT_NEEDS") == "s.19(3) power to meet urgent needs"
     # A decision whose name is its id reads as words (the case page and the chronology use this).
     assert humanise("UrgencyOfNeeds") == "Urgency of needs"
+    # Messages and who they went to, as the outbox page and the case show them.
+    assert message_label("M4_NeighbourAuthorityAlert") == "M4: Neighbour authority alert"
+    assert message_label("M1/M8") == "M1/M8" and message_label("urgent_referral") == "Urgent referral"
+    assert recipient_label("CARER_OR_REPRESENTATIVE") == "Carer or representative"
+    assert recipient_label("S117_HEALTH_TEAM") == "s.117 health team" and recipient_label("sqip") == "SQIP"
+    assert recipient_label("duty.team@council.example.org") == "duty.team@council.example.org"
+    assert recipient_label("Blackpool Council") == "Blackpool Council"
 
 
 # ---- provider failure without the API -------------------------------------------------------------
