@@ -5,6 +5,7 @@ case per affected person (DESIGN.md decision 2).
 * ``people``: checking that list (CSV or JSON), line by line;
 * ``checks``: answers checked against the case (a closure date against the notice);
 * ``closure``: telling the incident when its last person case closes, with the totals;
+* ``PLACED_OUT``: B.12, a person this council placed in another area whose provider failed there;
 * ``read_models``: the incidents and their person cases for the dashboard, from rows only.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from workflows.procedure import Procedure
 
 from .checks import submission_problems
 from .closure import ALL_CLOSED, close_parent_when_last
-from .person_cases import DISPUTE, INCIDENT, PERSON
+from .person_cases import DISPUTE, INCIDENT, PERSON, PLACED_OUT
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -23,12 +24,12 @@ if TYPE_CHECKING:
     from workflows.models import Instance
     from workflows.runtime import Runtime
 
-__all__ = ["DISPUTE", "INCIDENT", "PERSON", "ProviderFailure", "procedure"]
+__all__ = ["DISPUTE", "INCIDENT", "PERSON", "PLACED_OUT", "ProviderFailure", "procedure"]
 
 
 class ProviderFailure(Procedure):
     name = "provider_failure"
-    process_ids = frozenset({INCIDENT, PERSON, DISPUTE})
+    process_ids = frozenset({INCIDENT, PERSON, DISPUTE, PLACED_OUT})
     system_messages = frozenset({ALL_CLOSED})
 
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
