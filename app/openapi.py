@@ -60,6 +60,20 @@ SERVICE_TYPES = ["care_home", "nursing_home", "homecare"]
 
 CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
 INVALID = {"422": {"$ref": "#/components/responses/ValidationFailed"}}
+# A further notice (provider_failure_notified) whose payload has closureDate (YYYY-MM-DD; else a 422):
+# whether it moved the incident's closure date. A date it already had, or an incident already closed
+# (or past its person cases), answers 200 with changed false and the reason; nothing is moved or recorded,
+# though the notice itself is still delivered and logged. No incident waiting: a new one starts with it.
+CLOSURE_DATE_ANSWER = {
+    "type": "object", "description": "Only for a further notice naming a closure date: what it changed",
+    "properties": {"changed": {"type": "boolean"}, "from": {"type": ["string", "null"]}, "to": {"type": "string"},
+                   "reason": {"type": "string", "description": "why nothing changed (changed false)"},
+                   "incidentId": {"type": "string"}, "caseReference": {"type": "string"},
+                   "personCasesMoved": {"type": "integer", "description": "open person cases given the new date"},
+                   "timersMoved": {"type": "array", "items": {"type": "object", "properties": {
+                       "timerId": {"type": "string"}, "elementId": {"type": "string"},
+                       "name": {"type": ["string", "null"]}, "from": {"type": "string"}, "to": {"type": "string"}}}}},
+    "required": ["changed", "to"]}
 
 
 def _model_paths() -> dict[str, Any]:
@@ -127,7 +141,8 @@ def openapi_document() -> dict[str, Any]:
             "/messages": {"post": _op("Deliver a message to waiting instances, or start the processes it starts",
                                       _json({"type": "object", "properties": {
                                           "correlated": {"type": "array", "items": {"type": "string"}},
-                                          "started": {"type": "array", "items": {"type": "string"}}}}),
+                                          "started": {"type": "array", "items": {"type": "string"}},
+                                          "closureDate": CLOSURE_DATE_ANSWER}}),
                                       body=_ref("Message"), extra=INVALID)},
             "/decisions/{decision_id}/evaluate": {"post": _op(
                 "Evaluate a decision table with inputs; returns the value and the matched rules",

@@ -16,7 +16,7 @@ from .callees import CalleeFiles, check_ids_against_deployed, refresh_callers
 from .db import Database
 from .errors import Forbidden, ValidationFailed
 from .library import BuiltProcess, ProcessLibrary
-from .models import DefinitionFile, ProcessVersion
+from .models import DefinitionFile, DeploymentEvent, ProcessVersion
 from .pins import COUNCIL, canonical_json, parse_config_file
 
 MAX_FILE_CHARS = 5_000_000
@@ -104,6 +104,13 @@ def _current_files(session: Session, kind: str) -> dict[str, str]:
     return out
 
 
+def _logged_action(session: Session, version: ProcessVersion) -> str:
+    """How ``version`` was just made current: deployed or rolled_back (the newest log entry for it)."""
+    action = session.scalars(select(DeploymentEvent.action).where(DeploymentEvent.version_id == version.id)
+                             .order_by(DeploymentEvent.id.desc()).limit(1)).first()
+    return action or "deployed"
+
+
 def _describe(p: BuiltProcess) -> dict[str, Any]:
     return {"processId": p.process_id, "name": p.name, "decisions": sorted(p.dmn_hashes),
             "messageStarts": p.message_starts, "contentHash": p.content_hash,
@@ -129,8 +136,8 @@ def deploy_definitions(db: Database, library: ProcessLibrary, bpmn: Any, dmn: An
         raise Forbidden("Only a process owner or an admin can deploy")
     sent = Sent(bpmn, dmn, forms, config)
     with db.transaction() as session:
-        before = {v.process_id: v.id for v in session.scalars(
-            select(ProcessVersion).where(ProcessVersion.deployed.is_(True)))}
+        before = {v.process_id: v.id for v in session.scalars(  # the highest deployed one is current
+            select(ProcessVersion).where(ProcessVersion.deployed.is_(True)).order_by(ProcessVersion.version))}
         known = set(session.scalars(select(ProcessVersion.id)))
         bpmn_files, dmn_files, form_files, config_files = sent.with_current(session, library)
         check_ids_against_deployed(session, sent.bpmn)
@@ -140,8 +147,8 @@ def deploy_definitions(db: Database, library: ProcessLibrary, bpmn: Any, dmn: An
         versions += refresh_callers(session, library, changed, actor)
         out = []
         for v in versions:
-            action = ("unchanged" if before.get(v.process_id) == v.id else
-                      "rolled_back" if v.id in known else "deployed")
+            # As the deployment log has it: a version saved in the modeller but never current is deployed.
+            action = "unchanged" if before.get(v.process_id) == v.id else _logged_action(session, v)
             out.append({"processId": v.process_id, "version": v.version, "contentHash": v.content_hash,
                         "createdBy": v.created_by, "action": action})
     return {"deployed": out}

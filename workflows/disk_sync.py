@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from .errors import ProcessDefinitionError
 from .models import DefinitionFile, DeploymentEvent, DiskState, ProcessVersion, utcnow
 
+OWNER_SOURCES = frozenset({"api", "modeller"})  # a process owner's deployments: disk never replaces them
+
 if TYPE_CHECKING:
     from .library import BuiltProcess, ProcessLibrary
 
@@ -95,9 +97,10 @@ def _descends(session: Session, proc: BuiltProcess, current: ProcessVersion, dis
 
 
 def _made_current_by_api(session: Session, version: ProcessVersion) -> bool:
-    """Whether a process owner made ``version`` current through the API (its latest deployment event)."""
+    """Whether a process owner made ``version`` current through the API or the modeller (its latest
+    deployment event)."""
     event = session.scalars(select(DeploymentEvent).where(DeploymentEvent.process_id == version.process_id)
                             .order_by(DeploymentEvent.at.desc(), DeploymentEvent.id.desc()).limit(1)).first()
     if event is None:
-        return version.origin == "api"
-    return event.version_id == version.id and (event.data or {}).get("source") == "api"
+        return version.origin in OWNER_SOURCES
+    return event.version_id == version.id and (event.data or {}).get("source") in OWNER_SOURCES

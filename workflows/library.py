@@ -40,6 +40,9 @@ from .throws import capture_throws
 from .validation import check_process_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+# Where a deployment came from: a process owner's (the API's or the modeller's) is never silently
+# replaced by the files on disk (``disk_sync.py``).
+SOURCES = ("api", "modeller", "disk")
 log = logging.getLogger("careflow.library")
 
 
@@ -292,10 +295,8 @@ class ProcessLibrary(PinnedLookups):
                                    origin=origin, based_on=current.id if current is not None else None)
             session.add(found)
             session.flush()
-            if deploy:
-                self._make_current(session, found, current, actor, "deployed", origin)
-        elif deploy and (current is None or current.id != found.id):
-            self._make_current(session, found, current, actor, "rolled_back", origin)
+        if deploy:
+            self.make_current(session, found, actor=actor, source=origin)
         ref = spec_ref(proc.process_id, proc.content_hash)
         with self._lock:
             self._specs[ref] = (proc.spec, proc.subprocess_specs)
@@ -303,8 +304,25 @@ class ProcessLibrary(PinnedLookups):
                 self._council_by_ref[ref] = json.loads(proc.pins.config[COUNCIL].content)
         return found
 
-    def _make_current(self, session: Session, version: ProcessVersion, previous: ProcessVersion | None,
-                      actor: str | None, action: str, source: str) -> None:
+    def make_current(self, session: Session, version: ProcessVersion, *, actor: str | None,
+                     source: str) -> str | None:
+        """Make ``version`` the one new cases of its process start on: the single way every deploy does
+        it (the API, the modeller, the disk, a roll-back), so each is in the deployment log and schedules
+        the version's timer start events. ``source`` is one of :data:`SOURCES`.
+
+        Returns the logged action: ``deployed`` for a version never current before, ``rolled_back`` for
+        one made current again; None when it already was current (nothing is logged).
+        """
+        if source not in SOURCES:
+            raise ValueError(f"Unknown deployment source {source!r}")
+        previous = self.current(session, version.process_id)
+        if previous is not None and previous.id == version.id:
+            return None
+        was_current = session.scalars(select(DeploymentEvent.id).where(
+            DeploymentEvent.version_id == version.id).limit(1)).first() is not None
+        # Versions older than the deployment log were current if a newer one was deployed after them.
+        older = previous is not None and version.version < previous.version
+        action = "rolled_back" if was_current or older else "deployed"
         session.query(ProcessVersion).filter(
             ProcessVersion.process_id == version.process_id, ProcessVersion.id != version.id,
             ProcessVersion.deployed.is_(True)).update({"deployed": False}, synchronize_session="fetch")
@@ -316,7 +334,9 @@ class ProcessLibrary(PinnedLookups):
                                     action=action, actor=actor, at=utcnow(),
                                     data={"source": source, "contentHash": version.content_hash,
                                           "previousVersion": previous.version if previous is not None else None}))
+        session.flush()
         log.info("%s: %s version %s is current (%s)", action, version.process_id, version.version, source)
+        return action
 
     # ---- lookups -----------------------------------------------------------------------------
     def current(self, session: Session, process_id: str) -> ProcessVersion | None:

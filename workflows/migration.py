@@ -82,27 +82,27 @@ class Migrations:
         sub_names: dict[str, set[str]] = {k: set(v.task_specs) for k, v in subprocess_specs.items()}
         old_props = self.library.element_properties(session, row.process_version_id)
         new_props = self.library.element_properties(session, target.id)
-        self._check_tasks(plan, state["tasks"], names, old_props, new_props, session)
+        self._check_tasks(plan, state["tasks"], names, old_props, new_props, session, target)
         for sub in state.get("subprocesses", {}).values():
             known = sub_names.get(sub.get("spec", ""))
             if known is None:
                 plan.blockers.append({"element": sub.get("spec"), "message": f"The sub-process '{sub.get('spec')}' "
                                       "this case is in is not in the new version"})
                 continue
-            self._check_tasks(plan, sub["tasks"], known, old_props, new_props, session)
+            self._check_tasks(plan, sub["tasks"], known, old_props, new_props, session, target)
         state["spec_ref"] = spec_ref(target.process_id, target.content_hash)
         plan.state = state
         return plan
 
     def _check_tasks(self, plan: Plan, tasks: dict[str, Any], names: set[str], old_props: dict[str, Any],
-                     new_props: dict[str, Any], session: Session) -> None:
+                     new_props: dict[str, Any], session: Session, target: ProcessVersion) -> None:
         drop: set[str] = set()
         for task_id, task in tasks.items():
             name, state = task["task_spec"], int(task["state"])
             if name in names:
                 if state & OPEN and not name.startswith(("Start", "End", "Root")):
                     plan.moves.append(name)
-                    self._check_form(plan, session, task_id, name, old_props, new_props)
+                    self._check_form(plan, session, task_id, name, old_props, new_props, target)
                 continue
             if state & PREDICTED:
                 drop.add(task_id)
@@ -115,19 +115,21 @@ class Migrations:
         _prune(tasks, drop)
 
     def _check_form(self, plan: Plan, session: Session, task_id: str, name: str, old_props: dict[str, Any],
-                    new_props: dict[str, Any]) -> None:
+                    new_props: dict[str, Any], target: ProcessVersion) -> None:
         row = session.get(TaskRow, task_id)
         if row is None or row.state != "open":
             return
         new_key = (new_props.get(name) or {}).get("formKey")
         if not new_key or (new_key == (old_props.get(name) or {}).get("formKey") and not row.draft):
             return
-        if not self.runtime.forms.exists(new_key):
+        try:  # the form as the new version pinned it (one deployed through the API is not on disk)
+            form = self.library.form_for(session, target.id, new_key)
+        except NotFound:
             plan.blockers.append({"element": name, "message": f"The new version's form '{new_key}' does not exist"})
             return
         if row.draft:
             try:
-                self.runtime.forms.validate(new_key, row.draft)
+                form.validate(row.draft)
             except ValidationFailed as exc:
                 fields = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors[:5])
                 plan.blockers.append({"element": name, "message": "What was typed so far does not fit the "

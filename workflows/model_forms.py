@@ -122,7 +122,7 @@ class FormVersions:
                 sent[f"{key}.ui.json"] = json.dumps(content["ui"], indent=2, ensure_ascii=False)
             bpmn, dmn, forms, config = Sent(None, None, forms=sent).with_current(session, self.library)
             self.library.store(session, bpmn, dmn, actor=actor, deploy=True, forms=forms, config=config,
-                               origin="api")
+                               origin="modeller")
             write_form(self.forms, key, content["schema"], content.get("ui") or {})
             return {"key": key, "version": version}
 

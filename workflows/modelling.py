@@ -194,7 +194,7 @@ class Modeller(FormVersions):
                 raise rejected(f"The diagram has {len(problems)} problem{'s' if len(problems) > 1 else ''}; "
                                "nothing was saved", problems)
             versions = self.library.store(session, {filename: xml}, current_files(session, "dmn"), actor=actor,
-                                          deploy=False)
+                                          deploy=False, origin="modeller")
             version = next(v for v in versions if v.process_id == process_id)
             if session.scalars(select(ModelVersion).where(ModelVersion.process_version_id == version.id)).first():
                 return {"processId": process_id, "version": version.version, "unchanged": True}
@@ -258,10 +258,7 @@ class Modeller(FormVersions):
                 if failures:
                     raise ModelRejected(f"{len(failures)} scenario test{'s' if len(failures) > 1 else ''} "
                                         "failed; the version was not deployed", failures)
-            for newer in session.scalars(select(ProcessVersion).where(
-                    ProcessVersion.process_id == process_id, ProcessVersion.version > version)):
-                newer.deployed = False
-            target.deployed = True
+            self.library.make_current(session, target, actor=actor, source="modeller")
             note = session.scalars(select(ModelVersion).where(ModelVersion.process_version_id == target.id)).first()
             if note is not None:
                 note.deployed_at, note.deployed_by = utcnow(), actor
@@ -280,7 +277,7 @@ class Modeller(FormVersions):
             bpmn = current_files(session, "bpmn")
             if filename not in current_files(session, "dmn"):
                 raise Conflict(f"No current process uses '{filename}', so there is nothing to deploy it to")
-            versions = [v for v in self.library.store(session, bpmn, dmn, actor=actor, deploy=True)
+            versions = [v for v in self.library.store(session, bpmn, dmn, actor=actor, deploy=True, origin="modeller")
                         if content_hash(content) in (v.dmn_hashes or {}).values()]
             changed = [{"processId": v.process_id, "version": v.version} for v in versions]
             failures = [f for v in versions for f in (scenario_check(session, v) if scenario_check else [])]
@@ -288,10 +285,6 @@ class Modeller(FormVersions):
                 raise ModelRejected(f"{len(failures)} scenario test{'s' if len(failures) > 1 else ''} failed "
                                     "with this table; it was not deployed", failures)
             for v in versions:
-                for newer in session.scalars(select(ProcessVersion).where(
-                        ProcessVersion.process_id == v.process_id, ProcessVersion.version > v.version)):
-                    newer.deployed = False
-                v.deployed = True
                 if session.scalars(select(ModelVersion).where(ModelVersion.process_version_id == v.id)).first() is None:
                     session.add(ModelVersion(kind="process", key=v.process_id, version=v.version,
                                              content_hash=v.content_hash, content="", process_version_id=v.id,

@@ -139,7 +139,7 @@ class ProcessVersion(Base):
     created_by: Mapped[str | None] = mapped_column(String(80))
     form_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # form file name -> file hash
     config_hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # configuration name -> file hash
-    origin: Mapped[str | None] = mapped_column(String(10))  # disk | api: where its content came from
+    origin: Mapped[str | None] = mapped_column(String(10))  # disk | api | modeller: where its content came from
     based_on: Mapped[int | None] = mapped_column(Integer)  # the version that was current when it was made
 
 

@@ -35,6 +35,7 @@ from . import casefile
 from .data import normalise
 from .engine import find_task
 from .errors import CareflowError, Conflict, NotFound, ValidationFailed
+from .forms import Form
 from .models import AuditEvent, Incident, Instance, MessageSubscription, OutboxMessage, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
 
@@ -233,6 +234,13 @@ class Operations:
     # ---- incidents --------------------------------------------------------------------------
     def incident_form(self, incident_id: int) -> dict[str, Any]:
         """The failed step's form key (if it has one) and its data now, for editing before a retry."""
+        form, data = self._incident_form(incident_id)
+        if form is not None:
+            data = {k: data.get(k) for k in form.schema.get("properties", {})}
+        return {"formKey": form.key if form is not None else None, "data": data}
+
+    def _incident_form(self, incident_id: int) -> tuple[Form | None, dict[str, Any]]:
+        """The failed step's form as its case's version pinned it (None without one), and its data."""
         with self.db.reading() as session:
             incident = session.get(Incident, incident_id)
             if incident is None:
@@ -242,20 +250,21 @@ class Operations:
             form_key = properties.get(incident.element_id or "", {}).get("formKey")
             task = find_task(wf, incident.task_id) if incident.task_id else None
             data = dict(task.data) if task is not None else casefile.case_data(wf)
-        if form_key and self.runtime.forms.exists(form_key):
-            fields = list(self.runtime.forms.schema(form_key).get("properties", {}))
-            data = {k: data.get(k) for k in fields}
-        else:
-            form_key = None
-        return {"formKey": form_key, "data": data}
+            form = None
+            if form_key:
+                try:
+                    form = self.runtime.library.form_for(session, row.process_version_id, form_key)
+                except NotFound:
+                    form = None  # neither pinned nor on disk: the data is edited as it is
+        return form, data
 
     def retry(self, incident_id: int, actor: str, data: Any = None) -> Instance:
         """Retry the failed step; edited data is checked against the step's form first (422 if wrong)."""
         clean = normalise(data)
         if clean:
-            form_key = self.incident_form(incident_id)["formKey"]
-            if form_key:
-                clean = self.runtime.forms.validate(form_key, clean)
+            form, _ = self._incident_form(incident_id)
+            if form is not None:
+                clean = form.validate(clean)
         return self.runtime.retry_incident(incident_id, actor, clean or None)
 
     def retry_many(self, incident_ids: list[int], actor: str) -> list[BatchOutcome]:

@@ -34,6 +34,12 @@ class Procedure:
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         """An instance of one of its processes reached an end event (not when it continues as new)."""
 
+    def on_message(self, runtime: Runtime, session: Session, name: str, payload: dict[str, Any],
+                   waiting: list[Instance], *, actor: str | None) -> dict[str, Any] | None:
+        """Before message ``name`` is delivered to ``waiting`` (some of them this procedure's); what it
+        returns joins the API's answer, e.g. whether a date the message carries changed anything."""
+        return None
+
     def check_submission(self, row: Instance, task_name: str, form_key: str | None, data: dict[str, Any],
                          case: dict[str, Any]) -> list[dict[str, str]]:
         """Problems (``field``, ``message``) with a task's answers that only the case can show, e.g. a date

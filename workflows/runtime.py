@@ -434,7 +434,7 @@ class Runtime(IncidentUseCases):
     # ---- messages --------------------------------------------------------------------------
     def correlate_message(self, name: str, keys: dict[str, Any] | None, payload: Any, *,
                           actor: str | None = None, start: bool = True,
-                          may_reach: Callable[[Session, Instance], bool] | None = None) -> dict[str, list[str]]:
+                          may_reach: Callable[[Session, Instance], bool] | None = None) -> dict[str, Any]:
         """Deliver a message to every instance waiting for it under these keys; if none waits,
         start the processes that a message of this name starts.
 
@@ -454,6 +454,12 @@ class Runtime(IncidentUseCases):
                     row = session.get(Instance, instance_id)
                     if row is not None and not may_reach(session, row):
                         raise Forbidden("A case waiting for this message is not one your teams work on")
+            # What procedures make of the message first (e.g. a date it moves): their answer joins ours.
+            answers: dict[str, Any] = {}
+            rows = [r for r in (session.get(Instance, i) for i in waiting) if r is not None]
+            for procedure in self.procedures:
+                if any(procedure.owns(r.process_id) for r in rows):
+                    answers.update(procedure.on_message(self, session, name, clean, rows, actor=actor) or {})
             delivered: list[str] = []
             for instance_id in waiting:
                 self.deliver_message(session, instance_id, name, clean, actor=actor, keys=keys)
@@ -468,7 +474,17 @@ class Runtime(IncidentUseCases):
             if not delivered and not started:
                 raise NotFound(f"No instance is waiting for message '{name}' with these keys, and no process "
                                f"starts with it")
-            return {"correlated": delivered, "started": started}
+            return {"correlated": delivered, "started": started, **answers}
+
+    # ---- moving dates a case waits for --------------------------------------------------------
+    def reschedule_timers(self, session: Session, instance_id: str, due: dict[str, Any], *,
+                          actor: str | None, cause: str, data: dict[str, Any] | None = None,
+                          audit: list[dict[str, Any]] | None = None) -> list[Any] | None:
+        """Move waiting timers of an instance to new due times, recorded (:mod:`workflows.rescheduling`)."""
+        from .rescheduling import reschedule_timers
+
+        return reschedule_timers(self, session, instance_id, due, actor=actor, cause=cause, data=data,
+                                 audit=audit)
 
     # ---- timers ----------------------------------------------------------------------------
     def due_timers(self, now: datetime | None = None, limit: int = 500) -> list[str]:
@@ -522,7 +538,8 @@ class Runtime(IncidentUseCases):
                 raise NotFound(f"No task {task_id}")
             if not task_row.form_key:
                 return {}
-            fields = (self.forms.schema(task_row.form_key).get("properties") or {}).keys()
+            # The form as the case's version pinned it: a form deployed through the API is not on disk.
+            fields = (self.library.task_form(session, task_id).schema.get("properties") or {}).keys()
             return task_form_values(session, task_row, fields)
 
     def task_data(self, task_id: str) -> dict[str, Any]:

@@ -33,6 +33,8 @@ ACTIONS = {
     "message_thrown": "Message sent to other cases",
     "signal_thrown": "Signal sent to other cases",
     "timer_fired": "Timer fired",
+    "timer_rescheduled": "Timer moved to a new date",
+    "case_date_changed": "Date changed",
     "incident_retried": "Problem retried",
     "incident_resolved": "Problem resolved",
     "instance_completed": "Case closed",

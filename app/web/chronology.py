@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import humanise
+from . import humanise, london_date, london_time
 from .words import message_label
 
 KINDS = {"step": "Steps", "decision": "Decisions", "message": "Messages", "timer": "Timers",
@@ -29,6 +29,10 @@ STEP_ACTIONS = {
 }
 MESSAGE_STATES = {"pending": "Waiting to be sent", "sending": "Being sent", "sent": "Sent",
                   "incident": "Could not be sent"}
+
+
+def _cause(data: dict[str, Any]) -> str:
+    return f"Because: {data['cause']}" if data.get("cause") else ""
 
 
 def _rule_text(decision: dict[str, Any]) -> str:
@@ -62,6 +66,17 @@ def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]
             entries.append({"at": e["at"], "kind": "message",
                             "title": "Message received: " + message_label(data.get("message") or name),
                             "detail": "", "actor": e.get("actor")})
+        elif action == "case_date_changed":  # a date the case holds moved (e.g. a closure date)
+            was = london_date(data.get("from")) if data.get("from") else "not set"
+            entries.append({"at": e["at"], "kind": "timer",
+                            "title": f"{data.get('date') or name or 'Date'} changed: {was} → "
+                                     f"{london_date(data.get('to'))}",
+                            "detail": _cause(data), "actor": data.get("by") or e.get("actor")})
+        elif action == "timer_rescheduled":
+            entries.append({"at": e["at"], "kind": "timer",
+                            "title": f"Date moved: {name or 'a timer'}: {london_time(data.get('from'))} → "
+                                     f"{london_time(data.get('to'))}",
+                            "detail": _cause(data), "actor": e.get("actor")})
         elif action == "timer_fired":
             entries.append({"at": e["at"], "kind": "timer", "title": "Date reached: " + (name or "a timer"),
                             "detail": "", "actor": None})

@@ -120,3 +120,20 @@ def test_a_draft_that_does_not_fit_the_new_form_blocks_the_move(owner, casey):
     assert not case["canMove"]
     assert case["blockers"][0]["element"] == "record_referral"
     assert "What was typed so far does not fit the new form" in case["blockers"][0]["message"]
+
+
+def test_a_draft_is_checked_against_the_form_the_new_version_pinned_not_the_form_folder(owner, casey, model_app):
+    a = casey.post("/processes/demo_referral/instances", json={"data": {}}).json
+    task = a["openTasks"][0]["id"]
+    assert casey.put(f"/tasks/{task}/draft", json={"data": REFERRAL}).status_code == 200  # fits the folder's form
+    # A shorter name limit deployed through the API: version 2 pins it; the forms folder keeps the old one.
+    folder = Path(model_app.config["FORMS_DIR"]) / "referral_details.schema.json"
+    schema = json.loads(folder.read_text())
+    schema["properties"]["personName"]["maxLength"] = 4
+    deployed = owner.post("/definitions/deploy", json={"forms": {"referral_details.schema.json": json.dumps(schema)}})
+    assert deployed.status_code == 201, deployed.json
+    version = next(d["version"] for d in deployed.json["deployed"] if d["processId"] == "demo_referral")
+    assert version == 2 and json.loads(folder.read_text())["properties"]["personName"]["maxLength"] == 200
+    [case] = owner.post("/model/processes/demo_referral/migrations/dry-run", json={"toVersion": version}).json["cases"]
+    assert not case["canMove"]
+    assert case["blockers"][0]["message"].startswith("What was typed so far does not fit the new form (personName")

@@ -58,7 +58,8 @@ def test_a_three_notice_storm_is_recorded_on_the_incident_and_decided_again(pf: 
     third = pf.message("provider_failure_notified", {"providerRef": "PRV-STORM"},
                        {"eventType": "ADMINISTRATOR_APPOINTED", "notificationSource": "administrator"})
     assert third["correlated"] == [incident]
-    assert pf.rules(incident)["TemporaryDutyTrigger"] == [8, 1]  # during the set-up tasks (PF-06 to PF-09) only logged
+    # During the set-up tasks (PF-06 to PF-09) decided again too (issue 10): still the s.48 duty, so no change.
+    assert pf.rules(incident)["TemporaryDutyTrigger"] == [8, 1, 1]
     case = pf.api.get(f"/instances/{incident}").json
     data = case["data"]
     # Every further notice is in the incident's own data, as the API shows it.

@@ -5,6 +5,7 @@ case per affected person (DESIGN.md decision 2).
 * ``people``: checking that list (CSV or JSON), line by line;
 * ``checks``: answers checked against the case (a closure date against the notice);
 * ``closure``: telling the incident when its last person case closes, with the totals;
+* ``notice_period``: a closure date that moves takes the incident's timers and open person cases along;
 * ``PLACED_OUT``: B.12, a person this council placed in another area whose provider failed there;
 * ``read_models``: the incidents and their person cases for the dashboard, from rows only.
 """
@@ -16,6 +17,7 @@ from workflows.procedure import Procedure
 
 from .checks import submission_problems
 from .closure import ALL_CLOSED, close_parent_when_last
+from .notice_period import NOTICE, on_incident_step, on_notice
 from .person_cases import DISPUTE, INCIDENT, PERSON, PLACED_OUT
 
 if TYPE_CHECKING:
@@ -31,6 +33,14 @@ class ProviderFailure(Procedure):
     name = "provider_failure"
     process_ids = frozenset({INCIDENT, PERSON, DISPUTE, PLACED_OUT})
     system_messages = frozenset({ALL_CLOSED})
+
+    def on_step(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
+        if row.process_id == INCIDENT:
+            on_incident_step(runtime, session, row, data)
+
+    def on_message(self, runtime: Runtime, session: Session, name: str, payload: dict[str, Any],
+                   waiting: list[Instance], *, actor: str | None) -> dict[str, Any] | None:
+        return on_notice(runtime, session, payload, waiting, actor=actor) if name == NOTICE else None
 
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         if row.process_id == PERSON:

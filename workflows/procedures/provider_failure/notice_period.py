@@ -1,0 +1,193 @@
+"""The notice period moves (PF-08, B.7 PF-T3/PF-T4): a further notice or QISS changes the closure date.
+
+The incident's closure timers (PF-T3 closure date, PF-T4 warnings) move to the new date, and so do
+the dates its open person cases hold (``closureDate``, the days until care stops that DMN-02 reads,
+and the PP-10b check before closure); closed person cases keep theirs. Every move is an entry in the
+chronology of the incident and of each case it reaches: old date -> new date, and who or what moved it.
+
+Two ways in: a further notice (``provider_failure_notified`` with ``closureDate``), applied before
+the notice is delivered so the message's answer can say whether anything changed; and any step of the
+incident that leaves it with another date than it last recorded (PF-08 agreed by QISS), caught after
+the step. Either way, person cases holding another date than their incident are brought to it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from workflows.casefile import case_data
+from workflows.errors import ValidationFailed
+from workflows.models import Instance, TaskRow
+from workflows.rescheduling import date_changed
+from workflows.timeutil import parse_duration
+
+from .checks import LONDON
+from .person_cases import INCIDENT, PERSON
+
+if TYPE_CHECKING:
+    from workflows.runtime import Runtime
+
+NOTICE = "provider_failure_notified"
+LABEL = "Closure date"
+CLOSED_STATUSES = ("CLOSED", "NO_INTERVENTION")
+HELD = ("completed", "suspended", "terminated")  # person cases whose dates stay as they are
+# The incident's closure timers, as pf_closure_timers sets them (PF-T3, PF-T4).
+CLOSURE_TIMER, WARN_SQIP, WARN_HEAD = "pf_closure_date", "pf_warn_sqip", "pf_warn_head"
+AGREE_NOTICE = "pf_notice_period"  # PF-08's form
+INFO_CHECK = "pp_info_timer"  # PP-10b: the closure date less infoCheckBeforeClosure
+
+
+def closure_date_of(value: Any) -> str:
+    """A closure date from a message: a real date, ``YYYY-MM-DD`` (else a 422)."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise ValidationFailed("The closure date must be a real date", [
+        {"field": "payload.closureDate", "message": "Closure date must be a real date, like 2026-03-31"}])
+
+
+def closing_moment(closure: str) -> datetime:
+    """When the provider closes: a date alone closes at 17:00, as the diagram's PF-T3 reads it."""
+    if len(closure) == 10:
+        return datetime.fromisoformat(closure + "T17:00:00+00:00")
+    moment = datetime.fromisoformat(closure)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _incident_dates(data: dict[str, Any], closure: str) -> tuple[dict[str, datetime], dict[str, Any]]:
+    """The closure timers' new due times, and the data they are read from (set once PF-09 is done)."""
+    if not data.get("closureAt"):
+        return {}, {}  # PF-06 to PF-09: pf_closure_timers will read the new date when it runs
+    closing = closing_moment(closure)
+    due = {CLOSURE_TIMER: closing,
+           WARN_SQIP: closing - parse_duration(data.get("closureWarningSqip") or "P14D"),
+           WARN_HEAD: closing - parse_duration(data.get("closureWarningHead") or "P3D")}
+    every = parse_duration(data["provisionReviewEvery"]) if data.get("provisionReviewEvery") else None
+    fields: dict[str, Any] = {"closureAt": due[CLOSURE_TIMER].isoformat(), "warnSqipAt": due[WARN_SQIP].isoformat(),
+                              "warnHeadAt": due[WARN_HEAD].isoformat()}
+    if isinstance(every, timedelta):  # PF-09 rounds stop at the closure date (pf_round_due)
+        fields["provisionRoundsDue"] = max(0, int((closing - datetime.now(timezone.utc)) / every))
+    return due, fields
+
+
+def incident_closed(session: Session, row: Instance, data: dict[str, Any]) -> bool:
+    """Closed, or past its person cases (PF-13 confirming the end): its notice period is over."""
+    if row.status in ("completed", "terminated") or data.get("incidentStatus") in CLOSED_STATUSES:
+        return True
+    return session.scalar(select(TaskRow.id).where(TaskRow.instance_id == row.id, TaskRow.state == "open",
+                                                   TaskRow.name == "pf_confirm_end").limit(1)) is not None
+
+
+def change_closure_date(runtime: Runtime, session: Session, incident: Instance, closure: str, *,
+                        actor: str | None, cause: str) -> dict[str, Any]:
+    """Move the incident's closure date to ``closure`` (its timers and open person cases follow).
+
+    Returns ``changed`` with ``from``, ``to`` and, when nothing changed, the ``reason``; a date that is
+    already the incident's, or an incident already closed, changes nothing and records nothing.
+    """
+    _, wf = runtime.load(session, incident.id)
+    data = case_data(wf)
+    held = data.get("closureDate")
+    answer: dict[str, Any] = {"changed": False, "from": held, "to": closure, "incidentId": incident.id,
+                              "caseReference": incident.case_reference}
+    if incident_closed(session, incident, data):
+        return {**answer, "reason": f"Incident {incident.case_reference} is closed: its closure date stays "
+                                    f"{held or 'unset'}"}
+    if held == closure:
+        return {**answer, "reason": f"The closure date is already {closure}: nothing changed"}
+    entry = {"from": held, "to": closure, "at": datetime.now(timezone.utc).isoformat(), "cause": cause, "by": actor}
+    due, fields = _incident_dates(data, closure)
+    session.info.pop(_MOVED_KEY, None)
+    moved = runtime.reschedule_timers(
+        session, incident.id, due, actor=actor, cause=cause,
+        data={"closureDate": closure, **fields, "closureDateChanges": [*(data.get("closureDateChanges") or []), entry]},
+        audit=[date_changed(LABEL, held, closure, cause=cause, by=actor)]) or []
+    # The step above brought the open person cases to the new date (on_incident_step).
+    return {**answer, "changed": True, "timersMoved": [m.as_dict() for m in moved],
+            "personCasesMoved": session.info.pop(_MOVED_KEY, 0)}
+
+
+_MOVED_KEY = "provider_failure_person_cases_moved"
+
+
+def on_notice(runtime: Runtime, session: Session, payload: dict[str, Any], waiting: list[Instance], *,
+              actor: str | None) -> dict[str, Any] | None:
+    """A further notice naming a closure date, before it is delivered: the incidents it reaches move."""
+    if payload.get("closureDate") in (None, ""):
+        return None
+    closure = closure_date_of(payload["closureDate"])
+    source = payload.get("notificationSource") or "a further notice"
+    cause = f"Further notice ({payload.get('eventType') or 'notice'}) from {source}"
+    answers = [change_closure_date(runtime, session, row, closure, actor=actor, cause=cause)
+               for row in waiting if row.process_id == INCIDENT]
+    if not answers:
+        return None
+    first = answers[0]
+    return {"closureDate": first if len(answers) == 1 else {**first, "incidents": answers,
+                                                            "changed": any(a["changed"] for a in answers)}}
+
+
+def on_incident_step(runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
+    """After a step of the incident: record a date a task changed, then bring the open person cases to it."""
+    closure = data.get("closureDate")
+    if not closure or row.status in ("completed", "terminated"):
+        return
+    changes = data.get("closureDateChanges") or []
+    held = changes[-1]["to"] if changes else None
+    task = _last_completed(session, row.id) if held is not None and held != closure else None
+    if task is not None and task.form_key == AGREE_NOTICE and task.completed_at == row.updated_at:
+        # QISS agreed another date at PF-08 in this step than the one last recorded.
+        who = task.completed_by
+        cause = f"{task.title} (QISS)"
+        entry = {"from": held, "to": str(closure), "at": datetime.now(timezone.utc).isoformat(), "cause": cause,
+                 "by": who}
+        due, fields = _incident_dates(data, str(closure))
+        runtime.reschedule_timers(session, row.id, due, actor=who, cause=cause,
+                                  data={**fields, "closureDateChanges": [*changes, entry]},
+                                  audit=[date_changed(LABEL, held, str(closure), cause=cause, by=who)])
+        return  # that step comes back here and moves the person cases
+    moved = move_person_cases(runtime, session, row, str(closure), changes[-1] if changes else None)
+    if moved:
+        session.info[_MOVED_KEY] = session.info.get(_MOVED_KEY, 0) + moved
+
+
+def _last_completed(session: Session, instance_id: str) -> TaskRow | None:
+    return session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.state == "completed")
+                           .order_by(TaskRow.completed_at.desc()).limit(1)).first()
+
+
+def move_person_cases(runtime: Runtime, session: Session, incident: Instance, closure: str,
+                      change: dict[str, Any] | None) -> int:
+    """Bring every open person case of the incident that holds another closure date to ``closure``."""
+    held_date = Instance.summary["closureDate"].as_string()
+    stale = session.execute(select(Instance.id, held_date).where(
+        Instance.parent_case_reference == incident.case_reference, Instance.process_id == PERSON,
+        Instance.status.not_in(HELD), or_(held_date.is_(None), held_date != closure))
+        .order_by(Instance.created_at)).all()
+    if not stale:
+        return 0
+    if change is not None and change.get("to") == closure:
+        cause, by = f"Incident {incident.case_reference}: {change['cause']}", change.get("by")
+    else:
+        cause, by = f"Incident {incident.case_reference}: closure date agreed (PF-08)", None
+    days = max(0, (date.fromisoformat(closure[:10]) - datetime.now(LONDON).date()).days)
+    check_base = datetime.fromisoformat(closure[:10] + "T09:00:00+00:00")
+
+    def info_check_at(task_data: dict[str, Any]) -> datetime:
+        lead = parse_duration(task_data.get("infoCheckBeforeClosure") or "P7D")
+        return max(check_base - lead, datetime.now(timezone.utc))
+
+    for instance_id, was in stale:
+        stepped = runtime.reschedule_timers(session, instance_id, {INFO_CHECK: info_check_at}, actor=by,
+                                            cause=cause, data={"closureDate": closure, "daysUntilCareStops": days},
+                                            audit=[date_changed(LABEL, was, closure, cause=cause, by=by)])
+        if stepped is None:  # it held the date already, only not in its summary (an older diagram)
+            row = session.get(Instance, instance_id)
+            if row is not None:
+                row.summary = {**(row.summary or {}), "closureDate": closure}
+    return len(stale)

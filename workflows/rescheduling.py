@@ -1,0 +1,126 @@
+"""Moving a waiting timer of an instance to a new due time, recorded (DESIGN.md decision 3).
+
+A date a case waits for can move after the timer started waiting (a notice period agreed again, a
+deadline brought forward). The timer keeps its task, so its durable row is the same row with a new
+``due_at`` (never a second row), and the old time no longer fires. Data the case holds about the date
+moves in the same step, on every open and waiting task and those before them, so no branch brings the
+old value back. Each moved
+timer is an audit row ``timer_rescheduled`` (old and new time, and the cause): the case's chronology.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.util.task import TaskState
+
+from .engine import tasks_in, timer_of
+from .errors import Conflict
+from .spiff_bridge import StepContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .runtime import Runtime
+
+RESCHEDULED = "timer_rescheduled"
+DATE_CHANGED = "case_date_changed"  # a date the case holds moved: one chronology entry, old -> new
+# A new due time, or how to work it out from the waiting task's data (e.g. a configured lead time).
+Due = datetime | Callable[[dict[str, Any]], datetime]
+
+
+def date_changed(label: str, was: str | None, now: str, *, cause: str, by: str | None) -> dict[str, Any]:
+    """The audit row saying a date the case holds moved (``label``: which date, in the domain's words)."""
+    return {"action": DATE_CHANGED, "element_name": label,
+            "data": {"date": label, "from": was, "to": now, "cause": cause, "by": by}}
+
+
+@dataclass
+class MovedTimer:
+    """One waiting timer moved: its element, and its due time before and after."""
+
+    timer_id: str
+    element_id: str
+    name: str | None
+    was: datetime
+    due: datetime
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"timerId": self.timer_id, "elementId": self.element_id, "name": self.name,
+                "from": self.was.isoformat(), "to": self.due.isoformat()}
+
+
+def _as_utc(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _due_of(task: Any) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):  # a cycle: its next occurrence
+        value = value.get("next")
+    return _as_utc(value) if value else None
+
+
+def _holding(open_tasks: list[Any]) -> list[Any]:
+    """The tasks whose data the case goes on from: the open and waiting ones, and the tasks before them
+    (a catch event takes its parent's data again when it fires, so a parent keeping the old value
+    would bring it back)."""
+    found: dict[Any, Any] = {}
+    for task in open_tasks:
+        while task is not None and task.id not in found:
+            found[task.id] = task
+            task = task.parent
+    return list(found.values())
+
+
+def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due: Mapping[str, Due], *,
+                      actor: str | None, cause: str, data: Mapping[str, Any] | None = None,
+                      audit: list[dict[str, Any]] | None = None) -> list[MovedTimer] | None:
+    """Move the waiting timers of ``instance_id`` named by element id in ``due`` to their new times,
+    and set ``data`` on the case's open and waiting tasks, in one step of the caller's transaction.
+    A new time may be given as a function of the waiting task's data.
+
+    Timers not waiting (not reached yet, or already fired) are left alone: a timer reached later
+    reads its date from the data. ``audit`` adds the caller's own audit rows to the step. Returns the
+    timers moved, or None when nothing differs (then nothing is stepped and nothing recorded). A case
+    an operator suspended or cancelled cannot be stepped: that is a 409.
+    """
+    row, wf = runtime.load(session, instance_id, lock=True)
+    moves: list[tuple[Any, MovedTimer]] = []
+    for task in tasks_in(wf, TaskState.WAITING):
+        element = task.task_spec.bpmn_id
+        if element not in due or timer_of(getattr(task.task_spec, "event_definition", None)) is None:
+            continue
+        wanted = due[element]
+        was, new = _due_of(task), _as_utc(wanted(dict(task.data)) if callable(wanted) else wanted)
+        if was is not None and was != new:
+            moves.append((task, MovedTimer(str(task.id), element, task.task_spec.bpmn_name, was, new)))
+    changes = dict(data or {})
+    holding = _holding(tasks_in(wf, TaskState.READY | TaskState.WAITING)) if changes else []
+    data_differs = any(t.data.get(k) != v for t in holding for k, v in changes.items())
+    if not moves and not data_differs:
+        return None
+    ctx = StepContext(row.id, row.case_reference, actor)
+    for _, moved in moves:
+        ctx.audit.append({"action": RESCHEDULED, "task_id": moved.timer_id, "element_id": moved.element_id,
+                          "element_name": moved.name, "data": {**moved.as_dict(), "cause": cause}})
+    ctx.audit.extend(audit or [])
+
+    def act() -> None:
+        for task, moved in moves:
+            value = task.internal_data.get("event_value")
+            if isinstance(value, dict):
+                value["next"] = moved.due.isoformat()  # the cycle goes on from its new occurrence
+            else:
+                task.internal_data["event_value"] = moved.due.isoformat()
+        for task in holding:
+            task.set_data(**changes)
+
+    if row.status in ("suspended", "terminated"):
+        raise Conflict("This case is held by an operator: its dates cannot move until it is resumed",
+                       status=row.status)
+    runtime.step(session, row, wf, ctx, act)
+    return [moved for _, moved in moves]
