@@ -23,7 +23,7 @@ from workflows.outbox import Attachment
 from workflows.procedure import Procedure
 
 from .documents import attach_plan_copy, stored_attachment
-from .models import CarePlan, RecipientDirectory, WorkerDelegation
+from .models import CarePlan, WorkerDelegation
 from .money import show
 from .plans import EDITABLE, new_version, open_plan
 from .rules import approve_lines, not_activated
@@ -123,26 +123,12 @@ class CarePlanning(Procedure):
 
     def on_step(self, runtime: Any, session: Session, row: Instance, data: dict[str, Any]) -> None:
         after_step(session, row, data)
-        address_messages(session, row)
         attach_plan_copies(session, row)
         if data.get("carerEligible") is True and data.get("planFor") != "CARER":
             start_carer_case(runtime, session, row, data)
 
     def attachment(self, session: Session, reference: Mapping[str, Any]) -> Attachment | None:
         return stored_attachment(session, reference)
-
-
-def address_messages(session: Session, row: Instance) -> None:
-    """M-C1 to M-C8 queued in this step go to whoever the directory names for their recipient role
-    (the advocacy service, the DP advice service, the ICB s.117 team ...), as an admin keeps it."""
-    queued = session.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == row.id,
-                                                         OutboxMessage.created_at == row.updated_at)).all()
-    for message in queued:
-        found = session.get(RecipientDirectory, message.recipient) if message.recipient else None
-        if found is not None and found.email:
-            message.payload = {**(message.payload or {}), "recipientRole": message.recipient,
-                               "recipientName": (message.payload or {}).get("recipientName") or found.name}
-            message.recipient = found.email
 
 
 def attach_plan_copies(session: Session, row: Instance) -> None:
