@@ -111,7 +111,7 @@ def openapi_document() -> dict[str, Any]:
             "/instances/{instance_id}": {"get": _op("An instance: status, data, open tasks, waiting timers, "
                                                     "history, decisions, messages", _json(_ref("Instance")),
                                                     params=[_path_param("instance_id")])},
-            "/tasks": {"get": _op("Tasks visible to the caller, due first", _json({"type": "object", "properties": {
+            "/tasks": {"get": _op("Tasks visible, most urgent first", _json({"type": "object", "properties": {
                 "tasks": {"type": "array", "items": _ref("Task")}, "total": {"type": "integer"},
                 "limit": {"type": "integer"}, "offset": {"type": "integer"}}}),
                 params=[_query("mine", "boolean", "assigned to me"), _query("myGroups", "boolean",
@@ -254,6 +254,8 @@ def _schemas() -> dict[str, Any]:
             "title": {"type": "string"}, "lane": text, "candidateGroup": text, "assignee": text,
             "state": {"type": "string", "enum": ["open", "completed", "cancelled"]}, "formKey": text,
             "dueAt": when, "createdAt": when, "completedAt": when, "completedBy": text,
+            "urgency": {"type": ["string", "null"], "enum": ["CRITICAL", "URGENT", "FIRST", "ROUTINE", "NONE", None],
+                        "description": "the case's urgency; the list puts the most urgent first"},
             "form": {"type": ["object", "null"], "properties": {"key": {"type": "string"},
                                                                  "schema": {"type": "object"},
                                                                  "ui": {"type": "object"}}},

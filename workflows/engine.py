@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -33,6 +34,7 @@ from .models import (
     OutboxMessage,
     TaskRow,
     TimerRow,
+    urgency_rank,
     utcnow,
 )
 from .pruning import prune_history
@@ -236,15 +238,26 @@ def messages_of(definition: Any) -> list[Any]:
     return [c for c in children if isinstance(c, MessageEventDefinition)] + waited_signals(definition)
 
 
+@dataclass
+class KnownRows:
+    """An instance's open task rows and waiting timer rows, read by the caller while it held the
+    instance and before anything stepped it in this transaction; None: not known, the projection
+    queries them. Each query is a round trip, and round trips are what a timer costs on PostgreSQL."""
+
+    open_tasks: list[TaskRow] | None = None
+    waiting_timers: list[TimerRow] | None = None
+
+
 class Projector:
     """Writes the rows that are queried instead of the workflow (DESIGN.md decision 1)."""
 
     def __init__(self, session: Session, row: Instance, properties: dict[str, dict[str, str]], *,
-                 new_instance: bool = False) -> None:
+                 new_instance: bool = False, known: KnownRows | None = None) -> None:
         self.session = session
         self.row = row
         self.properties = properties
         self.new_instance = new_instance  # nothing projected yet: no rows to look up
+        self.known = known or KnownRows()
 
     def project(self, wf: BpmnWorkflow, ctx: StepContext) -> None:
         # What happened during the step first (in the order it happened), then what it left open.
@@ -279,12 +292,17 @@ class Projector:
         self._subscriptions(waiting, wf)
 
     def audit(self, ctx: StepContext, action: str, **fields: Any) -> None:
-        self.session.add(AuditEvent(instance_id=self.row.id, at=ctx.now, actor=ctx.actor, action=action, **fields))
+        self.session.add(audit_event(self.row.id, ctx, action, **fields))
 
     def _tasks(self, wf: BpmnWorkflow, ready_tasks: list[Any], ctx: StepContext) -> None:
         ready = {str(t.id): t for t in ready_tasks}
-        open_rows = {} if self.new_instance else {r.id: r for r in self.session.scalars(select(TaskRow).where(
-            TaskRow.instance_id == self.row.id, TaskRow.state == "open"))}
+        if self.new_instance:
+            open_rows: dict[str, TaskRow] = {}
+        elif self.known.open_tasks is not None:
+            open_rows = {r.id: r for r in self.known.open_tasks}
+        else:
+            open_rows = {r.id: r for r in self.session.scalars(select(TaskRow).where(
+                TaskRow.instance_id == self.row.id, TaskRow.state == "open"))}
         for task_id, row in open_rows.items():
             if task_id not in ready:
                 task = find_task(wf, task_id)
@@ -311,7 +329,8 @@ class Projector:
                 id=task_id, instance_id=self.row.id, process_id=self.row.process_id,
                 case_reference=self.row.case_reference, subject=self.row.title, name=spec.bpmn_id, title=title,
                 lane=lane, candidate_group=group, assignee=assignee, state="open", form_key=props.get("formKey"),
-                due_at=parse_due(props, task, ctx.now), created_at=ctx.now))
+                due_at=parse_due(props, task, ctx.now), urgency_rank=urgency_rank(self.row.summary),
+                created_at=ctx.now))
             self.audit(ctx, "task_opened", task_id=task_id, element_id=spec.bpmn_id, element_name=title,
                        data={"group": group} if group else None)
 
@@ -324,8 +343,13 @@ class Projector:
         if not waiting and not self.row.waiting_timer_count:
             self.row.waiting_timer_count = 0
             return  # nothing was waiting and nothing waits now: no query needed
-        rows = {} if self.new_instance else {r.id: r for r in self.session.scalars(select(TimerRow).where(
-            TimerRow.instance_id == self.row.id, TimerRow.state == "waiting"))}
+        if self.new_instance:
+            rows: dict[str, TimerRow] = {}
+        elif self.known.waiting_timers is not None:
+            rows = {r.id: r for r in self.known.waiting_timers}
+        else:
+            rows = {r.id: r for r in self.session.scalars(select(TimerRow).where(
+                TimerRow.instance_id == self.row.id, TimerRow.state == "waiting"))}
         for timer_id, row in rows.items():
             if timer_id not in waiting and row.state == "waiting":  # a timer fired in this step is "fired"
                 row.state = "cancelled"
@@ -392,6 +416,14 @@ class Projector:
             self.session.add(MessageSubscription(instance_id=self.row.id, task_id=task_id, message_name=name,
                                                  correlation_key=key))
         self.row.subscription_count = len(wanted)
+
+
+def audit_event(instance_id: str, ctx: StepContext, action: str, *, task_id: str | None = None,
+                element_id: str | None = None, element_name: str | None = None, data: Any = None) -> AuditEvent:
+    """A step's audit row. Every column is given, even when empty: rows with the same columns are
+    written in one INSERT when many steps flush together (a batch of timers)."""
+    return AuditEvent(instance_id=instance_id, at=ctx.now, actor=ctx.actor, action=action, task_id=task_id,
+                      element_id=element_id, element_name=element_name, data=data)
 
 
 def property_value(text: str | None, data: dict[str, Any]) -> str | None:

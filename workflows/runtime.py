@@ -26,6 +26,7 @@ from .engine import (
     Projector,
     StepFailed,
     WorkflowCache,
+    audit_event,
     call_service,
     correlation_key_from_request,
     find_task,
@@ -39,7 +40,18 @@ from .forms import FormLibrary
 from .identity import MANAGER_ROLES, Principal
 from .incidents import IncidentUseCases
 from .library import ProcessLibrary
-from .models import AuditEvent, Incident, Instance, MessageSubscription, ProcessVersion, TaskRow, TimerRow, User, utcnow
+from .models import (
+    AuditEvent,
+    Incident,
+    Instance,
+    MessageSubscription,
+    ProcessVersion,
+    TaskRow,
+    TimerRow,
+    User,
+    urgency_rank,
+    utcnow,
+)
 from .multi_instance import DEFAULT_MAX_INSTANCES, install
 from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
@@ -47,6 +59,7 @@ from .spiff_bridge import StepContext, current_step, deliver_message, serializer
 from .throws import RUNTIME_KEY
 from .timers import timer_not_held
 
+_DEFER_FLUSH = "careflow_defer_flush"  # session.info key: see Runtime.defer_flushes
 BATCH = 500  # new cases flushed together when many start in one transaction
 # Statuses in which nothing may step a case (its tasks, messages and timers wait), and why.
 HELD_STATUSES = {"suspended": "This case is suspended: an operator must resume it before its work can go on",
@@ -194,15 +207,50 @@ class Runtime(IncidentUseCases):
         if new_instance:  # inserted once, with its first state
             session.add(row)
             session.flush()
+        elif self.stepped_in(session, row.id):
+            # Stepped before in this transaction (flushes may be deferred): the projection's queries must
+            # see that step's rows, and rows read before it are out of date.
+            ctx.known = None
+            session.flush()
         properties = self.library.element_properties(session, row.process_version_id)
         data = self._record(session, row, wf, ctx, failure, properties, new_instance=new_instance)
+        session.info.setdefault("careflow_cache", []).append((row.id, wf))
+        if not session.info.get(_DEFER_FLUSH):
+            self.flush(session, row.id)
+        return data
+
+    @staticmethod
+    def steps_taken(session: Session) -> int:
+        """How many steps this transaction has taken (see :meth:`forget_steps`)."""
+        return len(session.info.get("careflow_cache", ()))
+
+    def forget_steps(self, session: Session, since: int) -> None:
+        """The steps after the first ``since`` were rolled back (to a savepoint): keep none of their
+        workflows, which no longer match the database."""
+        stepped = session.info.get("careflow_cache", [])
+        for instance_id, _ in stepped[since:]:
+            self.cache.drop(instance_id)
+        del stepped[since:]
+
+    @staticmethod
+    def stepped_in(session: Session, instance_id: str) -> bool:
+        """Whether this transaction has stepped the instance already."""
+        return any(stepped == instance_id for stepped, _ in session.info.get("careflow_cache", ()))
+
+    def defer_flushes(self, session: Session) -> None:
+        """Steps in this transaction leave their writes to one :meth:`flush` by the caller: the rows of
+        many steps then go in a few statements (an insert of many rows, an executemany per table)
+        instead of several round trips per step."""
+        session.info[_DEFER_FLUSH] = True
+
+    def flush(self, session: Session, instance_id: str | None = None) -> None:
+        """Write the steps' rows; a case changed meanwhile by another transaction is a Conflict."""
         try:
             session.flush()
         except StaleDataError:
-            self.cache.drop(row.id)
+            for stepped in [instance_id] if instance_id else [i for i, _ in session.info.get("careflow_cache", ())]:
+                self.cache.drop(stepped)
             raise Conflict("The case was changed by someone else meanwhile; reload and try again") from None
-        session.info.setdefault("careflow_cache", []).append((row.id, wf))
-        return data
 
     def _record(self, session: Session, row: Instance, wf: BpmnWorkflow, ctx: StepContext,
                 failure: StepFailed | None, properties: dict[str, dict[str, str]], *,
@@ -213,14 +261,19 @@ class Runtime(IncidentUseCases):
         data = casefile.case_data(wf)
         own = properties.get(row.process_id, {})
         title = casefile.case_title(own["caseTitle"], data) if own.get("caseTitle") else None
-        if title and title != row.title:
-            row.title = title
-            if not new_instance:
-                session.query(TaskRow).filter_by(instance_id=row.id, state="open").update(
-                    {"subject": title}, synchronize_session="fetch")
+        urgency_before = urgency_rank(row.summary)
         casefile.summarise(row, own, data)
+        # The open tasks carry the case's name and urgency, for the inbox to filter and order by.
+        changed: dict[Any, Any] = {}
+        if title and title != row.title:
+            row.title = changed["subject"] = title
+        if urgency_rank(row.summary) != urgency_before:
+            changed["urgency_rank"] = urgency_rank(row.summary)
+        if changed and not new_instance:
+            session.query(TaskRow).filter_by(instance_id=row.id, state="open").update(
+                changed, synchronize_session="fetch")
         with session.no_autoflush:  # one flush for the whole projection, not one per query
-            Projector(session, row, properties, new_instance=new_instance).project(wf, ctx)
+            Projector(session, row, properties, new_instance=new_instance, known=ctx.known).project(wf, ctx)
         if failure is not None or row.status == "incident":
             session.flush()
             open_incidents = session.scalar(select(func.count()).select_from(Incident).where(
@@ -231,7 +284,7 @@ class Runtime(IncidentUseCases):
             row.status = "incident"
         elif reached_end(wf):
             if row.status != "completed":
-                session.add(AuditEvent(instance_id=row.id, at=ctx.now, actor=ctx.actor, action="instance_completed"))
+                session.add(audit_event(row.id, ctx, "instance_completed"))
             row.status = "completed"
             row.completed_at = row.completed_at or ctx.now
         else:
@@ -570,6 +623,14 @@ class _CachingTransaction:
         session = self.session
         stepped = session.info.pop("careflow_cache", []) if session is not None else []
         versions: dict[str, int] = {}
+        if exc_type is None and session is not None and session.info.get(_DEFER_FLUSH):
+            try:  # the versions below are the ones the flush writes
+                self.runtime.flush(session)
+            except BaseException as error:  # rolled back like any failure in the block
+                self._cm.__exit__(type(error), error, error.__traceback__)
+                for row_id, _ in stepped:
+                    self.runtime.cache.drop(row_id)
+                raise
         if exc_type is None and session is not None:
             for row_id, _ in stepped:
                 row = session.get(Instance, row_id)

@@ -77,11 +77,12 @@ class CareflowScheduler:
         fired = self.run_start_timers()
         full = False  # the last batch was full: more are surely due, no need to look first
         held_since: float | None = None
+        upcoming: datetime | None = None  # when the next timer falls due, as the last claim saw it
         while not self._stop.is_set():
             # A lock-free look first (one query says whether any is due and, if not, when the next is):
-            # an idle poll takes no write lock.
+            # an idle poll takes no write lock. A batch's claim answers it too, saving the look.
             if not full:
-                upcoming = next_due(self.runtime)
+                upcoming = upcoming or next_due(self.runtime)
                 if upcoming is None:
                     break
                 wait = (upcoming - datetime.now(timezone.utc)).total_seconds()
@@ -92,7 +93,7 @@ class CareflowScheduler:
                     self._stop.wait(wait)
                     continue
             try:
-                ids, failures = fire_batch(self.runtime, self.batch_size)
+                ids, failures, upcoming = fire_batch(self.runtime, self.batch_size)
             except (DBAPIError, Conflict) as exc:
                 # Busy, deadlocked or changed meanwhile: the rows are still waiting; the next poll takes them.
                 self._note(exc)

@@ -41,6 +41,9 @@ class StepContext:
     audit: list[dict[str, Any]] = field(default_factory=list)
     session: Any = None  # the step's database session, for handlers' reads
     throws: list[Any] = field(default_factory=list)  # messages and signals for other instances (throws.py)
+    # engine.KnownRows: the instance's open task and waiting timer rows as the caller already read them
+    # (the timer batch, for all its instances in one query), so the projection skips its own queries.
+    known: Any = None
 
 
 current_step: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar("careflow_step", default=None)

@@ -8,15 +8,15 @@ still waiting and fires, once, when a worker next polls.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, undefer
 
-from .engine import find_task
+from .engine import KnownRows, find_task
 from .models import AuditEvent, Group, Incident, Instance, OutboxMessage, TaskEscalation, TaskRow, TimerRow, utcnow
 from .spiff_bridge import StepContext
 from .timeutil import add_duration
@@ -34,13 +34,14 @@ class TimerFailed(Exception):
         self.error = error
 
 
-def timer_not_held() -> Any:
+def timer_not_held(timer: Any = TimerRow) -> Any:
     """A timer of a suspended (or cancelled) case waits: it fires once the case is resumed, if due."""
     held = aliased(Instance)  # its own name: the claim query may join Instance itself
-    return ~exists().where(held.id == TimerRow.instance_id, held.status.in_(("suspended", "terminated")))
+    return ~exists().where(held.id == timer.instance_id, held.status.in_(("suspended", "terminated")))
 
 
-def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit: int = 1) -> Any:
+def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit: int = 1, *,
+                 with_next_due: bool = False) -> Any:
     """Due timers with their instances, most overdue first, the state loaded in the same statement.
 
     On PostgreSQL both rows are locked (``FOR UPDATE ... SKIP LOCKED``): a worker skips a timer whose
@@ -54,6 +55,10 @@ def _claim_query(runtime: Runtime, clock: datetime, timer_id: str | None, limit:
              .where(TimerRow.state == "waiting", TimerRow.due_at <= clock,
                     Instance.status.not_in(("suspended", "terminated")))  # as timer_not_held(), joined
              .options(undefer(Instance.state)))
+    if with_next_due:  # when the first timer not yet due falls due: spares the scheduler a look of its own
+        later = aliased(TimerRow)
+        query = query.add_columns(select(func.min(later.due_at)).where(
+            later.state == "waiting", later.due_at > clock, timer_not_held(later)).scalar_subquery())
     if timer_id is not None:
         query = query.where(TimerRow.id == timer_id)
     query = query.order_by(TimerRow.due_at).limit(limit)
@@ -101,14 +106,23 @@ class _BatchSpoiled(Exception):
     """A timer's step raised in a batch fired without savepoints: the batch rolls back and is fired again."""
 
 
-def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -> tuple[list[str], list[TimerFailed]]:
+class Batch(NamedTuple):
+    fired: list[str]
+    failed: list[TimerFailed]
+    next_due: datetime | None  # when the first timer not due at the claim falls due (None: none, or none claimed)
+
+
+def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -> Batch:
     """Claim up to ``limit`` due timers and fire them in one transaction.
 
     When many timers fall due together the commit (and on PostgreSQL its flush to disk) is paid
-    once per batch instead of once per timer. A timer whose step fails is rolled back alone and
-    returned for the caller to turn into an incident; the others commit. Savepoints (two round trips
-    per timer) are only paid for when one fails: the batch is first fired without them, and fired
-    again, one savepoint each, in the rare case that one raises.
+    once per batch instead of once per timer, and so are the queries: one claims the timers with
+    their instances, one finds which of those instances have open tasks or other waiting timers
+    (the steps' projections need not look), and the steps' writes go in one flush at the end. A
+    timer whose step fails is rolled back alone and returned for the caller to turn into an
+    incident; the others commit. Savepoints (two round trips per timer) are only paid for when one
+    fails: the batch is first fired without them, and fired again, one savepoint each, in the rare
+    case that one raises.
     """
     clock = now or utcnow()
     try:
@@ -117,33 +131,76 @@ def fire_batch(runtime: Runtime, limit: int = 25, now: datetime | None = None) -
         return _fire_claimed(runtime, clock, limit, forced=now is not None, isolate=True)
 
 
-def _fire_claimed(runtime: Runtime, clock: datetime, limit: int, *, forced: bool,
-                  isolate: bool) -> tuple[list[str], list[TimerFailed]]:
+def _fire_claimed(runtime: Runtime, clock: datetime, limit: int, *, forced: bool, isolate: bool) -> Batch:
     fired: list[str] = []
     failed: list[TimerFailed] = []
     with runtime.transaction() as session:
+        if not isolate:
+            runtime.defer_flushes(session)
         # The rows hold their instances: the session keeps only weak references to unchanged objects.
-        claimed = session.execute(_claim_query(runtime, clock, None, limit)).all()
-        for timer, _instance in claimed:
+        claimed = session.execute(_claim_query(runtime, clock, None, limit, with_next_due=True)).all()
+        next_due = claimed[0][2] if claimed else None
+        known = _known_rows(session, [timer for timer, _instance, _next in claimed])
+        for timer, _instance, _next in claimed:
+            steps = runtime.steps_taken(session)
             try:
                 if isolate:
                     with session.begin_nested():
-                        done = _fire_in(runtime, session, timer, clock, forced=forced)
+                        done = _fire_in(runtime, session, timer, clock, forced=forced, known=known)
                 else:
-                    done = _fire_in(runtime, session, timer, clock, forced=forced)
+                    done = _fire_in(runtime, session, timer, clock, forced=forced, known=known)
                 if done:
                     fired.append(timer.id)
             except Exception as exc:  # noqa: BLE001  one bad timer must not hold back the batch
                 if _transient(exc):
                     raise
                 runtime.cache.drop(timer.instance_id)
+                runtime.forget_steps(session, steps)  # rolled back: their workflows must not be cached
                 if not isolate:
                     raise _BatchSpoiled() from exc
                 failed.append(TimerFailed(timer.id, exc))
-    return fired, failed
+        if isolate:
+            next_due = None  # the steps may have set timers the claim could not see: the scheduler looks
+        else:
+            next_due = _earliest(next_due, session)
+            try:
+                runtime.flush(session)
+            except Exception as exc:
+                if _transient(exc):
+                    raise
+                raise _BatchSpoiled() from exc  # fired again one by one, to find the timer at fault
+    return Batch(fired, failed, _aware(next_due))
 
 
-def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetime, *, forced: bool) -> bool:
+def _earliest(next_due: datetime | None, session: Session) -> datetime | None:
+    """``next_due``, or sooner when a step in the batch set a timer (still unwritten) falling due before it."""
+    set_now = [_aware(o.due_at) for o in (*session.new, *session.dirty)
+               if isinstance(o, TimerRow) and o.state == "waiting" and o.due_at is not None]
+    return min([moment for moment in (_aware(next_due), *set_now) if moment is not None], default=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def _known_rows(session: Session, timers: list[TimerRow]) -> dict[str, KnownRows]:
+    """Which claimed instances have no open task and no waiting timer but the claimed ones: their
+    steps' projections need not query for them. One query for the batch; the instances are held
+    (locked on PostgreSQL, the write lock on SQLite), so nothing else changes these rows meanwhile."""
+    if not timers:
+        return {}
+    instance_ids = list({t.instance_id for t in timers})
+    claimed_ids = [t.id for t in timers]
+    busy = set(session.scalars(
+        select(TaskRow.instance_id).where(TaskRow.instance_id.in_(instance_ids), TaskRow.state == "open")
+        .union(select(TimerRow.instance_id).where(TimerRow.instance_id.in_(instance_ids),
+                                                  TimerRow.state == "waiting", TimerRow.id.not_in(claimed_ids)))))
+    return {instance_id: KnownRows(open_tasks=[], waiting_timers=[t for t in timers if t.instance_id == instance_id])
+            for instance_id in instance_ids if instance_id not in busy}
+
+
+def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetime, *, forced: bool,
+             known: dict[str, KnownRows] | None = None) -> bool:
     # The claim query loaded (and on PostgreSQL locked) the instance row: no second lock needed.
     row, wf = runtime.load(session, timer.instance_id)
     task = find_task(wf, timer.id)
@@ -154,6 +211,7 @@ def _fire_in(runtime: Runtime, session: Session, timer: TimerRow, clock: datetim
     timer.state, timer.fired_at = "fired", fired_at
     timer.lag_seconds = 0.0 if forced else max(0.0, (fired_at - timer.due_at).total_seconds())
     ctx = StepContext(row.id, row.case_reference, "timer")
+    ctx.known = known.get(row.id) if known else None  # dropped by the step if the batch stepped it before
     ctx.audit.append({"action": "timer_fired", "task_id": timer.id, "element_id": timer.element_id,
                       "element_name": timer.name, "data": {"due": timer.due_at.isoformat(),
                                                            "lag_seconds": timer.lag_seconds}})
