@@ -165,7 +165,7 @@ def test_migrations_build_the_plan_tables(tmp_path: Any) -> None:
 
 
 def test_the_care_planning_directory_moves_into_the_runtimes(tmp_path: Any) -> None:
-    """Migration 0011: care planning's own recipient rows become entries of the one directory."""
+    """Migration 0012: care planning's own recipient rows become entries of the one directory."""
     import sqlalchemy as sa
     from alembic import command
 
@@ -173,7 +173,7 @@ def test_the_care_planning_directory_moves_into_the_runtimes(tmp_path: Any) -> N
 
     db = Database(f"sqlite:///{tmp_path / 'moved.db'}")
     config = alembic_config(db.url)
-    command.upgrade(config, "0005")
+    command.upgrade(config, "0011")
     with db.engine.begin() as c:
         c.execute(sa.text("INSERT INTO care_plan_recipient (key, name, email, updated_by, updated_at) VALUES "
                           "('advocacy_service', 'Advocacy service (invented)', 'advocacy@example.invalid', 'ada', "
@@ -189,7 +189,7 @@ def test_the_care_planning_directory_moves_into_the_runtimes(tmp_path: Any) -> N
     assert rows == {"advocacy_service": ("advocacy@example.invalid",
                                          "Advocacy service (invented) (moved from the care-planning directory)"),
                     "icb_s117_team": ("kept@example.invalid", None)}  # the runtime's entry already in use stays
-    command.downgrade(config, "0005")
+    command.downgrade(config, "0011")
     with db.engine.connect() as c:
         back = [tuple(r) for r in c.execute(sa.text("SELECT key, name, email FROM care_plan_recipient"))]
         left = [r.name for r in c.execute(sa.text("SELECT name FROM recipient_directory"))]

@@ -5,8 +5,8 @@ address = the e-mail, note = the display name and where it came from). Where the
 already has the name, its entry is kept: other procedures' messages already go there. Rows without an
 e-mail sent nothing and are dropped.
 
-Revision ID: 0011
-Revises: 0005
+Revision ID: 0012
+Revises: 0011 (main's task urgency, itself on 0005)
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import workflows.models
 
-revision = "0011"
-down_revision = "0005"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
