@@ -61,7 +61,7 @@ def openapi_document() -> dict[str, Any]:
             "/instances/{instance_id}": {"get": op("An instance: status, data, open tasks, waiting timers, "
                                                    "history, decisions, messages", reply(ref("Instance")),
                                                    params=[path_param("instance_id")])},
-            "/tasks": {"get": op("Tasks visible to the caller, due first", reply({"type": "object", "properties": {
+            "/tasks": {"get": op("Tasks visible, most urgent first", reply({"type": "object", "properties": {
                 "tasks": {"type": "array", "items": ref("Task")}, "total": {"type": "integer"},
                 "limit": {"type": "integer"}, "offset": {"type": "integer"}}}),
                 params=[query("mine", "boolean", "assigned to me"), query("myGroups", "boolean",
@@ -204,6 +204,8 @@ def _schemas() -> dict[str, Any]:
             "title": {"type": "string"}, "lane": text, "candidateGroup": text, "assignee": text,
             "state": {"type": "string", "enum": ["open", "completed", "cancelled"]}, "formKey": text,
             "dueAt": when, "createdAt": when, "completedAt": when, "completedBy": text,
+            "urgency": {"type": ["string", "null"], "enum": ["CRITICAL", "URGENT", "FIRST", "ROUTINE", "NONE", None],
+                        "description": "the case's urgency; the list puts the most urgent first"},
             "form": {"type": ["object", "null"], "properties": {"key": {"type": "string"},
                                                                  "schema": {"type": "object"},
                                                                  "ui": {"type": "object"}}},

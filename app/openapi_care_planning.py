@@ -70,7 +70,4 @@ def care_planning_paths() -> dict[str, Any]:
         "/care-plan-documents/{doc_id}": {"get": op(
             "Download a stored document", {"description": "The document"}, params=[path_param("doc_id", "integer")],
             tag=TAG)},
-        "/care-plan-recipients": {"get": op("Who each message role goes to (M-C1 to M-C8)", reply(OBJ), tag=TAG)},
-        "/care-plan-recipients/{key}": {"put": op("Set who a message role goes to (admins)", reply(OBJ), body=OBJ,
-                                                  params=[path_param("key")], extra=INVALID, tag=TAG)},
     }

@@ -32,6 +32,7 @@ FIRST_NAMES = ["Alex", "Sam", "Jordan", "Robin", "Casey", "Morgan", "Jamie", "Ta
                "Quinn", "Rowan", "Ellis", "Harper", "Kit", "Noel", "Remy", "Sasha", "Toby", "Wren"]
 LAST_NAMES = ["Example", "Sample", "Placeholder", "Testwell", "Fictional", "Madeup", "Notreal", "Specimen",
               "Dummy", "Mockford", "Pretendly", "Inventa"]
+URGENCIES = ["CRITICAL", "URGENT", "FIRST", "ROUTINE", "NONE", None]  # None: not yet assessed
 TASK_TITLES = ["Record the referral", "Check the person's details", "Assess urgency", "Agree the support plan",
                "Arrange a review", "Confirm new arrangements", "Contact the family"]
 
@@ -39,7 +40,7 @@ TASK_TITLES = ["Record the referral", "Check the person's details", "Assess urge
 def build(tmp: Path):  # type: ignore[no-untyped-def]
     from app import create_app
     from workflows.identity import add_user, issue_token
-    from workflows.models import Instance, ProcessVersion, TaskRow, utcnow
+    from workflows.models import Instance, ProcessVersion, TaskRow, urgency_rank, utcnow
 
     web = Path(__file__).resolve().parent.parent / "tests" / "web"
     app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{tmp / 'inbox.db'}", "CREATE_SCHEMA": True,
@@ -65,7 +66,8 @@ def build(tmp: Path):  # type: ignore[no-untyped-def]
             instances.append({"id": str(uuid.uuid4()), "process_id": "web_two_steps",
                               "process_version_id": version_id, "case_reference": f"CF-2026-{i + 1:06d}",
                               "title": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", "status": "running",
-                              "state": "{}", "version": 1, "summary": {}, "created_at": now, "updated_at": now})
+                              "state": "{}", "version": 1, "created_at": now, "updated_at": now,
+                              "summary": {"urgency": u} if (u := rng.choice(URGENCIES)) else {}})
         session.execute(insert(Instance), instances)
         tasks = []
         for t in range(TASKS):
@@ -80,6 +82,7 @@ def build(tmp: Path):  # type: ignore[no-untyped-def]
                           "candidate_group": groups[group_index],
                           "assignee": rng.choice(members) if assigned else None, "state": "open",
                           "form_key": "web_check_details", "due_at": due,
+                          "urgency_rank": urgency_rank(inst["summary"]),
                           "created_at": now - timedelta(minutes=rng.randint(0, 60 * 24 * 60))})
         session.execute(insert(TaskRow), tasks)
     with services.db.engine.connect() as conn:

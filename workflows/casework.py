@@ -296,11 +296,12 @@ def release(db: Database, case_reference: str, by: Principal) -> None:
 # The databases whose sessions keep continuity (the app's; not every test database of the runtime).
 _FOLLOWING: weakref.WeakSet[Any] = weakref.WeakSet()
 TAKES_THE_CASE = ("task_claimed", "task_reassigned")
+HOLDS_CASES = frozenset({"caseworker"})  # the roles whose claim makes them a case's allocated worker
 
 
 def keep_continuity(db: Database) -> None:
-    """In ``db``'s transactions: claiming a step of an unallocated case allocates the case to the
-    claimer, reassigning a step allocates it to the new worker, and new steps of an allocated case
+    """In ``db``'s transactions: a caseworker claiming a step of an unallocated case is allocated the
+    case, reassigning a step allocates it to the new worker, and new steps of an allocated case
     go to the allocated worker when they are in the step's team. All in the transaction that
     claims, reassigns or opens the step (the runtime writes the rows; this fills them in)."""
     _FOLLOWING.add(db.engine)
@@ -321,8 +322,20 @@ def _continuity(session: Session, flush_context: Any, instances: Any) -> None:
 
 
 def _follow_claims(session: Session, events: list[AuditEvent]) -> dict[str, str]:
-    """Allocations made by this flush's claims and reassignments: case reference -> worker."""
+    """Allocations made by this flush's claims and reassignments: case reference -> worker.
+
+    A claim gives the case only to someone whose role holds cases: a quality lead who records a
+    person's details, say, does the step without becoming the person's allocated worker. A case such
+    a claim once gave (before this rule) passes to the first case-holding worker who claims a step.
+    """
     decided: dict[str, str] = {}
+    roles: dict[str, str | None] = {}
+
+    def holds_cases(username: str) -> bool:
+        if username not in roles:
+            roles[username] = session.scalar(select(User.role).where(User.username == username))
+        return roles[username] in HOLDS_CASES
+
     for e in events:
         task = session.get(TaskRow, e.task_id)
         worker = (e.data or {}).get("to") if e.action == "task_reassigned" else e.actor
@@ -330,12 +343,19 @@ def _follow_claims(session: Session, events: list[AuditEvent]) -> dict[str, str]
             continue
         ref = task.case_reference
         current = session.get(CaseAllocation, ref)
-        if current is None and ref not in decided:
+        if e.action == "task_reassigned":
+            if current is None and ref not in decided:
+                _insert_if_absent(session, ref, worker, e.actor)
+            elif current is not None:
+                current.username, current.allocated_by, current.allocated_at = worker, e.actor, utcnow()
+            decided[ref] = worker
+        elif ref in decided or not holds_cases(worker):
+            continue
+        elif current is None:
             _insert_if_absent(session, ref, worker, e.actor)
             decided[ref] = worker
-        elif e.action == "task_reassigned":
-            if current is not None:
-                current.username, current.allocated_by, current.allocated_at = worker, e.actor, utcnow()
+        elif current.allocated_by == current.username and not holds_cases(current.username):
+            current.username, current.allocated_by, current.allocated_at = worker, e.actor, utcnow()
             decided[ref] = worker
     return decided
 

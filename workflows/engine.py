@@ -34,6 +34,7 @@ from .models import (
     OutboxMessage,
     TaskRow,
     TimerRow,
+    urgency_rank,
     utcnow,
 )
 from .pruning import prune_history
@@ -328,7 +329,8 @@ class Projector:
                 id=task_id, instance_id=self.row.id, process_id=self.row.process_id,
                 case_reference=self.row.case_reference, subject=self.row.title, name=spec.bpmn_id, title=title,
                 lane=lane, candidate_group=group, assignee=assignee, state="open", form_key=props.get("formKey"),
-                due_at=parse_due(props, task, ctx.now), created_at=ctx.now))
+                due_at=parse_due(props, task, ctx.now), urgency_rank=urgency_rank(self.row.summary),
+                created_at=ctx.now))
             self.audit(ctx, "task_opened", task_id=task_id, element_id=spec.bpmn_id, element_name=title,
                        data={"group": group} if group else None)
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -195,6 +196,18 @@ class Instance(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+# A case's urgency (the ``urgency`` field of its summary), most urgent first; a case without one, or
+# with a value not listed, ranks after them all.
+URGENCY_ORDER = ("CRITICAL", "URGENT", "FIRST", "ROUTINE", "NONE")
+NO_URGENCY = len(URGENCY_ORDER)
+
+
+def urgency_rank(summary: Any) -> int:
+    """Where a case with ``summary`` sorts in the inbox: 0 for CRITICAL up to ``NO_URGENCY``."""
+    code = str(summary.get("urgency") or "").upper() if isinstance(summary, dict) else ""
+    return URGENCY_ORDER.index(code) if code in URGENCY_ORDER else NO_URGENCY
+
+
 class TaskRow(Base):
     """A user task as the inbox sees it."""
 
@@ -203,9 +216,10 @@ class TaskRow(Base):
         Index("ix_task_state_group", "state", "candidate_group"),
         Index("ix_task_state_assignee", "state", "assignee"),
         Index("ix_task_state_due", "state", "due_at"),
-        # Covers the inbox: counts, filters and the page's ids come from this index without the table.
-        Index("ix_task_inbox", "state", "assignee", "candidate_group", "due_at", "created_at", "id", "process_id",
-              "subject"),
+        # Covers the inbox: counts, filters and the page's ids come from this index without the table;
+        # a group's unassigned tasks are one range of it, already in the inbox's order.
+        Index("ix_task_inbox", "state", "assignee", "candidate_group", "urgency_rank", "due_at", "created_at", "id",
+              "process_id", "subject"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -221,6 +235,9 @@ class TaskRow(Base):
     state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
     form_key: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime | None]
+    # The case's urgency as a rank (``urgency_rank``), kept in step with the case's summary: the
+    # inbox orders by it in the query, across pages.
+    urgency_rank: Mapped[int] = mapped_column(SmallInteger, default=NO_URGENCY, server_default=str(NO_URGENCY))
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]

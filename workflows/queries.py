@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .models import (
+    NO_URGENCY,
+    URGENCY_ORDER,
     AuditEvent,
     DecisionLog,
     DefinitionFile,
@@ -62,7 +64,8 @@ def task_dict(t: TaskRow) -> dict[str, Any]:
             "subject": t.subject, "name": t.name, "title": t.title, "lane": t.lane,
             "candidateGroup": t.candidate_group, "assignee": t.assignee, "state": t.state, "formKey": t.form_key,
             "dueAt": iso(t.due_at), "createdAt": iso(t.created_at), "completedAt": iso(t.completed_at),
-            "completedBy": t.completed_by}
+            "completedBy": t.completed_by,
+            "urgency": URGENCY_ORDER[t.urgency_rank] if 0 <= (t.urgency_rank or 0) < NO_URGENCY else None}
 
 
 @dataclass
@@ -125,10 +128,11 @@ def task_branches(user: Any, f: TaskFilter) -> list[list[Any]]:
 
 
 def _page_parts(user: Any, f: TaskFilter) -> list[tuple[list[Any], bool]]:
-    """Disjoint parts for paging, each with whether ``ix_task_inbox`` returns it in due order.
+    """Disjoint parts for paging, each with whether ``ix_task_inbox`` returns it in the inbox's order
+    (urgency, then due date).
 
-    A group's tasks (unassigned ones, or all of them) are one index range per group, already in
-    due-date order; one person's tasks are few and are sorted.
+    A group's unassigned tasks are one index range per group, already in that order; one person's
+    tasks are few and are sorted.
     """
     common = _common_terms(f)
     groups = list(user.group_names)
@@ -139,41 +143,46 @@ def _page_parts(user: Any, f: TaskFilter) -> list[tuple[list[Any], bool]]:
     if f.mine:
         return [mine]
     if f.my_groups:
-        # Unassigned only: a range per group. Otherwise assignees sit between group and due date.
+        # Unassigned only: a range per group. Otherwise assignees sit between group and urgency.
         return [([*common, TaskRow.candidate_group == g], f.unassigned) for g in groups]
     return [(common, False)]
 
 
 def list_tasks(session: Session, user: Any, f: TaskFilter,
                known_total: int | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Tasks visible to ``user`` under the filter, due first, then oldest; with the total count
-    (``known_total`` when the caller has just counted the same thing)."""
+    """Tasks visible to ``user`` under the filter in the inbox's order (``INBOX_ORDER``), with the
+    total count (``known_total`` when the caller has just counted the same thing)."""
     total = known_total if known_total is not None else sum(
         session.scalar(select(func.count()).select_from(TaskRow).where(*terms)) or 0
         for terms in task_branches(user, f))
     if total <= f.offset or f.limit <= 0:
         return [], total
-    # The page's ids first, from the index alone: each part gives its own first offset+limit, then
-    # those few are merged and the page's rows read by id.
+    # The page's ids first, from the index alone: each part gives its own first offset+limit in the
+    # same order, so the first offset+limit of their union are among them; those few are merged and
+    # the page's rows read by id.
     enough = f.offset + f.limit
-    order = (TaskRow.due_at, TaskRow.created_at, TaskRow.id)
+    order = (TaskRow.urgency_rank, TaskRow.due_at, TaskRow.created_at, TaskRow.id)
+    columns = (TaskRow.id, TaskRow.urgency_rank, TaskRow.due_at, TaskRow.created_at)
     parts = []
-    for terms, in_due_order in _page_parts(user, f):
-        if in_due_order:  # dated, then undated: each one ordered range of the index
-            pieces = [select(TaskRow.id, TaskRow.due_at, TaskRow.created_at)
-                      .where(*terms, TaskRow.due_at.is_not(None)).order_by(*order).limit(enough),
-                      select(TaskRow.id, TaskRow.due_at, TaskRow.created_at)
-                      .where(*terms, TaskRow.due_at.is_(None)).order_by(*order).limit(enough)]
+    for terms, in_inbox_order in _page_parts(user, f):
+        if in_inbox_order:  # dated, then undated: each one ordered range of the index, no sorting
+            pieces = [select(*columns).where(*terms, TaskRow.due_at.is_not(None)).order_by(*order).limit(enough),
+                      select(*columns).where(*terms, TaskRow.due_at.is_(None)).order_by(*order).limit(enough)]
         else:
-            pieces = [select(TaskRow.id, TaskRow.due_at, TaskRow.created_at).where(*terms)
-                      .order_by(TaskRow.due_at.is_(None), *order).limit(enough)]
+            pieces = [select(*columns).where(*terms).order_by(*_inbox_order(TaskRow)).limit(enough)]
         parts += [select(piece.subquery()) for piece in pieces]
     keys = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    ids = session.scalars(select(keys.c.id)
-                          .order_by(keys.c.due_at.is_(None), keys.c.due_at, keys.c.created_at, keys.c.id)
-                          .limit(f.limit).offset(f.offset)).all()
+    ids = session.scalars(select(keys.c.id).order_by(*_inbox_order(keys.c)).limit(f.limit).offset(f.offset)).all()
     rows = {r.id: r for r in session.scalars(select(TaskRow).where(TaskRow.id.in_(ids)))}
     return [task_dict(rows[i]) for i in ids if i in rows], total
+
+
+def _inbox_order(c: Any) -> tuple[Any, ...]:
+    """INBOX_ORDER: the most urgent case first; within an urgency the earliest due (so the overdue
+    come first, and tasks without a due date last, on SQLite and PostgreSQL alike); then the oldest,
+    then the id. A total order that does not depend on the time of asking, so pages by offset
+    neither skip nor repeat a task while the tasks stay as they are."""
+    return (c.urgency_rank, c.due_at.is_(None), c.due_at, c.created_at, c.id)
 
 
 def get_task_row(session: Session, task_id: str) -> TaskRow:

@@ -40,7 +40,18 @@ from .forms import FormLibrary
 from .identity import MANAGER_ROLES, Principal
 from .incidents import IncidentUseCases
 from .library import ProcessLibrary
-from .models import AuditEvent, Incident, Instance, MessageSubscription, ProcessVersion, TaskRow, TimerRow, User, utcnow
+from .models import (
+    AuditEvent,
+    Incident,
+    Instance,
+    MessageSubscription,
+    ProcessVersion,
+    TaskRow,
+    TimerRow,
+    User,
+    urgency_rank,
+    utcnow,
+)
 from .multi_instance import DEFAULT_MAX_INSTANCES, install
 from .procedure import Procedure, Procedures
 from .service_tasks import HandlerLookup, no_handlers
@@ -250,12 +261,17 @@ class Runtime(IncidentUseCases):
         data = casefile.case_data(wf)
         own = properties.get(row.process_id, {})
         title = casefile.case_title(own["caseTitle"], data) if own.get("caseTitle") else None
-        if title and title != row.title:
-            row.title = title
-            if not new_instance:
-                session.query(TaskRow).filter_by(instance_id=row.id, state="open").update(
-                    {"subject": title}, synchronize_session="fetch")
+        urgency_before = urgency_rank(row.summary)
         casefile.summarise(row, own, data)
+        # The open tasks carry the case's name and urgency, for the inbox to filter and order by.
+        changed: dict[Any, Any] = {}
+        if title and title != row.title:
+            row.title = changed["subject"] = title
+        if urgency_rank(row.summary) != urgency_before:
+            changed["urgency_rank"] = urgency_rank(row.summary)
+        if changed and not new_instance:
+            session.query(TaskRow).filter_by(instance_id=row.id, state="open").update(
+                changed, synchronize_session="fetch")
         with session.no_autoflush:  # one flush for the whole projection, not one per query
             Projector(session, row, properties, new_instance=new_instance, known=ctx.known).project(wf, ctx)
         if failure is not None or row.status == "incident":

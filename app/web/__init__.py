@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from .session_user import load_user
-from .words import duration_words, humanise, message_label
+from .words import duration_words, humanise, message_label, recipient_label
 
 __all__ = ["LONDON", "display_value", "humanise", "london_date", "london_time"]
 
@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["humanise"] = humanise
     app.jinja_env.filters["display"] = display_value
     app.jinja_env.filters["message_label"] = message_label
+    app.jinja_env.filters["recipient_label"] = recipient_label
     app.jinja_env.filters["person_name"] = person_name
     app.jinja_env.globals["error_list"] = error_list
 

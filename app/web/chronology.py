@@ -87,7 +87,7 @@ def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]
                             "detail": data.get("error") or "", "actor": data.get("by")})
     for d in case.get("decisions", []):
         entries.append({"at": d["at"], "kind": "decision",
-                        "title": "Decision: " + (d.get("decisionName") or humanise(d["decisionId"])),
+                        "title": "Decision: " + humanise(d.get("decisionName") or d["decisionId"]),
                         "detail": f"{_rule_text(d)}. Result: {_outputs_text(d.get('outputs'))}", "actor": None})
     for m in case.get("messages", []):
         entries.append({"at": m["createdAt"], "kind": "message",

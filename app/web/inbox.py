@@ -1,5 +1,5 @@
-"""The inbox: my tasks and my teams' claimable tasks, overdue and soonest due first, with each task's
-urgency, filtered, paged, and filters a worker saves under a name. Managers also see every task of
+"""The inbox: my tasks and my teams' claimable tasks, most urgent first and, within an urgency, overdue
+and soonest due first, filtered, paged, and filters a worker saves under a name. Managers also see every task of
 the teams they manage and reassign from the list."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from workflows import casework, queries
 from workflows.errors import ValidationFailed
 from workflows.identity import MANAGER_ROLES, Principal
-from workflows.models import Group, Instance, User, utcnow
+from workflows.models import Group, User, utcnow
 
 from .. import services
 from . import LONDON
@@ -57,15 +57,9 @@ def managed_view_of(user: Principal) -> Principal:
 
 
 def urgency_of(tasks: list[dict[str, Any]], now: datetime) -> None:
-    """Each task's urgency from its case (rows only), and how near its due time is."""
-    ids = {t["instanceId"] for t in tasks}
-    with services().db.reading() as session:
-        summaries = dict(session.execute(select(Instance.id, Instance.summary).where(Instance.id.in_(ids))).all()) \
-            if ids else {}
+    """Each task's urgency as shown (its case's, carried on the task), and how near its due time is."""
     for t in tasks:
-        summary = summaries.get(t["instanceId"]) or {}
-        code = str(summary.get("urgency") or "").upper() if isinstance(summary, dict) else ""
-        rank, label, tag = URGENCY.get(code, (5, "", ""))
+        rank, label, tag = URGENCY.get(str(t.get("urgency") or ""), (5, "", ""))
         due = datetime.fromisoformat(t["dueAt"]) if t.get("dueAt") else None
         t["overdue"] = bool(due and due < now)
         t["dueSoon"] = bool(due and not t["overdue"] and due - now <= timedelta(hours=24))
@@ -102,9 +96,7 @@ def inbox():  # type: ignore[no-untyped-def]
         processes = queries.list_processes(session)
         saved = casework.saved_filters(session, user.username)
         people = _team_people(session, seen_as.group_names) if view == "teams" else []
-    urgency_of(tasks, now)
-    # The page's tasks come overdue first (as the list does), then the most urgent, then the soonest due.
-    tasks.sort(key=lambda t: (not t["overdue"], t["urgency"]["rank"]))
+    urgency_of(tasks, now)  # the order is the query's, across all pages
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("inbox/inbox.html", tasks=tasks, total=total, counts=counts, view=view,
                            views=views, filters=filters, due_choices=DUE_CHOICES, processes=processes,

@@ -11,11 +11,17 @@ from typing import Any
 ACRONYMS = {"cqc", "nhs", "icb", "qiss", "qisw", "sqip", "scso", "gp", "imca", "lcc", "edt", "chc", "fnc",
             "hsc", "ni", "la", "dp", "bcp", "cva", "api", "csv", "pdf", "dmn", "bpmn", "id", "uk", "s117",
             "dols", "lps", "mca"}
+# Words that keep their capital inside a code (OTHER_ENGLISH_LA_ARRANGED -> "Other English LA arranged").
+PROPER = {"english": "English", "welsh": "Welsh", "scottish": "Scottish", "england": "England", "wales": "Wales",
+          "scotland": "Scotland"}
 # Codes whose words are not their letters.
 SPECIAL = {"s117": "s.117", "S117_AFTERCARE": "s.117 aftercare", "NHS_CHC": "NHS continuing healthcare",
            "LCC_DIRECT_PAYMENT": "LCC direct payment", "OTHER_ENGLISH_LA_DP": "Other English LA direct payment",
            "NI_HSC_TRUST": "NI HSC trust", "CARE_HOME_NURSING": "Care home (nursing)",
-           "CARE_HOME_RESIDENTIAL": "Care home (residential)"}
+           "CARE_HOME_RESIDENTIAL": "Care home (residential)",
+           # Care Act sections as lawyers write them
+           "S48": "s.48", "S48_TEMPORARY_DUTY": "s.48 temporary duty", "S19": "s.19(3)",
+           "S19_POWER_URGENT_NEEDS": "s.19(3) power to meet urgent needs"}
 MESSAGE_TEMPLATES = {"urgent_referral": "Urgent referral", "referral_acknowledged": "Referral acknowledged",
                      "task_overdue": "Task overdue", "commissioning_request": "Commissioning request",
                      "provider_failure_notified": "Provider failure notified"}
@@ -70,15 +76,38 @@ def humanise(value: Any) -> str:
         low = token.lower()
         if low in ACRONYMS:
             words.append(SPECIAL.get(low, token.upper()))
+        elif low in PROPER:
+            words.append(PROPER[low])
         elif token.isupper() and len(token) > 1 and not text.isupper() and "_" not in text:
             words.append(token)  # an acronym inside camelCase: cqcProviderId keeps "CQC"? only if written so
         else:
             words.append(low)
     sentence = " ".join(words)
-    return sentence[:1].upper() + sentence[1:]
+    return sentence if sentence.startswith("s.") else sentence[:1].upper() + sentence[1:]  # "s.117" stays
+
+
+_MESSAGE_CODE = re.compile(r"(M\d+[a-z]?(?:/M\d+[a-z]?)*)(?:_(\w+))?", re.IGNORECASE)
 
 
 def message_label(template: str | None) -> str:
+    """``urgent_referral`` -> ``Urgent referral``; a catalogue code keeps its letters and its name
+    reads as words: ``M4_NeighbourAuthorityAlert`` -> ``M4: Neighbour authority alert``."""
     if not template:
         return "a message"
-    return MESSAGE_TEMPLATES.get(template) or humanise(template)
+    if template in MESSAGE_TEMPLATES:
+        return MESSAGE_TEMPLATES[template]
+    coded = _MESSAGE_CODE.fullmatch(template)
+    if coded:
+        code, name = coded.group(1).upper(), coded.group(2)
+        return f"{code}: {humanise(name)}" if name else code
+    return humanise(template)
+
+
+def recipient_label(value: str | None) -> str:
+    """Who a message went to: an address or a name as written; a role's code as words
+    (``CARER_OR_REPRESENTATIVE`` -> ``Carer or representative``, ``sqip`` -> ``SQIP``)."""
+    if not value:
+        return ""
+    if "@" in value or " " in value.strip():
+        return value
+    return humanise(value)

@@ -326,7 +326,7 @@ def test_the_mail_catcher_receives_a_message_sent_over_smtp_and_the_outbox_shows
 # ---- words on the page ----------------------------------------------------------------------------
 def test_words_keep_acronyms_names_and_say_durations() -> None:
     from app.web import display_value
-    from app.web.words import humanise
+    from app.web.words import humanise, message_label, recipient_label
 
     assert humanise("CQC_LIKELY_FAILURE_NOTICE") == "CQC likely failure notice"
     assert humanise("Conwy County Borough Council") == "Conwy County Borough Council"
@@ -336,6 +336,17 @@ def test_words_keep_acronyms_names_and_say_durations() -> None:
     assert display_value("P7D") == "7 days" and display_value("PT24H") == "24 hours"
     assert display_value("P5WD") == "5 working days" and display_value("PT4H") == "4 hours"
     assert humanise("FAMILY_OR_CARER") == "Family or carer" and humanise("riskToLife") == "Risk to life"
+    assert humanise("OTHER_ENGLISH_LA_ARRANGED") == "Other English LA arranged" and humanise("WALES_LA") == "Wales LA"
+    assert humanise("S48") == "s.48" and humanise("S19_POWER_URGENT_NEEDS") == "s.19(3) power to meet urgent needs"
+    # A decision whose name is its id reads as words (the case page and the chronology use this).
+    assert humanise("UrgencyOfNeeds") == "Urgency of needs"
+    # Messages and who they went to, as the outbox page and the case show them.
+    assert message_label("M4_NeighbourAuthorityAlert") == "M4: Neighbour authority alert"
+    assert message_label("M1/M8") == "M1/M8" and message_label("urgent_referral") == "Urgent referral"
+    assert recipient_label("CARER_OR_REPRESENTATIVE") == "Carer or representative"
+    assert recipient_label("S117_HEALTH_TEAM") == "s.117 health team" and recipient_label("sqip") == "SQIP"
+    assert recipient_label("duty.team@council.example.org") == "duty.team@council.example.org"
+    assert recipient_label("Blackpool Council") == "Blackpool Council"
 
 
 # ---- provider failure without the API -------------------------------------------------------------
@@ -483,13 +494,36 @@ def test_the_chronology_has_the_decision_with_its_rule_and_the_message_sent(web_
     assert "Step done" not in only and "Decision:" in only
 
 
-def test_the_most_urgent_task_comes_first_on_the_inbox_page(web_services: Any, browser_client: Any) -> None:
-    from workflows.models import Instance
+def test_a_decision_named_by_its_id_reads_as_words_on_the_case_and_chronology(web_services: Any,
+                                                                              client_as: Any) -> None:
+    from .support import ROOT
 
-    _start(web_services, "Routine Person")
-    urgent = _start(web_services, "Critical Person")
+    # As many councils' tables are: the decision's name is its id.
+    table = (ROOT / "dmn" / "demo_referral_priority.dmn").read_text().replace(
+        '<decision id="DemoReferralPriority" name="Demo referral priority">',
+        '<decision id="DemoReferralPriority" name="DemoReferralPriority">')
+    assert 'name="DemoReferralPriority"' in table
     with web_services.db.transaction() as session:
-        session.get(Instance, urgent.id).summary = {"urgency": "CRITICAL"}
+        web_services.library.store(session, {"demo_referral.bpmn": (ROOT / "bpmn" / "demo_referral.bpmn").read_text()},
+                                   {"demo_referral_priority.dmn": table})
+    instance = web_services.runtime.start("demo_referral", {}, actor="casey.worker")
+    task = _open_task(web_services, instance.id)
+    client = client_as("casey.worker")
+    _post(client, f"/tasks/{task.id}", f"/tasks/{task.id}", action="complete", personName="Alex Example",
+          referralSource="GP", riskToLife="yes", livesAlone="no")
+    for page in (f"/cases/{instance.id}", f"/cases/{instance.id}/chronology"):
+        text = _text(client.get(page).text)
+        assert "Demo referral priority" in text and "DemoReferralPriority" not in text, page
+
+
+def test_the_most_urgent_task_comes_first_on_the_inbox_page(web_services: Any, browser_client: Any) -> None:
+    from .support import HERE
+
+    with web_services.db.transaction() as session:  # a process whose cases carry an urgency
+        web_services.library.store(session, {"urgent_steps.bpmn": (HERE / "urgent_steps.bpmn").read_text()}, {})
+    _start(web_services, "Routine Person")
+    web_services.runtime.start("web_urgent_steps", {"personName": "Critical Person", "urgency": "CRITICAL"},
+                               actor="morgan.manager")
     text = _text(browser_client.get("/").text)
     assert text.index("Critical Person") < text.index("Routine Person")
     assert "Critical" in text and "Not set" in text

@@ -54,3 +54,37 @@ def test_records_and_continuity_on_each_engine(services: Any) -> None:
     services.runtime.claim(other_task, casey)
     with services.db.reading() as session:
         assert casework.allocated_worker(session, other.case_reference) == "casey.worker"
+
+
+def test_a_quality_lead_doing_a_step_does_not_become_the_allocated_worker(services: Any) -> None:
+    from sqlalchemy import select
+
+    from workflows import casework
+    from workflows.identity import add_user
+    from workflows.models import TaskRow
+
+    add_user(services.db, "lee.lead", "quality_lead", ["adult_social_care"], display_name="Lee Lead",
+             password="careflow-demo")
+    lee, casey = _principal(services, "lee.lead"), _principal(services, "casey.worker")
+
+    def open_step(instance_id: str) -> TaskRow:
+        with services.db.reading() as session:
+            return session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id,
+                                                         TaskRow.state == "open")).one()
+
+    case = services.runtime.start("web_two_steps", {"personName": "Lead Person"}, actor="morgan.manager")
+    details = {"personName": "Lead Person", "dateOfBirth": "1950-02-03", "contactMethod": "PHONE", "hasCarer": False}
+    services.runtime.complete_task(open_step(case.id).id, details, lee)  # claim on submit
+    with services.db.reading() as session:
+        assert casework.allocated_worker(session, case.case_reference) is None
+    step = open_step(case.id)
+    assert step.assignee is None  # the team's, not the lead's
+    services.runtime.claim(step.id, casey)
+    with services.db.reading() as session:
+        assert casework.allocated_worker(session, case.case_reference) == "casey.worker"
+    # A case a lead's claim held before this rule passes to the first caseworker who claims a step.
+    held = services.runtime.start("web_two_steps", {"personName": "Held Person"}, actor="morgan.manager")
+    casework.allocate(services.db, held.case_reference, "lee.lead", lee)
+    services.runtime.claim(open_step(held.id).id, casey)
+    with services.db.reading() as session:
+        assert casework.allocated_worker(session, held.case_reference) == "casey.worker"
