@@ -249,3 +249,25 @@ def test_a_stalled_case_is_listed_and_repaired_by_a_move_then_the_audit_log(tab:
     tab.wait_for_url("**/operations/audit?person=ada.admin**")
     assert "quinn.lead" not in tab.locator("tbody").inner_text()
     check_accessibility(tab, "operations-audit")
+
+
+def test_operator_pages_at_375_px_scroll_their_tables_not_the_page(tab: Any, ops_server: dict[str, Any]) -> None:
+    svc = ops_server["services"]
+    case = start_sharing(svc, "Narrow Screen Person", divisor=0)
+    open_incident(svc, case.id)
+    sign_in(tab, "ada.admin")
+    tab.set_viewport_size({"width": 375, "height": 812})
+    for path in ("/operations/incidents", "/operations/audit", "/decisions", "/model"):
+        tab.goto(path)
+        wide = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        culprits = tab.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                         && !e.closest('.careflow-table-scroll') || e.matches('.careflow-table-scroll'))
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right
+                         + ' ' + getComputedStyle(e).overflowX)""")
+        assert wide <= 0, f"{path} scrolls sideways by {wide} px at 375 px: {culprits}"
+        # a table wider than the screen scrolls in its own labelled box, reachable by keyboard
+        boxes = tab.locator(".careflow-table-scroll")
+        assert boxes.count() >= 1, path
+        assert boxes.first.get_attribute("tabindex") == "0"
+        check_accessibility(tab, "operations-375" + path.replace("/", "-"))
