@@ -119,7 +119,8 @@ def person_rows(people: list[dict[str, Any]], steps: dict[str, list[TaskRow]], n
                      "team": step.candidate_group if step else None, "urgency": urgency,
                      "dueAt": due, "overdue": bool(due and due < now), "moreSteps": max(0, len(open_steps) - 1)})
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    rows.sort(key=lambda r: (not r["overdue"], URGENCY_ORDER.get(str(r["urgency"] or ""), 5), r["dueAt"] or far))
+    # as the inbox orders: most urgent first, then the earliest due (so the overdue) within an urgency
+    rows.sort(key=lambda r: (URGENCY_ORDER.get(str(r["urgency"] or ""), 5), r["dueAt"] or far, r["caseReference"]))
     return rows
 
 
