@@ -93,6 +93,9 @@ def plain(value: Any, field: str = "") -> str:
             return time_words(datetime.fromisoformat(text.replace("Z", "+00:00")))
         except ValueError:
             return text
+    working = re.fullmatch(r"P(\d+)WD", text)  # the runtime's working-day durations
+    if working:
+        return f"{int(working.group(1))} working day{'' if int(working.group(1)) == 1 else 's'}"
     words = duration_words(text) if text.startswith("P") else None
     if words:
         return words

@@ -91,7 +91,7 @@ def test_e1_forty_residents_each_worked_to_the_end(pf: PF) -> None:
     assert told[("M9", "ADVOCACY_SERVICE")] == 1
     movers = sum(1 for s in ended.values() if s["primaryAction"] == "ARRANGE_CARE_HOME")
     assert movers == 2 + 1 + 1 + 28 and told[("M7", "GP")] == movers
-    assert Counter(m.template for m in messages)["commissioning_request"] == movers
+    assert Counter(m.template for m in messages)["care_navigation_request"] == movers
     assert Counter(m.template for m in messages)["M16_PersonInformationPack"] == 4
 
     # PF-13 .. PF-15: the last person case closing tells the incident; then the end and the invoices.
