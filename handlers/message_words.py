@@ -25,10 +25,13 @@ _UNITS = ("year", "month", "week", "day", "hour", "minute", "second")
 
 
 @lru_cache(maxsize=1)
+def _words_file() -> dict[str, Any]:
+    return dict(json.loads(WORDS_FILE.read_text(encoding="utf-8")))
+
+
 def field_words() -> dict[str, dict[str, str]]:
     """Field name -> code -> words (a field's codes are written once, for every template)."""
-    data = json.loads(WORDS_FILE.read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    return {k: v for k, v in _words_file().items() if not k.startswith("_")}
 
 
 def date_words(day: date) -> str:
@@ -61,7 +64,10 @@ def code_words(code: str) -> str:
 
 
 def label_words(key: str) -> str:
-    """``reviewType`` -> ``review type``."""
+    """``reviewType`` -> ``review type``, unless the words file's ``_labels`` name it."""
+    labels: dict[str, str] = _words_file().get("_labels", {})
+    if key in labels:
+        return labels[key]
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", key).lower()
 
 
@@ -72,13 +78,14 @@ def plain(value: Any, field: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.2f}"
+        return f"{value:,}"
+    if isinstance(value, float):  # an amount: £1,250.50, or 1,250 when whole
+        return f"{int(value):,}" if value.is_integer() else f"{value:,.2f}"
     if isinstance(value, (list, tuple)):
-        return ", ".join(plain(v, field) for v in value) or "none"
-    if isinstance(value, dict):  # e.g. one review of a schedule: "review type: annual review, due: ..."
-        return ", ".join(f"{label_words(str(k))}: {plain(v, str(k))}" for k, v in value.items())
+        joiner = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return joiner.join(plain(v, field) for v in value) or "none"
+    if isinstance(value, dict):  # e.g. one review of a schedule: "review: annual review, due within: ..."
+        return ", ".join(f"{label_words(str(k))}: {plain(v, str(k))}" for k, v in value.items() if v is not None)
     text = str(value)
     known = field_words().get(field, {})
     if text in known:

@@ -3,8 +3,9 @@
 Handlers register here with ``@handler(name)``; the app hands :func:`get_handler` to the runtime
 at start (the runtime never imports this package). A handler may also offer a check of its literal
 inputs (``@handler(name, check=...)``), which the app hands to the process library so a diagram is
-refused at validate time rather than failing on a case (:func:`parameter_problems`). The handler's inputs, context and errors are
-the runtime's (:mod:`workflows.service_tasks`), re-exported here for the handlers' convenience.
+refused at validate time rather than failing on a case (:func:`parameter_problems`). The handler's
+inputs, context and errors are the runtime's (:mod:`workflows.service_tasks`), re-exported here for the
+handlers' convenience.
 """
 from __future__ import annotations
 

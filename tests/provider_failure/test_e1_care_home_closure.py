@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tests.timers.servers import SmtpSink
+
 from .conftest import PF, at_day, day
+from .delivery import deliver_everything, failed_deliveries, smtp_server  # noqa: F401  (the smtp fixture)
 
 HOME = "CARE_HOME_RESIDENTIAL"
 W1 = "Cyngor Sir Enghraifft (W1)"
@@ -37,7 +40,7 @@ def residents() -> list[dict]:
     return people
 
 
-def test_e1_forty_residents_each_worked_to_the_end(pf: PF) -> None:
+def test_e1_forty_residents_each_worked_to_the_end(pf: PF, smtp: SmtpSink) -> None:
     incident = pf.notify("PRV-OAK", providerName="Oakfield House Ltd", eventType="ADMINISTRATOR_APPOINTED",
                          notificationSource="administrator")
     pf.triage(incident)
@@ -109,3 +112,8 @@ def test_e1_forty_residents_each_worked_to_the_end(pf: PF) -> None:
     assert finance[0].payload["people"] == ["WL3"]
     assert sorted(m.payload["personRef"] for m in finance if m.template == "person_charge") == ["SF5", "SF6"]
     assert pf.runtime.fire_due_timers(now=at_day(60)) == 0  # nothing left waiting
+
+    # Every message the closure sent is delivered: e-mail through the SMTP server, records rendered.
+    delivered = deliver_everything(pf, smtp)
+    assert failed_deliveries(delivered) == []
+    assert len(smtp.messages) == sum(1 for m in delivered if m.channel == "email") > 50
