@@ -40,7 +40,7 @@ def residents() -> list[dict]:
     return people
 
 
-def test_e1_forty_residents_each_worked_to_the_end(pf: PF, smtp: SmtpSink) -> None:
+def test_e1_forty_residents_each_worked_to_the_end(pf: PF) -> None:
     incident = pf.notify("PRV-OAK", providerName="Oakfield House Ltd", eventType="ADMINISTRATOR_APPOINTED",
                          notificationSource="administrator")
     pf.triage(incident)
@@ -113,7 +113,10 @@ def test_e1_forty_residents_each_worked_to_the_end(pf: PF, smtp: SmtpSink) -> No
     assert sorted(m.payload["personRef"] for m in finance if m.template == "person_charge") == ["SF5", "SF6"]
     assert pf.runtime.fire_due_timers(now=at_day(60)) == 0  # nothing left waiting
 
-    # Every message the closure sent is delivered: e-mail through the SMTP server, records rendered.
+
+def test_e1_every_message_of_the_closure_is_delivered(pf: PF, smtp: SmtpSink) -> None:
+    """The same closure, then its outbox: e-mail through the SMTP server, every record rendered, none failed."""
+    test_e1_forty_residents_each_worked_to_the_end(pf)
     delivered = deliver_everything(pf, smtp)
     assert failed_deliveries(delivered) == []
     assert len(smtp.messages) == sum(1 for m in delivered if m.channel == "email") > 50
