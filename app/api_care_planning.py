@@ -12,7 +12,7 @@ from workflows.identity import OVERSIGHT_ROLES
 from workflows.models import Instance
 from workflows.procedures.care_planning import documents, plans, use_cases
 from workflows.procedures.care_planning import runtime_api as rt
-from workflows.procedures.care_planning.models import CarePlan, PlanDocument, RecipientDirectory, WorkerDelegation
+from workflows.procedures.care_planning.models import CarePlan, PlanDocument, WorkerDelegation
 from workflows.procedures.care_planning.money import pounds
 
 from . import services
@@ -233,37 +233,3 @@ def download_document(doc_id: int):  # type: ignore[no-untyped-def]
         return Response(doc.content, mimetype=doc.media_type,
                         headers={"Content-Disposition": f'attachment; filename="{doc.filename}"',
                                  "X-Content-SHA256": doc.sha256})
-
-
-@bp.get("/care-plan-recipients")
-@authenticated("care_plan_recipients.read")
-def list_recipients():  # type: ignore[no-untyped-def]
-    with services().db.reading() as session:
-        rows = session.query(RecipientDirectory).order_by(RecipientDirectory.key).all()
-        return jsonify({"recipients": [{"key": r.key, "name": r.name, "email": r.email, "updatedBy": r.updated_by}
-                                       for r in rows]})
-
-
-@bp.put("/care-plan-recipients/<key>")
-@authenticated("care_plan_recipients.write")
-def set_recipient(key: str):  # type: ignore[no-untyped-def]
-    """Who a message to a role goes to (M-C1 to M-C8): the admin keeps this directory."""
-    import re
-
-    from workflows.models import utcnow
-
-    data = body()
-    name, email = data.get("name"), data.get("email")
-    if not re.fullmatch(r"[a-z0-9_]{2,80}", key):
-        raise ValidationFailed("A recipient role is lower-case letters, digits and _",
-                               [{"field": "key", "message": "Use a role such as advocacy_service"}])
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise ValidationFailed("Enter the recipient's name", [{"field": "name", "message": "Enter a name"}])
-    if not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) or len(email) > 200:
-        raise ValidationFailed("Enter an email address like team@example.org",
-                               [{"field": "email", "message": "Enter a valid email address"}])
-    with services().db.transaction() as session:
-        row = session.get(RecipientDirectory, key) or RecipientDirectory(key=key, name=name)
-        row.name, row.email, row.updated_by, row.updated_at = name.strip(), email, user().username, utcnow()
-        session.add(row)
-        return jsonify({"key": key, "name": row.name, "email": row.email, "updatedBy": row.updated_by})

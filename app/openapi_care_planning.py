@@ -70,7 +70,4 @@ def care_planning_paths() -> dict[str, Any]:
         "/care-plan-documents/{doc_id}": {"get": _op(
             "Download a stored document", {"description": "The document"}, params=[_path_param("doc_id", "integer")],
             tag=TAG)},
-        "/care-plan-recipients": {"get": _op("Who each message role goes to (M-C1 to M-C8)", _json(OBJ), tag=TAG)},
-        "/care-plan-recipients/{key}": {"put": _op("Set who a message role goes to (admins)", _json(OBJ), body=OBJ,
-                                                   params=[_path_param("key")], extra=INVALID, tag=TAG)},
     }

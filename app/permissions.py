@@ -68,8 +68,6 @@ MATRIX: dict[str, Rule] = {
     "line_item.activate": Rule(CASE_WORKERS, "the allocated worker, Care Navigation, managers and admins"),
     "delegation.read": Rule(EVERYONE),
     "delegation.write": Rule(frozenset({"manager", "admin"})),
-    "care_plan_recipients.read": Rule(EVERYONE),
-    "care_plan_recipients.write": Rule(frozenset({"admin"})),
     # Operators (app/api_operations.py and the /operations pages): see incidents, audit, decisions, waiting...
     "operations.read": Rule(OPERATORS),
     # ... and repair cases: retry, resolve, suspend, resume, cancel, move, send a message again.

@@ -49,7 +49,9 @@ def outbox_dispatcher(services: Any, config: Mapping[str, Any] | None = None) ->
     config = dict(config or {})
     policy = OutboxPolicy.from_config({k: setting(config, k, None) for k in (
         "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_MAX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS")})
-    return OutboxDispatcher(services.db, delivery_channels(services, config), policy)
+    # Files a message carries (a plan copy) are read from the stores of the procedures that own them.
+    return OutboxDispatcher(services.db, delivery_channels(services, config), policy,
+                            attachments=services.runtime.procedures.attachment)
 
 
 def build_scheduler(services: Any, config: Mapping[str, Any] | None = None, **overrides: Any) -> CareflowScheduler:

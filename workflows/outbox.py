@@ -10,15 +10,21 @@ web service is being talked to:
 3. *finish*: ``sent``; or back to ``pending`` with an exponential back-off; or, when the error is
    permanent or the attempts are used up, ``incident`` - listed by the API for an admin to retry.
 
+A message may carry files (a plan copy): its payload lists them under ``attachments`` as references
+(``{"store": ..., "id": ...}``), never as bytes; when the message is claimed the resolver the app wires
+in (the procedures that own those stores) turns each into an :class:`Attachment`, checked against its
+stored content hash, and the channel gets the bytes without touching the database.
+
 A worker that dies between 1 and 3 leaves the row ``sending``; when its lease runs out another
 worker takes it again. The only repeat possible is a message the server accepted just before the
 crash, and it carries the same idempotency key as the first.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,6 +39,21 @@ from .models import AuditEvent, Group, OutboxMessage, User, utcnow
 log = logging.getLogger("careflow.outbox")
 
 STATES = ("pending", "sending", "sent", "incident")
+ATTACHMENTS = "attachments"  # the payload key listing the files a message carries, by reference
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A stored file as a channel sends it; ``sha256`` is the content hash recorded when it was stored."""
+
+    filename: str
+    media_type: str
+    content: bytes
+    sha256: str
+
+
+# (session, reference) -> the file, or None when no store knows the reference
+AttachmentResolver = Callable[[Session, Mapping[str, Any]], "Attachment | None"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,7 @@ class Delivery:
     attempt: int
     instance_id: str | None = None
     recipients: tuple[str, ...] = field(default_factory=tuple)  # a group: resolved addresses
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
 
 
 class DeliveryError(Exception):
@@ -89,10 +111,12 @@ class OutboxPolicy:
 
 
 class OutboxDispatcher:
-    def __init__(self, db: Database, channels: Mapping[str, Channel], policy: OutboxPolicy | None = None) -> None:
+    def __init__(self, db: Database, channels: Mapping[str, Channel], policy: OutboxPolicy | None = None,
+                 attachments: AttachmentResolver | None = None) -> None:
         self.db = db
         self.channels = dict(channels)
         self.policy = policy or OutboxPolicy()
+        self.attachments = attachments
 
     def any_due(self, now: datetime | None = None) -> bool:
         with self.db.reading() as session:
@@ -121,9 +145,29 @@ class OutboxDispatcher:
             row.state = "sending"
             row.attempts += 1
             row.next_attempt_at = clock + timedelta(seconds=self.policy.lease_seconds)
-            return Delivery(row.id, row.channel, row.recipient, row.template, dict(row.payload or {}),
+            payload = dict(row.payload or {})
+            references = payload.pop(ATTACHMENTS, None) or []
+            try:
+                files = tuple(self._attachment(session, ref) for ref in references)
+            except DeliveryError as exc:
+                # A message that says it carries a file is never sent without it.
+                self._to_incident(session, row, clock, str(exc))
+                return Delivery(row.id, row.channel, row.recipient, row.template, {}, row.idempotency_key,
+                                -1, row.instance_id)
+            return Delivery(row.id, row.channel, row.recipient, row.template, payload,
                             row.idempotency_key, row.attempts, row.instance_id,
-                            tuple(_resolve_group(session, row.recipient)))
+                            tuple(_resolve_group(session, row.recipient)), files)
+
+    def _attachment(self, session: Session, reference: Any) -> Attachment:
+        if not isinstance(reference, Mapping):
+            raise DeliveryError(f"attachment reference {reference!r} is not a store and an id", permanent=True)
+        found = self.attachments(session, reference) if self.attachments is not None else None
+        if found is None:
+            raise DeliveryError(f"attachment {dict(reference)} is not stored", permanent=True)
+        if hashlib.sha256(found.content).hexdigest() != found.sha256:
+            raise DeliveryError(f"attachment {found.filename} does not match its stored content hash",
+                                permanent=True)
+        return found
 
     def deliver_next(self, now: datetime | None = None) -> Delivery | None:
         """Claim, send and record one message; None when nothing is due."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sqlalchemy.orm import Session
 
     from .models import Instance
+    from .outbox import Attachment
     from .runtime import Runtime
 
 
@@ -46,6 +49,11 @@ class Procedure:
         before another the case holds; the submission is refused with a 422 listing them."""
         return []
 
+    def attachment(self, session: Session, reference: Mapping[str, Any]) -> Attachment | None:
+        """The file an outbox message of this procedure's refers to (``{"store": ..., "id": ...}``), read
+        when the message is claimed for sending; None when the reference is not one of its stores."""
+        return None
+
 
 class Procedures:
     """The procedures registered with one runtime (each runtime has its own: no process-wide state)."""
@@ -66,6 +74,14 @@ class Procedures:
 
     def system_messages(self) -> frozenset[str]:
         return frozenset(name for p in self._items for name in p.system_messages)
+
+    def attachment(self, session: Session, reference: Mapping[str, Any]) -> Attachment | None:
+        """The outbox's attachment resolver: the first procedure that knows the reference."""
+        for procedure in self._items:
+            found = procedure.attachment(session, reference)
+            if found is not None:
+                return found
+        return None
 
     def __iter__(self) -> Any:
         return iter(list(self._items))

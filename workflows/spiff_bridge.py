@@ -295,7 +295,16 @@ def deliver_message(wf: Any, name: str, payload: dict[str, Any]) -> None:
             event = getattr(task.task_spec, "event_definition", None)
             if task.id not in before and isinstance(event, MessageEventDefinition) and event.name == name \
                     and getattr(event, "message_var", None) is None:
-                task.set_data(**payload)
+                # SpiffWorkflow gave the start a copy of the data as it was when the process began; the
+                # sub-process must see the case as it is now, or its end would put the old values back.
+                task.set_data(**{**_current_data(task), **payload})
+
+
+def _current_data(start_task: Any) -> dict[str, Any]:
+    """The data of the last task completed in the workflow that holds an event sub-process."""
+    holder = getattr(start_task.workflow, "parent_workflow", None)
+    last = getattr(holder, "last_task", None) if holder is not None else None
+    return dict(last.data) if last is not None and isinstance(last.data, dict) else {}
 
 
 def service_result(outputs: Any) -> str:

@@ -16,6 +16,7 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 RADIO_LIMIT = 6  # more options than this become a select unless the ui says radios
@@ -223,6 +224,9 @@ def _build_field(node: Mapping[str, Any], field_ui: Mapping[str, Any], value: An
         f.value = [_text(v) for v in value] if isinstance(value, list) else []
     elif kind == "date":
         f.value = _date_parts(value)
+        # GOV.UK's example date is a birth date; case dates are mostly this year's, so show today's
+        today = date.today()
+        f.hint = f.hint or f"For example, {today.day} {today.month} {today.year}"
     elif kind == "group":
         f.children = _build_object(node, field_ui, value if isinstance(value, dict) else {},
                                    prefix_path=path, prefix_name=name, by_path=by_path)

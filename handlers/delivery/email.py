@@ -43,6 +43,12 @@ class EmailChannel:
         mail["Message-ID"] = message_id(message.idempotency_key)
         mail["X-Careflow-Idempotency-Key"] = message.idempotency_key
         mail.set_content(body)
+        for file in message.attachments:
+            maintype, _, subtype = file.media_type.partition(";")[0].strip().partition("/")
+            # The hash recorded when the file was stored, so the receiver can check the copy is that one.
+            mail.add_attachment(file.content, maintype=maintype or "application",
+                                subtype=subtype or "octet-stream", filename=file.filename,
+                                headers=[f"X-Careflow-Content-SHA256: {file.sha256}"])
         return mail
 
     def send(self, message: Delivery) -> str | None:

@@ -50,6 +50,9 @@ class NotifyChannel:
 
         if not self.api_key:
             raise DeliveryError("NOTIFY_API_KEY is not configured", permanent=True)
+        if message.attachments:
+            raise DeliveryError("GOV.UK Notify templates here carry no files; send a message with attachments "
+                                "by e-mail", permanent=True)
         template_id = self.template_id(message.template)
         personalisation = {k: "" if v is None else v for k, v in message.payload.items()}
         results = []

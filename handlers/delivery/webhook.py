@@ -6,6 +6,7 @@ drop a repeat. ``WEBHOOK_ALLOWED_PREFIXES`` (comma separated) limits where a dia
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -43,7 +44,10 @@ class WebhookChannel:
             raise DeliveryError("WEBHOOK_SECRET is not configured", permanent=True)
         body = json.dumps({"id": message.id, "idempotencyKey": message.idempotency_key,
                            "template": message.template, "instanceId": message.instance_id,
-                           "data": message.payload}, sort_keys=True, default=str).encode()
+                           "data": message.payload,
+                           "attachments": [{"filename": f.filename, "mediaType": f.media_type, "sha256": f.sha256,
+                                            "content": base64.b64encode(f.content).decode()}
+                                           for f in message.attachments]}, sort_keys=True, default=str).encode()
         stamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "Idempotency-Key": message.idempotency_key,
                    "X-Careflow-Timestamp": stamp, "X-Careflow-Signature": sign(self.secret, stamp, body)}

@@ -50,8 +50,6 @@ CALLS = {
     "line_item.activate": ("post", "/care-plans/999999/line-items/1/activate", {}),
     "delegation.read": ("get", "/delegations/nobody", None),
     "delegation.write": ("put", "/delegations/nobody", {}),
-    "care_plan_recipients.read": ("get", "/care-plan-recipients", None),
-    "care_plan_recipients.write": ("put", "/care-plan-recipients/nobody", {}),
     "operations.read": ("get", "/operations/incidents", None),
     "operations.repair": ("post", f"/instances/{MISSING}/suspend", {"reason": "checking"}),
 }

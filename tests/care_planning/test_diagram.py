@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BPMN = ROOT / "bpmn" / "care_support_planning.bpmn"
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-FLOW_NODES = ("startEvent", "endEvent", "userTask", "scriptTask", "serviceTask", "businessRuleTask",
+FLOW_NODES = ("startEvent", "endEvent", "userTask", "scriptTask", "serviceTask", "sendTask", "businessRuleTask",
               "exclusiveGateway", "parallelGateway", "intermediateCatchEvent", "boundaryEvent", "subProcess")
 TREE = etree.parse(str(BPMN))
 

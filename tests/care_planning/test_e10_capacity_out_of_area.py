@@ -98,4 +98,6 @@ def test_e10_part_a_best_interests_and_the_panel(cp: CP) -> None:
     assert cp.open_names(case) == ["csp_draft"]
     versions = cp.plan(case)["versions"]
     assert [(v["version"], v["status"]) for v in versions] == [(1, "SIGNED_OFF"), (2, "DRAFT")]
+    # The revision keeps what the case knew: the unplanned review did not put back the values of its start.
+    assert cp.data(case)["finalPB"] == 1900 and cp.data(case)["substantialDifficultyAny"] is True
     assert not cp.incidents()

@@ -1,6 +1,6 @@
 """The plan's rules whatever way a task is done: separation of duties (CSP-16b, CSP-18), delegation held
-in careflow and edited by managers, the C.6 line-item guard (U17, FIN107), upload limits, and the
-migrations building exactly the plan tables."""
+in careflow and edited by managers, the C.6 line-item guard (U17, FIN107), upload limits, the
+migrations building exactly the plan tables, and the one recipient directory."""
 from __future__ import annotations
 
 from typing import Any
@@ -164,6 +164,40 @@ def test_migrations_build_the_plan_tables(tmp_path: Any) -> None:
     db.dispose()
 
 
+def test_the_care_planning_directory_moves_into_the_runtimes(tmp_path: Any) -> None:
+    """Migration 0012: care planning's own recipient rows become entries of the one directory."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from workflows.db import Database, alembic_config
+
+    db = Database(f"sqlite:///{tmp_path / 'moved.db'}")
+    config = alembic_config(db.url)
+    command.upgrade(config, "0011")
+    with db.engine.begin() as c:
+        c.execute(sa.text("INSERT INTO care_plan_recipient (key, name, email, updated_by, updated_at) VALUES "
+                          "('advocacy_service', 'Advocacy service (invented)', 'advocacy@example.invalid', 'ada', "
+                          "'2026-01-05 10:00:00'), ('icb_s117_team', 'ICB s.117 team (invented)', "
+                          "'s117@example.invalid', 'ada', '2026-01-05 10:00:00'), "
+                          "('care_navigation', 'No address yet', NULL, 'ada', '2026-01-05 10:00:00')"))
+        c.execute(sa.text("INSERT INTO recipient_directory (name, address, note, updated_at, updated_by) VALUES "
+                          "('icb_s117_team', 'kept@example.invalid', NULL, '2026-01-06 10:00:00', 'ada')"))
+    command.upgrade(config, "head")
+    with db.engine.connect() as c:
+        rows = {r.name: (r.address, r.note) for r in c.execute(sa.text("SELECT * FROM recipient_directory"))}
+        assert "care_plan_recipient" not in sa.inspect(c).get_table_names()
+    assert rows == {"advocacy_service": ("advocacy@example.invalid",
+                                         "Advocacy service (invented) (moved from the care-planning directory)"),
+                    "icb_s117_team": ("kept@example.invalid", None)}  # the runtime's entry already in use stays
+    command.downgrade(config, "0011")
+    with db.engine.connect() as c:
+        back = [tuple(r) for r in c.execute(sa.text("SELECT key, name, email FROM care_plan_recipient"))]
+        left = [r.name for r in c.execute(sa.text("SELECT name FROM recipient_directory"))]
+    assert back == [("advocacy_service", "Advocacy service (invented)", "advocacy@example.invalid")]
+    assert left == ["icb_s117_team"]
+    db.dispose()
+
+
 def test_brokered_services_are_checked_two_days_on(cp: CP) -> None:
     case, plan_id = _to_approval(cp, cp.worker, "wendy.worker")
     line = cp.plan(case)["lineItems"][0]
@@ -185,18 +219,37 @@ def test_brokered_services_are_checked_two_days_on(cp: CP) -> None:
     assert {d["kind"] for d in docs} == {"PLAN_COPY_HTML", "PLAN_COPY_PDF"}  # made at sign-off (CSP-21)
 
 
-def test_recipients_come_from_a_directory_an_admin_keeps(cp: CP) -> None:
-    entry = {"name": "Advocacy service (invented)", "email": "advocacy@example.invalid"}
-    assert cp.manager.put("/care-plan-recipients/advocacy_service", json=entry).status_code == 403
-    assert cp.admin.put("/care-plan-recipients/advocacy_service", json={**entry, "email": "nope"}).status_code == 422
-    assert cp.admin.put("/care-plan-recipients/Bad Key", json=entry).status_code == 422
-    assert cp.admin.put("/care-plan-recipients/advocacy_service", json=entry).status_code == 200
-    assert cp.worker.get("/care-plan-recipients").json["recipients"][0]["email"] == "advocacy@example.invalid"
+def test_recipients_come_from_the_one_directory_an_admin_keeps(cp: CP) -> None:
+    from app.wiring import outbox_dispatcher
+    from tests.timers.servers import SmtpSink
+
+    entry = {"address": "advocacy@example.invalid", "note": "Advocacy service (invented)"}
+    assert cp.manager.put("/recipients/advocacy_service", json=entry).status_code == 403
+    assert cp.admin.put("/recipients/advocacy_service", json={**entry, "address": "nope"}).status_code == 422
+    assert cp.admin.put("/recipients/advocacy_service", json=entry).status_code == 200
+    assert cp.worker.get("/care-plan-recipients").status_code == 404  # the old, second directory is gone
+    listed = {r["name"]: r["address"] for r in cp.manager.get("/recipients").json["recipients"]}
+    assert listed["advocacy_service"] == "advocacy@example.invalid"
     case = cp.start(PERSON)
     cp.complete(case, "csp_explain", {"dutyExplained": True, "chargingDiscussed": True})
     cp.complete(case, "csp_participants", {"substantialDifficultyAny": True, "hasAppropriateCandidate": False,
                                            "lacksCapacityToPlan": False})
-    assert ("mc1_advocacy_referral", "advocacy@example.invalid") in cp.sent(case)
+    assert ("mc1_advocacy_referral", "advocacy_service") in cp.sent(case)  # by role: looked up when sent
+    sink = SmtpSink().start()
+    try:
+        outbox_dispatcher(cp.services, {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": sink.port}).deliver_due()
+        referrals = [m["To"] for m in sink.messages if m["Subject"].startswith("Advocacy referral")]
+        assert referrals == ["advocacy@example.invalid"]
+    finally:
+        sink.stop()
+    gone = cp.admin.client.delete("/api/v1/recipients/advocacy_service",
+                                  headers={"Authorization": f"Bearer {cp.admin.token}"})
+    assert gone.status_code == 204
+    refused = cp.start(PERSON)
+    cp.complete(refused, "csp_explain", {"dutyExplained": True, "chargingDiscussed": True})
+    cp.complete(refused, "csp_participants", {"substantialDifficultyAny": True, "hasAppropriateCandidate": False,
+                                              "lacksCapacityToPlan": False})
+    assert any("advocacy_service" in message for _element, message in cp.incidents())  # never silently lost
 
 
 def test_a_warn_rule_needs_an_override_note_that_is_kept(cp: CP) -> None:
@@ -232,3 +285,29 @@ def test_light_touch_review_can_count_from_the_service_start() -> None:
     assert datetime.fromisoformat(interim["dueAt"]) == datetime(2026, 6, 2, 9, tzinfo=timezone.utc)
     unknown = plan_reviews(rows[:1], signed, None, [])  # no start date recorded: sign-off it is
     assert datetime.fromisoformat(unknown["nextReviewAt"]) == signed + timedelta(weeks=6)
+
+
+def test_careflow_demo_seeds_every_role_the_plan_writes_to(tmp_path: Any) -> None:
+    """`careflow demo` fills the one directory with an (invented) address for each role M-C1 to M-C8 name."""
+    import re
+    import subprocess
+    import sys
+
+    import sqlalchemy as sa
+
+    from tests.conftest import ROOT
+
+    named = set(re.findall(r'id="recipient" type="str" value="\'([a-z0-9_]+)\'"',
+                           (ROOT / "bpmn" / "care_support_planning.bpmn").read_text(encoding="utf-8")))
+    assert {"advocacy_service", "icb_s117_team", "person"} <= named
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    for args in (["db", "upgrade"], ["demo"]):
+        done = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr
+    engine = sa.create_engine(url)
+    with engine.connect() as c:
+        seeded = {r.name for r in c.execute(sa.text("SELECT name FROM recipient_directory"))}
+    engine.dispose()
+    assert named - seeded == set()

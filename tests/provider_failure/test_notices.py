@@ -74,7 +74,7 @@ def test_a_three_notice_storm_is_recorded_on_the_incident_and_decided_again(pf: 
     assert case["summary"]["dutyBasisChanges"] == data["dutyBasisChanges"]
     assert [t["name"] for t in pf.tasks(incident)] == ["pf_meeting"]  # the third notice changed nothing
     page = web_worker(pf).get(f"/cases/{incident}").text  # the case page shows the change and its reason
-    assert "From: No intervention provider responsible, To: S48 temporary duty" in page
+    assert "From: No intervention provider responsible, To: s.48 temporary duty" in page
     assert "Trigger: Winding up order, Reason: Care Act s.48" in page
 
 

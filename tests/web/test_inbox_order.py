@@ -172,6 +172,6 @@ def test_the_migration_gives_existing_tasks_their_cases_urgency(tmp_path: Path, 
     command.upgrade(config, "head")
     db = Database(database_url)
     with db.reading() as session:
-        ranks = set(session.execute(select(TaskRow.instance_id, TaskRow.urgency_rank)).tuples())
+        ranks = set(session.execute(select(TaskRow.instance_id, TaskRow.urgency_rank)).all())
     db.dispose()
     assert ranks == {(urgent.id, 1), (plain.id, 5)}

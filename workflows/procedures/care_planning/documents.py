@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.errors import CareflowError, ValidationFailed
+from workflows.outbox import ATTACHMENTS, Attachment
 
 from .models import CarePlan, PlanDocument
 from .money import show
@@ -74,6 +75,34 @@ def store_plan_copy(session: Session, plan: CarePlan, actor: str) -> list[PlanDo
                    html.encode("utf-8"), actor)]
     made.append(_store(session, plan, "PLAN_COPY_PDF", f"{stem}.pdf", "application/pdf", render_pdf(html), actor))
     return made
+
+
+STORE = "care_plan_document"  # how an outbox message refers to one of these documents
+COPY_KINDS = ("PLAN_COPY_PDF", "PLAN_COPY_HTML")
+
+
+def attach_plan_copy(session: Session, payload: dict[str, Any], case_reference: str) -> dict[str, Any]:
+    """M-C8 carries the copy of the plan version it names, PDF and HTML, by reference to the stored documents."""
+    version = payload.get("planVersion")
+    docs = session.scalars(select(PlanDocument).join(CarePlan, CarePlan.id == PlanDocument.plan_id).where(
+        PlanDocument.case_reference == case_reference, CarePlan.version == version,
+        PlanDocument.kind.in_(COPY_KINDS)).order_by(PlanDocument.id.desc())).all()
+    latest: dict[str, PlanDocument] = {}
+    for doc in docs:  # newest first: a version's copy made again replaces the earlier one
+        latest.setdefault(doc.kind, doc)
+    refs = [{"store": STORE, "id": latest[k].id} for k in COPY_KINDS if k in latest]
+    return {**payload, ATTACHMENTS: refs} if refs else payload
+
+
+def stored_attachment(session: Session, reference: Any) -> Attachment | None:
+    """The outbox's view of a stored document: its bytes, type and the hash recorded when it was stored."""
+    if reference.get("store") != STORE:
+        return None
+    ident = reference.get("id")
+    doc = session.get(PlanDocument, ident) if isinstance(ident, int) else None
+    if doc is None:
+        return None
+    return Attachment(doc.filename, doc.media_type, bytes(doc.content), doc.sha256)
 
 
 def store_upload(session: Session, plan: CarePlan, kind: str, filename: str, content: bytes, signed: bool,

@@ -186,15 +186,3 @@ class WorkerDelegation(Base):
     weekly_limit_pence: Mapped[int] = mapped_column(Integer, default=0)
     updated_by: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class RecipientDirectory(Base):
-    """Who a message to a role goes to (advocacy service, DP advice, ICB s.117 team...); admins edit it."""
-
-    __tablename__ = "care_plan_recipient"
-
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(200))
-    updated_by: Mapped[str | None] = mapped_column(String(80))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

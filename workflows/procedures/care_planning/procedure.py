@@ -11,6 +11,7 @@ A guard that fails raises, and the whole step (its state, tasks and messages) is
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -18,14 +19,17 @@ from sqlalchemy.orm import Session
 
 from workflows.errors import Conflict, Forbidden
 from workflows.models import Instance, OutboxMessage, TaskRow
+from workflows.outbox import Attachment
 from workflows.procedure import Procedure
 
-from .models import CarePlan, RecipientDirectory, WorkerDelegation
+from .documents import attach_plan_copy, stored_attachment
+from .models import CarePlan, WorkerDelegation
 from .money import show
 from .plans import EDITABLE, new_version, open_plan
 from .rules import approve_lines, not_activated
 
 PROCESS_ID = "care_support_planning"
+PLAN_COPY_MESSAGE = "mc8_plan_copy"
 APPROVAL_TASKS = ("csp_approve_manager", "csp_approve_senior", "csp_approve_panel", "csp_self_authorise")
 submitting: contextvars.ContextVar[bool] = contextvars.ContextVar("care_plan_submitting", default=False)
 
@@ -119,22 +123,21 @@ class CarePlanning(Procedure):
 
     def on_step(self, runtime: Any, session: Session, row: Instance, data: dict[str, Any]) -> None:
         after_step(session, row, data)
-        address_messages(session, row)
+        attach_plan_copies(session, row)
         if data.get("carerEligible") is True and data.get("planFor") != "CARER":
             start_carer_case(runtime, session, row, data)
 
+    def attachment(self, session: Session, reference: Mapping[str, Any]) -> Attachment | None:
+        return stored_attachment(session, reference)
 
-def address_messages(session: Session, row: Instance) -> None:
-    """M-C1 to M-C8 queued in this step go to whoever the directory names for their recipient role
-    (the advocacy service, the DP advice service, the ICB s.117 team ...), as an admin keeps it."""
+
+def attach_plan_copies(session: Session, row: Instance) -> None:
+    """CSP-21: each M-C8 queued in this step carries the stored copy of the plan it sends."""
     queued = session.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == row.id,
-                                                         OutboxMessage.created_at == row.updated_at)).all()
+                                                         OutboxMessage.created_at == row.updated_at,
+                                                         OutboxMessage.template == PLAN_COPY_MESSAGE)).all()
     for message in queued:
-        found = session.get(RecipientDirectory, message.recipient) if message.recipient else None
-        if found is not None and found.email:
-            message.payload = {**(message.payload or {}), "recipientRole": message.recipient,
-                               "recipientName": (message.payload or {}).get("recipientName") or found.name}
-            message.recipient = found.email
+        message.payload = attach_plan_copy(session, dict(message.payload or {}), row.case_reference)
 
 
 def start_carer_case(runtime: Any, session: Session, row: Instance, data: dict[str, Any]) -> Instance | None:

@@ -18,7 +18,7 @@ from workflows import HandlerContext, HandlerError
 from workflows.timeutil import add_working_days
 
 HANDLER_NAME = "csp_review_dates"
-PLANNED = ("LIGHT_TOUCH", "INTERIM", "DP_REVIEW", "ANNUAL")
+PLANNED = ("LIGHT_TOUCH", "INTERIM", "DP_REVIEW", "ANNUAL", "POST_MOVE_CHECK")  # the last after a move (B.12)
 _ISO = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?$")
 _WORKING = re.compile(r"^P(?P<days>\d+)WD$")
 

@@ -6,6 +6,7 @@ case per affected person (DESIGN.md decision 2).
 * ``checks``: answers checked against the case (a closure date against the notice);
 * ``closure``: telling the incident when its last person case closes, with the totals;
 * ``notice_period``: a closure date that moves takes the incident's timers and open person cases along;
+* ``PLACED_OUT``: B.12, a person this council placed in another area whose provider failed there;
 * ``read_models``: the incidents and their person cases for the dashboard, from rows only.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from workflows.procedure import Procedure
 from .checks import submission_problems
 from .closure import ALL_CLOSED, close_parent_when_last
 from .notice_period import NOTICE, on_incident_step, on_notice
-from .person_cases import DISPUTE, INCIDENT, PERSON
+from .person_cases import DISPUTE, INCIDENT, PERSON, PLACED_OUT
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,12 +26,12 @@ if TYPE_CHECKING:
     from workflows.models import Instance
     from workflows.runtime import Runtime
 
-__all__ = ["DISPUTE", "INCIDENT", "PERSON", "ProviderFailure", "procedure"]
+__all__ = ["DISPUTE", "INCIDENT", "PERSON", "PLACED_OUT", "ProviderFailure", "procedure"]
 
 
 class ProviderFailure(Procedure):
     name = "provider_failure"
-    process_ids = frozenset({INCIDENT, PERSON, DISPUTE})
+    process_ids = frozenset({INCIDENT, PERSON, DISPUTE, PLACED_OUT})
     system_messages = frozenset({ALL_CLOSED})
 
     def on_step(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 INCIDENT = "provider_failure"
 PERSON = "provider_failure_person"
+PLACED_OUT = "provider_failure_placed_out"  # B.12: a person this council placed, affected elsewhere
 DISPUTE = "provider_failure_dispute"
 ACCEPTING = ("ACTIVE_CLOSURE",)
 # What a person case takes over from its incident (from the incident's summary, not its state).
