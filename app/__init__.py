@@ -20,7 +20,7 @@ from workflows.library import ProcessLibrary
 from workflows.procedures import care_planning, provider_failure
 from workflows.runtime import Runtime
 
-from .wiring import setting
+from .wiring import service_task_checks, setting
 
 ROOT = Path(__file__).resolve().parent.parent
 # The statutory procedures this deployment runs; each registers its hooks with the runtime.
@@ -123,7 +123,8 @@ def build_services(config: dict[str, Any]) -> Services:
         db.create_schema()
     forms = FormLibrary(Path(config["FORMS_DIR"]))
     council = Path(config["COUNCIL_CONFIG"]) if config.get("COUNCIL_CONFIG") else None
-    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms, council)
+    library = ProcessLibrary(db, Path(config["BPMN_DIR"]), Path(config["DMN_DIR"]), forms, council,
+                             parameter_check=service_task_checks())
     # One whole decision evaluation's time budget (workflows/decisions/errors.py); past it, an incident.
     set_time_budget(_number(setting(config, "DECISION_TIME_BUDGET_SECONDS", None)))
     if config.get("SYNC_ON_START"):

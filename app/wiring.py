@@ -11,8 +11,11 @@ from typing import Any
 
 from handlers.commission import CommissioningChannel
 from handlers.delivery import build_channels
+from handlers.registry import parameter_problems
+from handlers.templates import TemplateRegistry, default_templates
 from workflows.outbox import Channel, OutboxDispatcher, OutboxPolicy
 from workflows.scheduler import CareflowScheduler
+from workflows.service_tasks import ParameterCheck
 
 
 def setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
@@ -23,9 +26,21 @@ def setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
     return default if value in (None, "") else value
 
 
+def message_templates() -> TemplateRegistry:
+    """The message templates: the ones the outbox renders are the ones a diagram is checked against."""
+    return default_templates()
+
+
+def service_task_checks() -> ParameterCheck:
+    """For the process library: each handler's check of a service task's literal inputs (a template
+    the notify handler names must be one of :func:`message_templates`), so validate, deploy, a modeller
+    save and the sync from disk all refuse a diagram naming one that does not exist."""
+    return parameter_problems
+
+
 def delivery_channels(services: Any, config: Mapping[str, Any] | None = None) -> dict[str, Channel]:
     """Every outbox channel: e-mail, Notify, webhook, record, and commissioning (which writes rows)."""
-    channels = build_channels(config or {})
+    channels = build_channels(config or {}, message_templates())
     channels["commissioning"] = CommissioningChannel(services.db)
     return channels
 

@@ -7,6 +7,11 @@
 
 Placeholders use ``string.Template`` (``$name``/``${name}``): no code runs, and a placeholder the
 message's data lacks is a permanent delivery failure rather than a half-filled letter.
+
+Values are written for people (GOV.UK style, :mod:`handlers.message_words`): dates as words, a
+duration as "24 hours", yes or no, lists joined, and a field's code (``dutyBasis``
+``S48_TEMPORARY_DUTY``) as the words ``words.json`` gives it. A catalogue message that combines
+two (``M1/M8`` in DMN-10) lives in ``M1+M8.txt``.
 """
 from __future__ import annotations
 
@@ -16,8 +21,10 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from .message_words import plain_values
+
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-_NAME = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,99}$")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 
 
 class TemplateError(Exception):
@@ -32,7 +39,7 @@ class MessageTemplate:
     headers: dict[str, str] = field(default_factory=dict)
 
     def render(self, data: dict[str, Any]) -> tuple[str, str]:
-        values = {k: "" if v is None else str(v) for k, v in data.items()}
+        values = plain_values(data)
         try:
             return Template(self.subject).substitute(values), Template(self.body).substitute(values)
         except KeyError as exc:
@@ -47,14 +54,21 @@ class TemplateRegistry:
         self._cache: dict[str, MessageTemplate] = {}
 
     def names(self) -> list[str]:
-        return sorted(p.stem for p in self.directory.glob("*.txt"))
+        return sorted(p.stem.replace("+", "/") for p in self.directory.glob("*.txt"))
+
+    def exists(self, name: Any) -> bool:
+        try:
+            self.get(name)
+        except TemplateError:
+            return False
+        return True
 
     def get(self, name: str) -> MessageTemplate:
         if name in self._cache:
             return self._cache[name]
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not all(_NAME.match(part) for part in name.split("/")):
             raise TemplateError(f"'{name}' is not a template name")
-        path = self.directory / f"{name}.txt"
+        path = self.directory / f"{name.replace('/', '+')}.txt"
         if not path.is_file():
             raise TemplateError(f"no message template '{name}' (known: {', '.join(self.names())})")
         template = parse_template(name, path.read_text(encoding="utf-8"))

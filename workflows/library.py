@@ -33,11 +33,12 @@ from .errors import NotFound, ProcessDefinitionError
 from .forms import Form, FormLibrary
 from .models import DefinitionFile, DeploymentEvent, ProcessVersion, utcnow
 from .pins import COUNCIL, PinnedLookups, Pins, check_form_files, content_hash, pin, read_config_files, stored_file
+from .service_tasks import ParameterCheck, no_parameter_checks
 from .spiff_bridge import CareflowParser, DecisionTaskEngine, make_serializer, signal_name, spec_ref
 from .spiff_events import use_careflow_timers, use_interrupting_starts
 from .start_timers import schedule as schedule_start_timers
 from .throws import capture_throws
-from .validation import check_process_xml
+from .validation import check_process_xml, check_service_parameters
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # Where a deployment came from: a process owner's (the API's or the modeller's) is never silently
@@ -92,8 +93,10 @@ class BuiltProcess:
 
 class ProcessLibrary(PinnedLookups):
     def __init__(self, db: Database, bpmn_dir: Path, dmn_dir: Path, forms: FormLibrary | None = None,
-                 council_config: Path | None = None) -> None:
+                 council_config: Path | None = None, parameter_check: ParameterCheck | None = None) -> None:
         self.db = db
+        # What the handlers say of a service task's literal inputs (a template that does not exist).
+        self.parameter_check = parameter_check or no_parameter_checks
         self.forms = forms  # when given, every user task's form must exist before a diagram is accepted
         self.bpmn_dir = Path(bpmn_dir)
         self.dmn_dir = Path(dmn_dir)
@@ -190,6 +193,8 @@ class ProcessLibrary(PinnedLookups):
             text = pending.pop(filename)
             root = parse_xml(text, filename)
             check_process_xml(root, filename)
+            if pins:  # new content; a stored version rebuilt is never refused afresh
+                check_service_parameters(root, filename, self.parameter_check)
             check_unique_ids({filename: root}, roots)
             roots[filename] = root
             digest = content_hash(text)

@@ -10,7 +10,7 @@ database session, so a handler never opens a transaction of its own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -53,3 +53,17 @@ HandlerLookup = Callable[[str], Handler]
 def no_handlers(name: str) -> Handler:
     """The lookup of a runtime given none: every service task becomes an incident naming it."""
     raise UnknownHandler(f"No handler named '{name}' (this runtime has no handlers registered)")
+
+
+ParameterCheck = Callable[[str, Mapping[str, Any]], list[str]]
+"""``(handler name, the literal values of a service task's parameters) -> problems``, each a sentence.
+
+A handler may know at validate time that a literal input can never work (a message template that does
+not exist); the app hands the library such a check, so a diagram naming one is refused when it is
+validated or deployed rather than failing on a case later. Parameters that are expressions are left
+to run time."""
+
+
+def no_parameter_checks(handler_name: str, literals: Mapping[str, Any]) -> list[str]:
+    """The check of a library given none: every literal is accepted."""
+    return []

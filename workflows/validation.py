@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from .errors import ProcessDefinitionError
+from .service_tasks import ParameterCheck
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
@@ -161,3 +162,25 @@ def _check_times(root: etree._Element, filename: str) -> None:
             label = {"timeDuration": "timer duration", "timeDate": "timer date", "timeCycle": "timer cycle"}
             raise ProcessDefinitionError(f"The {label.get(kind, kind)} cannot be read: {exc}", file=filename,
                                          element=element, line=el.sourceline) from None
+
+
+def literal_parameters(operator: etree._Element) -> dict[str, Any]:
+    """A service task's parameters whose value is a literal (``'M1_ProviderFailureAlert'``), by id."""
+    out: dict[str, Any] = {}
+    for param in operator.iter(f"{SPIFF}parameter"):
+        try:
+            out[str(param.get("id"))] = ast.literal_eval((param.get("value") or "").strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue  # an expression: its value is known only when the task runs
+    return out
+
+
+def check_service_parameters(root: etree._Element, filename: str, check: ParameterCheck) -> None:
+    """Raise ProcessDefinitionError naming the task when its handler refuses a literal parameter."""
+    for operator in root.iter(f"{SPIFF}serviceTaskOperator"):
+        literals = literal_parameters(operator)
+        problems = check(str(operator.get("id") or ""), literals) if literals else []
+        if problems:
+            task = _owner_id(operator)
+            raise ProcessDefinitionError(f"Service task '{task}': {'; '.join(problems)}", file=filename,
+                                         element=task, line=operator.sourceline)

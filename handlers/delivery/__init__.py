@@ -12,15 +12,24 @@ from typing import Any
 
 from workflows.outbox import Channel, Delivery, DeliveryError
 
-from ..templates import TemplateRegistry, default_templates
+from ..templates import TemplateError, TemplateRegistry, default_templates
 
 __all__ = ["Channel", "Delivery", "DeliveryError", "RecordChannel", "build_channels", "delivery_settings"]
 
 
 class RecordChannel:
-    """Delivers nothing: marks the message sent (for demos and for messages kept as a record)."""
+    """Sends nothing: marks the message sent (for demos and for messages kept as a record). The record
+    must still be readable, so a template that is missing or that the data does not fill fails here,
+    as it would on any other channel."""
+
+    def __init__(self, templates: TemplateRegistry | None = None) -> None:
+        self.templates = templates or default_templates()
 
     def send(self, message: Delivery) -> str | None:
+        try:
+            self.templates.get(message.template).render(message.payload)
+        except TemplateError as exc:
+            raise DeliveryError(str(exc), permanent=True) from None
         return None
 
 
@@ -55,5 +64,5 @@ def build_channels(config: Mapping[str, Any] | None = None,
         "email": EmailChannel(settings, templates),
         "notify": NotifyChannel(settings, templates),
         "webhook": WebhookChannel(settings),
-        "record": RecordChannel(),
+        "record": RecordChannel(templates),
     }

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tests.timers.servers import SmtpSink
+
 from .conftest import PF, at_day, day
+from .delivery import deliver_everything, failed_deliveries, smtp_server  # noqa: F401  (the smtp fixture)
 
 HOME = "CARE_HOME_RESIDENTIAL"
 W1 = "Cyngor Sir Enghraifft (W1)"
@@ -91,7 +94,7 @@ def test_e1_forty_residents_each_worked_to_the_end(pf: PF) -> None:
     assert told[("M9", "ADVOCACY_SERVICE")] == 1
     movers = sum(1 for s in ended.values() if s["primaryAction"] == "ARRANGE_CARE_HOME")
     assert movers == 2 + 1 + 1 + 28 and told[("M7", "GP")] == movers
-    assert Counter(m.template for m in messages)["commissioning_request"] == movers
+    assert Counter(m.template for m in messages)["care_navigation_request"] == movers
     assert Counter(m.template for m in messages)["M16_PersonInformationPack"] == 4
 
     # PF-13 .. PF-15: the last person case closing tells the incident; then the end and the invoices.
@@ -109,3 +112,11 @@ def test_e1_forty_residents_each_worked_to_the_end(pf: PF) -> None:
     assert finance[0].payload["people"] == ["WL3"]
     assert sorted(m.payload["personRef"] for m in finance if m.template == "person_charge") == ["SF5", "SF6"]
     assert pf.runtime.fire_due_timers(now=at_day(60)) == 0  # nothing left waiting
+
+
+def test_e1_every_message_of_the_closure_is_delivered(pf: PF, smtp: SmtpSink) -> None:
+    """The same closure, then its outbox: e-mail through the SMTP server, every record rendered, none failed."""
+    test_e1_forty_residents_each_worked_to_the_end(pf)
+    delivered = deliver_everything(pf, smtp)
+    assert failed_deliveries(delivered) == []
+    assert len(smtp.messages) == sum(1 for m in delivered if m.channel == "email") > 50

@@ -100,7 +100,7 @@ def test_e3_home_care_ceases_in_72_hours(pf: PF) -> None:
     assert {m.payload["personRef"] for m in messages if m.template == "M8"} == DISTRICT_NURSING
     assert told[("M8", "ICB_DISTRICT_NURSING")] == 8
     assert not [m for m in messages if m.template == "M7"]
-    assert Counter(m.template for m in messages)["commissioning_request"] == 97
+    assert Counter(m.template for m in messages)["care_navigation_request"] == 97
     assert Counter(m.template for m in messages)["M16_PersonInformationPack"] == 18
     assert not [m for m in messages if m.template == "sla_breach"]  # every new service starts by +72h
     charging = {m.payload["personRef"]: m.payload for m in messages if m.template == "charging_record"}

@@ -76,7 +76,7 @@ def test_e4_registration_cancelled_s19_power(pf: PF) -> None:
     assert told[("M1/M8", "ICB_NURSING_COMMISSIONER")] == 14  # FNC residents
     assert told[("M11", "ICB_CHC_TEAM")] == 3
     assert told[("M7", "GP")] == 19  # everyone who moves
-    assert Counter(m.payload["kind"] for m in messages if m.template == "commissioning_request") == {
+    assert Counter(m.payload["kind"] for m in messages if m.template == "care_navigation_request") == {
         "ARRANGE_NURSING_HOME": 19}
     charging = {m.payload["personRef"]: m.payload for m in messages if m.template == "charging_record"}
     assert {ref: c["legalBasis"] for ref, c in charging.items() if ref.startswith("SF")} == {

@@ -43,7 +43,7 @@ def test_placing_authority_declines_then_every_loop_twice_round(pf: PF) -> None:
     # DMN-09: coordinate (rule 3), then the council arranges supported living care (rule 8) after the decline;
     # the person declines the offer twice (PP-11 loops to PP-10e), the tenancy stays, so no move and no GP message.
     assert rules["ProviderFailurePersonAction"] == [3, 8]
-    assert Counter(m.template for m in pf.outbox([case]))["commissioning_request"] == 3
+    assert Counter(m.template for m in pf.outbox([case]))["care_navigation_request"] == 3
     # Each pass through PP-02 sends only what was not sent before: the placing council hears once.
     sent = Counter((m.template, m.recipient) for m in pf.outbox([case]) if m.template.startswith("M"))
     assert sent[("M3", "PLACING_SCOTTISH_COUNCIL")] == 1

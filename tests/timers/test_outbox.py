@@ -9,7 +9,7 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from handlers.delivery import Delivery, build_channels
+from handlers.delivery import Delivery, DeliveryError, build_channels
 from handlers.delivery.email import message_id
 from handlers.delivery.webhook import verify
 from handlers.templates import TemplateError, default_templates, parse_template
@@ -264,5 +264,15 @@ def _api(svc, username, role):
 
 
 def test_delivery_dataclass_is_all_a_channel_sees():
-    d = Delivery(1, "record", None, "t", {}, "k", 1)
+    d = Delivery(1, "record", None, "urgent_referral", {"personName": "Alex Example", "caseReference": "CF-1",
+                                                         "priority": "URGENT"}, "k", 1)
     assert build_channels({})["record"].send(d) is None
+
+
+def test_a_record_names_a_template_its_data_fills_or_fails_permanently():
+    record = build_channels({})["record"]
+    with pytest.raises(DeliveryError, match="no message template 'contract_default_notise'") as unknown:
+        record.send(Delivery(1, "record", None, "contract_default_notise", {}, "k", 1))
+    assert unknown.value.permanent
+    with pytest.raises(DeliveryError, match="needs a value for 'personName'"):
+        record.send(Delivery(1, "record", None, "urgent_referral", {"caseReference": "CF-1"}, "k", 1))
