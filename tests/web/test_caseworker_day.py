@@ -459,6 +459,31 @@ def test_the_incident_dashboard_groups_by_what_matters_and_lists_people_with_the
     assert "Overdue" in people_table and "Not yet assessed" in people_table
 
 
+def test_the_incident_dashboard_lists_the_most_urgent_first_then_the_earliest_due(web_services: Any,
+                                                                                   client_as: Any) -> None:
+    from datetime import timedelta
+
+    from workflows.models import Instance, TaskRow, utcnow
+
+    web_services.runtime.start("web_two_steps", {"personName": "Quay House"}, actor="quinn.lead",
+                               case_reference="PF-QUAY-1")
+    # routine and overdue, critical and due tomorrow, critical and overdue: the inbox's order
+    residents = [("Quay Routine Overdue", "ROUTINE", -2), ("Quay Critical Tomorrow", "CRITICAL", 24),
+                 ("Quay Critical Overdue", "CRITICAL", -1)]
+    for name, urgency, hours in residents:
+        person = web_services.runtime.start("web_two_steps", {"personName": name}, actor="quinn.lead",
+                                            parent_case_reference="PF-QUAY-1")
+        with web_services.db.transaction() as session:
+            session.get(Instance, person.id).summary = {"urgency": urgency}
+            task = session.query(TaskRow).filter_by(instance_id=person.id, state="open").one()
+            task.due_at = utcnow() + timedelta(hours=hours)
+    page = _text(client_as("quinn.lead").get("/incidents/PF-QUAY-1").text)
+    listed = page[page.index("People with open cases: 3"):]
+    order = sorted(name for name, _, _ in residents)
+    order.sort(key=listed.index)
+    assert order == ["Quay Critical Overdue", "Quay Critical Tomorrow", "Quay Routine Overdue"]
+
+
 def test_a_claim_through_the_api_allocates_the_case_too_and_a_reassign_moves_it(
         web_app: Any, web_services: Any, client_as: Any) -> None:
     from workflows.casework import CaseAllocation
