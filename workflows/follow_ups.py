@@ -33,6 +33,9 @@ log = logging.getLogger("careflow.follow_ups")
 BATCH = 200  # items per transaction: one batch of ~200 case steps holds the write lock for a few seconds
 LEASE = timedelta(seconds=30)  # a run renews it every batch; a run that died lets go when it runs out
 RETRY_AFTER = timedelta(seconds=30)  # a batch that failed is tried again after this
+# SQLite's busy handler polls, sleeping up to 100 ms between tries: without a pause longer than that,
+# the next batch would take the lock again before a waiting request wakes, and starve it.
+SQLITE_PAUSE = 0.11
 
 
 @dataclass
@@ -135,6 +138,8 @@ def run(runtime: Runtime, kind: str, subject: str, *, batch: int, now: datetime 
         if stop is not None and stop():
             _let_go(runtime, follow_up_id)
             return progress
+        if runtime.db.dialect == "sqlite":
+            time.sleep(SQLITE_PAUSE)  # others' requests get the write lock between our batches
 
 
 def _failed(runtime: Runtime, follow_up_id: int, error: str) -> None:
