@@ -60,7 +60,7 @@ def wait_until(check: Any, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while not check():
         assert time.monotonic() < end, "timed out"
-        time.sleep(0.01)
+        time.sleep(0.05)
 
 
 def test_a_thousand_person_cases_move_in_committed_batches_and_other_messages_go_through(pf: PF) -> None:
