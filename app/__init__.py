@@ -104,24 +104,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     hardening.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api_definitions.bp)
-    app.register_blueprint(api_model.bp)
-    app.register_blueprint(api_provider_failure.bp)
-    app.register_blueprint(api_providers.bp)
-    app.register_blueprint(api_recipients.bp)
-    app.register_blueprint(api_care_planning.bp)
-    app.register_blueprint(api_operations.bp)
+    apis = (api, api_definitions, api_model, api_provider_failure, api_providers, api_recipients, api_care_planning,
+            api_operations)
+    for module in apis:
+        app.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)
     web.init_app(app)
-    web.exempt_from_csrf(api.bp)
-    web.exempt_from_csrf(api_definitions.bp)
-    web.exempt_from_csrf(api_model.bp)
-    web.exempt_from_csrf(api_provider_failure.bp)
-    web.exempt_from_csrf(api_providers.bp)
-    web.exempt_from_csrf(api_recipients.bp)
-    web.exempt_from_csrf(api_care_planning.bp)
-    web.exempt_from_csrf(api_operations.bp)
+    for module in apis:  # bearer tokens, not session cookies, so no CSRF token
+        web.exempt_from_csrf(module.bp)
     logging.getLogger("careflow").setLevel(logging.INFO)
     return app
 

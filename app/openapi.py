@@ -3,52 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_care_planning import care_planning_paths
+from .openapi_model import model_paths
 from .openapi_operations import operations_paths
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-ERRORS = {  # what any operation may answer, besides its own statuses
-    "400": {"$ref": "#/components/responses/BadRequest"},
-    "401": {"$ref": "#/components/responses/Unauthorised"},
-    "403": {"$ref": "#/components/responses/Forbidden"},
-    "404": {"$ref": "#/components/responses/NotFound"},
-    "405": {"$ref": "#/components/responses/MethodNotAllowed"},
-    "413": {"$ref": "#/components/responses/TooLarge"},
-    "422": {"$ref": "#/components/responses/ValidationFailed"},
-    "503": {"$ref": "#/components/responses/Busy"},
-}
-
-
-def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None, params: list | None = None,
-        extra: dict[str, Any] | None = None, tag: str = "runtime", ok_code: str = "200") -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {ok_code: ok, **ERRORS, **(extra or {})}}
-    if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if params:
-        op["parameters"] = params
-    return op
-
-
-def _path_param(name: str, kind: str = "string") -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
-
-
-def _query(name: str, kind: str = "string", description: str = "", *, enum: list[str] | None = None,
-           fmt: str | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": kind}
-    if enum:
-        schema["enum"] = enum
-    if fmt:
-        schema["format"] = fmt
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
+from .openapi_parts import CONFLICT, INVALID, op, path_param, query, ref, reply
 
 TASK_STATES = ["open", "completed", "cancelled", "all"]
 INSTANCE_STATUSES = ["running", "completed", "incident", "terminated"]
@@ -58,8 +16,6 @@ COMMISSIONING_STATES = ["raised", "acknowledged", "placed", "declined", "cancell
 SERVICE_TYPES = ["care_home", "nursing_home", "homecare"]
 
 
-CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
-INVALID = {"422": {"$ref": "#/components/responses/ValidationFailed"}}
 # A further notice (provider_failure_notified) whose payload has closureDate (YYYY-MM-DD; else a 422):
 # whether it moved the incident's closure date. A date it already had, or an incident already closed
 # (or past its person cases), answers 200 with changed false and the reason; nothing is moved or recorded,
@@ -76,14 +32,8 @@ CLOSURE_DATE_ANSWER = {
     "required": ["changed", "to"]}
 
 
-def _model_paths() -> dict[str, Any]:
-    from .openapi_model import model_paths
-
-    return model_paths()
-
-
 def openapi_document() -> dict[str, Any]:
-    task_id = [_path_param("task_id")]
+    task_id = [path_param("task_id")]
     return {
         "openapi": "3.1.0",
         "info": {"title": "careflow API", "version": "1",
@@ -92,110 +42,110 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
-            "/openapi.json": {"get": {**_op("This document", _json({"type": "object"}), tag="meta"),
+            "/openapi.json": {"get": {**op("This document", reply({"type": "object"}), tag="meta"),
                                       "security": []}},
-            "/me": {"get": _op("The signed-in user", _json(_ref("User")), tag="meta")},
-            "/processes": {"get": _op("Deployed processes, and the files that could not be loaded",
-                                      _json({"type": "object", "properties": {
-                                          "processes": {"type": "array", "items": _ref("Process")},
-                                          "loadErrors": {"type": "array", "items": _ref("Error")}}}))},
-            "/processes/{process_id}": {"get": _op("One deployed process", _json(_ref("Process")),
-                                                   params=[_path_param("process_id")])},
-            "/processes/{process_id}/instances": {"post": _op(
-                "Start an instance on the newest deployed version", _json(_ref("Instance"), "Started"),
-                body=_ref("StartInstance"), params=[_path_param("process_id")], extra=INVALID, ok_code="201")},
-            "/instances": {"get": _op("Instances, newest first", _json({"type": "object", "properties": {
-                "instances": {"type": "array", "items": _ref("Instance")}}}),
-                params=[_query("status", enum=INSTANCE_STATUSES), _query("processId"), _query("caseReference"),
-                        _query("parentCaseReference"), _query("limit", "integer"), _query("offset", "integer")])},
-            "/instances/{instance_id}": {"get": _op("An instance: status, data, open tasks, waiting timers, "
-                                                    "history, decisions, messages", _json(_ref("Instance")),
-                                                    params=[_path_param("instance_id")])},
-            "/tasks": {"get": _op("Tasks visible, most urgent first", _json({"type": "object", "properties": {
-                "tasks": {"type": "array", "items": _ref("Task")}, "total": {"type": "integer"},
+            "/me": {"get": op("The signed-in user", reply(ref("User")), tag="meta")},
+            "/processes": {"get": op("Deployed processes, and the files that could not be loaded",
+                                     reply({"type": "object", "properties": {
+                                         "processes": {"type": "array", "items": ref("Process")},
+                                         "loadErrors": {"type": "array", "items": ref("Error")}}}))},
+            "/processes/{process_id}": {"get": op("One deployed process", reply(ref("Process")),
+                                                  params=[path_param("process_id")])},
+            "/processes/{process_id}/instances": {"post": op(
+                "Start an instance on the newest deployed version", reply(ref("Instance"), "Started"),
+                body=ref("StartInstance"), params=[path_param("process_id")], extra=INVALID, ok_code="201")},
+            "/instances": {"get": op("Instances, newest first", reply({"type": "object", "properties": {
+                "instances": {"type": "array", "items": ref("Instance")}}}),
+                params=[query("status", enum=INSTANCE_STATUSES), query("processId"), query("caseReference"),
+                        query("parentCaseReference"), query("limit", "integer"), query("offset", "integer")])},
+            "/instances/{instance_id}": {"get": op("An instance: status, data, open tasks, waiting timers, "
+                                                   "history, decisions, messages", reply(ref("Instance")),
+                                                   params=[path_param("instance_id")])},
+            "/tasks": {"get": op("Tasks visible, most urgent first", reply({"type": "object", "properties": {
+                "tasks": {"type": "array", "items": ref("Task")}, "total": {"type": "integer"},
                 "limit": {"type": "integer"}, "offset": {"type": "integer"}}}),
-                params=[_query("mine", "boolean", "assigned to me"), _query("myGroups", "boolean",
-                        "offered to my groups"), _query("processId"), _query("state", description=
-                        "open (default), completed, cancelled or all", enum=TASK_STATES), _query("caseReference"),
-                        _query("subject", description="part of the person's or provider's name"),
-                        _query("instanceId"), _query("dueBefore", description="ISO 8601 date-time", fmt="date-time"),
-                        _query("limit", "integer"), _query("offset", "integer")], extra=INVALID)},
-            "/tasks/{task_id}": {"get": _op("A task with its form's JSON Schema and current data",
-                                            _json(_ref("Task")), params=task_id)},
-            "/tasks/{task_id}/claim": {"post": _op("Claim a task offered to one of my groups", _json(_ref("Task")),
-                                                   params=task_id, extra=CONFLICT)},
-            "/tasks/{task_id}/unclaim": {"post": _op("Release a claimed task", _json(_ref("Task")),
-                                                     params=task_id, extra=CONFLICT)},
-            "/tasks/{task_id}/reassign": {"post": _op("Assign a task to someone else (managers)", _json(_ref("Task")),
-                                                      params=task_id, body={"type": "object", "required": ["username"],
-                                                      "properties": {"username": {"type": "string"}}},
-                                                      extra={**CONFLICT, **INVALID})},
-            "/tasks/{task_id}/draft": {"put": _op("Save the form as a draft", _json(_ref("Task")), params=task_id,
-                                                  body=_ref("TaskData"), extra=CONFLICT)},
-            "/tasks/{task_id}/complete": {"post": _op(
+                params=[query("mine", "boolean", "assigned to me"), query("myGroups", "boolean",
+                        "offered to my groups"), query("processId"), query("state", description=
+                        "open (default), completed, cancelled or all", enum=TASK_STATES), query("caseReference"),
+                        query("subject", description="part of the person's or provider's name"),
+                        query("instanceId"), query("dueBefore", description="ISO 8601 date-time", fmt="date-time"),
+                        query("limit", "integer"), query("offset", "integer")], extra=INVALID)},
+            "/tasks/{task_id}": {"get": op("A task with its form's JSON Schema and current data",
+                                           reply(ref("Task")), params=task_id)},
+            "/tasks/{task_id}/claim": {"post": op("Claim a task offered to one of my groups", reply(ref("Task")),
+                                                  params=task_id, extra=CONFLICT)},
+            "/tasks/{task_id}/unclaim": {"post": op("Release a claimed task", reply(ref("Task")),
+                                                    params=task_id, extra=CONFLICT)},
+            "/tasks/{task_id}/reassign": {"post": op("Assign a task to someone else (managers)", reply(ref("Task")),
+                                                     params=task_id, body={"type": "object", "required": ["username"],
+                                                     "properties": {"username": {"type": "string"}}},
+                                                     extra={**CONFLICT, **INVALID})},
+            "/tasks/{task_id}/draft": {"put": op("Save the form as a draft", reply(ref("Task")), params=task_id,
+                                                 body=ref("TaskData"), extra=CONFLICT)},
+            "/tasks/{task_id}/complete": {"post": op(
                 "Complete a task with the form's data; the data is validated against the form's schema",
-                _json(_ref("Instance")), params=task_id + [{"name": "If-Match", "in": "header", "required": False,
-                                                            "schema": {"type": "string"},
-                                                            "description": "the instance version read"}],
-                body=_ref("TaskData"), extra={**CONFLICT, **INVALID})},
-            "/messages": {"post": _op("Deliver a message to waiting instances, or start the processes it starts",
-                                      _json({"type": "object", "properties": {
-                                          "correlated": {"type": "array", "items": {"type": "string"}},
-                                          "started": {"type": "array", "items": {"type": "string"}},
-                                          "closureDate": CLOSURE_DATE_ANSWER}}),
-                                      body=_ref("Message"), extra=INVALID)},
-            "/decisions/{decision_id}/evaluate": {"post": _op(
+                reply(ref("Instance")), params=task_id + [{"name": "If-Match", "in": "header", "required": False,
+                                                           "schema": {"type": "string"},
+                                                           "description": "the instance version read"}],
+                body=ref("TaskData"), extra={**CONFLICT, **INVALID})},
+            "/messages": {"post": op("Deliver a message to waiting instances, or start the processes it starts",
+                                     reply({"type": "object", "properties": {
+                                         "correlated": {"type": "array", "items": {"type": "string"}},
+                                         "started": {"type": "array", "items": {"type": "string"}},
+                                         "closureDate": CLOSURE_DATE_ANSWER}}),
+                                     body=ref("Message"), extra=INVALID)},
+            "/decisions/{decision_id}/evaluate": {"post": op(
                 "Evaluate a decision table with inputs; returns the value and the matched rules",
-                _json(_ref("DecisionResult")), params=[_path_param("decision_id")],
+                reply(ref("DecisionResult")), params=[path_param("decision_id")],
                 body={"type": "object", "properties": {"inputs": {"type": "object"}}}, extra=INVALID,
                 tag="decisions")},
-            "/definitions/validate": {"post": _op(
+            "/definitions/validate": {"post": op(
                 "Validate BPMN and DMN files without storing them (decisions not sent come from what is deployed)",
-                _json({"type": "object"}), body=_ref("Definitions"), extra=INVALID, tag="modeller")},
-            "/definitions/deploy": {"post": _op(
+                reply({"type": "object"}), body=ref("Definitions"), extra=INVALID, tag="modeller")},
+            "/definitions/deploy": {"post": op(
                 "Store and deploy new versions (process owners); processes depending on a changed decision, form "
                 "or configuration get a new version too; content an earlier version has rolls back to it",
-                _json({"type": "object"}, "Deployed"), body=_ref("Definitions"),
+                reply({"type": "object"}, "Deployed"), body=ref("Definitions"),
                 extra=INVALID, tag="modeller", ok_code="201")},
-            "/processes/{process_id}/versions/{version}/files": {"get": _op(
+            "/processes/{process_id}/versions/{version}/files": {"get": op(
                 "Everything one version pins (diagrams, decision tables, forms, configuration), in the shape "
-                "the deploy request takes", _json({"type": "object"}),
-                params=[_path_param("process_id"), _path_param("version", "integer")], tag="modeller")},
-            "/processes/{process_id}/deployments": {"get": _op(
+                "the deploy request takes", reply({"type": "object"}),
+                params=[path_param("process_id"), path_param("version", "integer")], tag="modeller")},
+            "/processes/{process_id}/deployments": {"get": op(
                 "The deployment log of a process: each version made current (deployed or rolled back to)",
-                _json({"type": "object"}), params=[_path_param("process_id")], tag="modeller")},
+                reply({"type": "object"}), params=[path_param("process_id")], tag="modeller")},
             "/processes/{process_id}/versions/{version}/diagram": {"get": {
-                **_op("The BPMN XML of one version", {"description": "BPMN XML",
+                **op("The BPMN XML of one version", {"description": "BPMN XML",
                                                        "content": {"application/xml": {"schema": {"type": "string"}}}},
-                      params=[_path_param("process_id"), _path_param("version", "integer")], tag="modeller")}},
-            "/incidents": {"get": _op("Incidents (admin, manager, process owner)", _json({"type": "object",
-                                      "properties": {"incidents": {"type": "array", "items": _ref("Incident")}}}),
-                                      params=[_query("state", description="open (default), resolved or all",
-                                                     enum=INCIDENT_STATES)],
-                                      tag="operations")},
-            "/stalled": {"get": _op(
+                     params=[path_param("process_id"), path_param("version", "integer")], tag="modeller")}},
+            "/incidents": {"get": op("Incidents (admin, manager, process owner)", reply({"type": "object",
+                                     "properties": {"incidents": {"type": "array", "items": ref("Incident")}}}),
+                                     params=[query("state", description="open (default), resolved or all",
+                                                   enum=INCIDENT_STATES)],
+                                     tag="operations")},
+            "/stalled": {"get": op(
                 "Cases running with nothing open, waiting or due (admin, manager, quality lead, process owner)",
-                _json({"type": "object", "properties": {"cases": {"type": "array", "items": {"type": "object"}}}}),
-                params=[_query("limit", "integer")], tag="operations")},
-            "/incidents/{incident_id}/retry": {"post": _op(
-                "Run the failed step again, optionally with corrected data (admin)", _json(_ref("Instance")),
-                params=[_path_param("incident_id", "integer")], body=_ref("TaskData"), extra=CONFLICT,
+                reply({"type": "object", "properties": {"cases": {"type": "array", "items": {"type": "object"}}}}),
+                params=[query("limit", "integer")], tag="operations")},
+            "/incidents/{incident_id}/retry": {"post": op(
+                "Run the failed step again, optionally with corrected data (admin)", reply(ref("Instance")),
+                params=[path_param("incident_id", "integer")], body=ref("TaskData"), extra=CONFLICT,
                 tag="operations")},
-            "/incidents/{incident_id}/resolve": {"post": _op(
-                "Mark an incident resolved without running anything (admin)", _json(_ref("Incident")),
-                params=[_path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
+            "/incidents/{incident_id}/resolve": {"post": op(
+                "Mark an incident resolved without running anything (admin)", reply(ref("Incident")),
+                params=[path_param("incident_id", "integer")], extra=CONFLICT, tag="operations")},
             **_outbox_paths(),
             **operations_paths(),
             **_provider_paths(),
             **_provider_failure_paths(),
             **_operator_paths(),
-            **_model_paths(),  # the modeller (app/openapi_model.py)
-            **_care_planning_paths(),
+            **model_paths(),  # the modeller (app/openapi_model.py)
+            **care_planning_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {
-                name: _json(_ref("Error"), text) for name, text in (
+                name: reply(ref("Error"), text) for name, text in (
                     ("Unauthorised", "No valid bearer token"), ("Forbidden", "Not allowed for this user"),
                     ("NotFound", "Unknown id"), ("Conflict", "Already done, or changed by someone else meanwhile"),
                     ("ValidationFailed", "The data broke the form's rules: one message per field"),
@@ -281,9 +231,9 @@ def _schemas() -> dict[str, Any]:
             "version": {"type": "integer"}, "startedBy": text, "createdAt": when, "updatedAt": when,
             "completedAt": when, "data": {"type": "object"},
             "summary": {"type": "object", "description": "The case's summary fields (its process says which)"},
-            "openTasks": {"type": "array", "items": _ref("Task")},
+            "openTasks": {"type": "array", "items": ref("Task")},
             "waitingTimers": {"type": "array", "items": {"type": "object"}},
-            "incidents": {"type": "array", "items": _ref("Incident")},
+            "incidents": {"type": "array", "items": ref("Incident")},
             "history": {"type": "array", "items": {"type": "object"}},
             "decisions": {"type": "array", "items": {"type": "object"}},
             "messages": {"type": "array", "items": {"type": "object"}}}},
@@ -292,14 +242,14 @@ def _schemas() -> dict[str, Any]:
 
 def _outbox_paths() -> dict[str, Any]:
     return {
-        "/outbox": {"get": _op("Outbox messages, newest first (admin, manager, process owner)", _json(
-            {"type": "object", "properties": {"messages": {"type": "array", "items": _ref("OutboxMessage")}}}),
-            params=[_query("state", description="pending, sending, sent, incident or all (default)",
-                           enum=OUTBOX_STATES),
-                    _query("limit", "integer"), _query("offset", "integer")], extra=INVALID, tag="operations")},
-        "/outbox/{message_id}/retry": {"post": _op(
+        "/outbox": {"get": op("Outbox messages, newest first (admin, manager, process owner)", reply(
+            {"type": "object", "properties": {"messages": {"type": "array", "items": ref("OutboxMessage")}}}),
+            params=[query("state", description="pending, sending, sent, incident or all (default)",
+                          enum=OUTBOX_STATES),
+                    query("limit", "integer"), query("offset", "integer")], extra=INVALID, tag="operations")},
+        "/outbox/{message_id}/retry": {"post": op(
             "Send a failed or waiting message again now, with a fresh count of attempts (admin)",
-            _json(_ref("OutboxMessage")), params=[_path_param("message_id", "integer")], extra=CONFLICT,
+            reply(ref("OutboxMessage")), params=[path_param("message_id", "integer")], extra=CONFLICT,
             tag="operations")},
     }
 
@@ -315,41 +265,41 @@ def _outbox_schemas() -> dict[str, Any]:
 
 
 def _provider_paths() -> dict[str, Any]:
-    providers = {"type": "object", "properties": {"providers": {"type": "array", "items": _ref("Provider")}}}
+    providers = {"type": "object", "properties": {"providers": {"type": "array", "items": ref("Provider")}}}
     return {
-        "/providers": {"get": _op("The provider register with vacancies", _json(providers),
-                                  params=[_query("serviceType", description="care_home, nursing_home or homecare",
-                                                 enum=SERVICE_TYPES),
-                                          _query("area", description="local authority"),
-                                          _query("limit", "integer"), _query("offset", "integer")],
-                                  tag="commissioning")},
-        "/providers/match": {"get": _op(
-            "Alternative providers with room now, best first", _json({"type": "object", "properties": {
-                "alternatives": {"type": "array", "items": _ref("Provider")}}}),
-            params=[_query("serviceType", description="care_home, nursing_home or homecare", enum=SERVICE_TYPES),
-                    _query("nursing", "boolean"), _query("area"),
-                    _query("exclude", description="CQC location ids, comma separated"),
-                    _query("hoursNeeded", "integer"), _query("limit", "integer")], extra=INVALID,
+        "/providers": {"get": op("The provider register with vacancies", reply(providers),
+                                 params=[query("serviceType", description="care_home, nursing_home or homecare",
+                                               enum=SERVICE_TYPES),
+                                         query("area", description="local authority"),
+                                         query("limit", "integer"), query("offset", "integer")],
+                                 tag="commissioning")},
+        "/providers/match": {"get": op(
+            "Alternative providers with room now, best first", reply({"type": "object", "properties": {
+                "alternatives": {"type": "array", "items": ref("Provider")}}}),
+            params=[query("serviceType", description="care_home, nursing_home or homecare", enum=SERVICE_TYPES),
+                    query("nursing", "boolean"), query("area"),
+                    query("exclude", description="CQC location ids, comma separated"),
+                    query("hoursNeeded", "integer"), query("limit", "integer")], extra=INVALID,
             tag="commissioning")},
-        "/providers/import": {"post": {**_op(
-            "Import a CQC care directory CSV (admin, quality lead)", _json({"type": "object", "properties": {
+        "/providers/import": {"post": {**op(
+            "Import a CQC care directory CSV (admin, quality lead)", reply({"type": "object", "properties": {
                 "added": {"type": "integer"}, "updated": {"type": "integer"}, "skipped": {"type": "integer"}}}),
             extra=INVALID, tag="commissioning"),
             "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}},
-        "/providers/{location_id}/vacancies": {"put": _op(
+        "/providers/{location_id}/vacancies": {"put": op(
             "Set a provider's vacancies (and e-mail, framework, rating) (admin, quality lead)",
-            _json({"type": "object"}), params=[_path_param("location_id")], body={"type": "object", "properties": {
+            reply({"type": "object"}), params=[path_param("location_id")], body={"type": "object", "properties": {
                 "residential": {"type": "integer"}, "nursing": {"type": "integer"},
                 "homecare_hours": {"type": "integer"}, "email": {"type": "string"}, "framework": {"type": "boolean"},
                 "rating": {"type": "string"}}}, extra=INVALID, tag="commissioning")},
-        "/commissioning": {"get": _op("Commissioning requests, newest first", _json({"type": "object", "properties": {
-            "requests": {"type": "array", "items": _ref("CommissioningRequest")}}}),
-            params=[_query("state", description="raised, acknowledged, placed, declined or cancelled",
-                           enum=COMMISSIONING_STATES),
-                    _query("limit", "integer")], extra=INVALID, tag="commissioning")},
-        "/commissioning/{request_id}/state": {"post": _op(
+        "/commissioning": {"get": op("Commissioning requests, newest first", reply({"type": "object", "properties": {
+            "requests": {"type": "array", "items": ref("CommissioningRequest")}}}),
+            params=[query("state", description="raised, acknowledged, placed, declined or cancelled",
+                          enum=COMMISSIONING_STATES),
+                    query("limit", "integer")], extra=INVALID, tag="commissioning")},
+        "/commissioning/{request_id}/state": {"post": op(
             "Record the provider's answer: raised -> acknowledged -> placed or declined",
-            _json(_ref("CommissioningRequest")), params=[_path_param("request_id", "integer")],
+            reply(ref("CommissioningRequest")), params=[path_param("request_id", "integer")],
             body={"type": "object", "required": ["state"], "properties": {
                 "state": {"type": "string", "enum": COMMISSIONING_STATES},
                 "note": {"type": "string", "maxLength": 2000}}},
@@ -376,12 +326,6 @@ def _provider_schemas() -> dict[str, Any]:
     }
 
 
-def _care_planning_paths() -> dict[str, Any]:
-    from .openapi_care_planning import care_planning_paths
-
-    return care_planning_paths()
-
-
 def _provider_failure_paths() -> dict[str, Any]:
     """The affected people of a provider-failure incident (app/api_provider_failure.py)."""
     person = {"type": "object", "required": ["personRef", "personName", "role", "fundingCategory", "serviceType"],
@@ -389,25 +333,25 @@ def _provider_failure_paths() -> dict[str, Any]:
                              "role": {"type": "string", "enum": ["ADULT", "CARER"]},
                              "fundingCategory": {"type": "string"}, "serviceType": {"type": "string"}}}
     counts = {"type": "object", "properties": {k: {"type": "integer"} for k in ("total", "open", "closed")}}
-    instance = [_path_param("instance_id")]
+    instance = [path_param("instance_id")]
     return {
         "/instances/{instance_id}/affected-people": {"post": {
-            **_op("Add the affected people of an incident (JSON list or CSV file); one person case each. "
-                  "All or nothing unless partial=true; a retry opens nothing twice",
-                  _json({"type": "object", "properties": {"created": {"type": "integer"},
-                                                          "alreadyOpen": {"type": "integer"},
-                                                          "rejected": {"type": "array"}, "counts": counts}}),
-                  params=instance + [_query("partial", "boolean", "open the valid rows, return the bad ones")],
-                  extra={**CONFLICT, **INVALID}, tag="provider failure", ok_code="201"),
+            **op("Add the affected people of an incident (JSON list or CSV file); one person case each. "
+                 "All or nothing unless partial=true; a retry opens nothing twice",
+                 reply({"type": "object", "properties": {"created": {"type": "integer"},
+                                                         "alreadyOpen": {"type": "integer"},
+                                                         "rejected": {"type": "array"}, "counts": counts}}),
+                 params=instance + [query("partial", "boolean", "open the valid rows, return the bad ones")],
+                 extra={**CONFLICT, **INVALID}, tag="provider failure", ok_code="201"),
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
                     "people": {"type": "array", "items": person}}}},
                 "text/csv": {"schema": {"type": "string"}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {
                     "file": {"type": "string", "format": "binary"}}}}}}}},
-        "/instances/{instance_id}/person-cases": {"get": _op(
+        "/instances/{instance_id}/person-cases": {"get": op(
             "Open and closed person cases of an incident, by end reason, urgency, action and charge",
-            _json(counts), params=instance, tag="provider failure")},
+            reply(counts), params=instance, tag="provider failure")},
     }
 
 
@@ -417,15 +361,15 @@ def _operator_paths() -> dict[str, Any]:
                                               **{k: {"type": ["string", "null"]} for k in ("note", "updatedAt",
                                                                                             "updatedBy")}}}
     return {
-        "/recipients": {"get": _op(
+        "/recipients": {"get": op(
             "The recipient directory: where messages to each role or organisation go",
-            _json({"type": "object", "properties": {"recipients": {"type": "array", "items": entry}}}),
+            reply({"type": "object", "properties": {"recipients": {"type": "array", "items": entry}}}),
             tag="operations")},
         "/recipients/{name}": {
-            "put": _op("Add or change the address of a role or organisation (admin)", _json(entry),
-                       params=[_path_param("name")], body={"type": "object", "required": ["address"], "properties": {
+            "put": op("Add or change the address of a role or organisation (admin)", reply(entry),
+                      params=[path_param("name")], body={"type": "object", "required": ["address"], "properties": {
                            "address": {"type": "string"}, "note": {"type": "string"}}}, extra=INVALID,
-                       tag="operations"),
-            "delete": _op("Remove a directory entry (admin)", {"description": "Removed"},
-                          params=[_path_param("name")], tag="operations", ok_code="204")},
+                      tag="operations"),
+            "delete": op("Remove a directory entry (admin)", {"description": "Removed"},
+                         params=[path_param("name")], tag="operations", ok_code="204")},
     }

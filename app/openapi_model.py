@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .openapi import CONFLICT, INVALID, _json, _op, _path_param, _query
+from .openapi_parts import CONFLICT, INVALID, op, path_param, query, reply
 
 OBJ: dict[str, Any] = {"type": "object"}
 # A file: JSON with its text, or the XML itself when ``download`` is given.
@@ -12,12 +12,12 @@ FILE = {"description": "The file", "content": {"application/json": {"schema": OB
 
 
 def _m(summary: str, **kw: Any) -> dict[str, Any]:
-    return _op(summary, kw.pop("ok", _json(OBJ)), tag="modeller", **kw)
+    return op(summary, kw.pop("ok", reply(OBJ)), tag="modeller", **kw)
 
 
 def model_paths() -> dict[str, Any]:
-    pid, fname, key = _path_param("process_id"), _path_param("filename"), _path_param("key")
-    num = _path_param("version", "integer")
+    pid, fname, key = path_param("process_id"), path_param("filename"), path_param("key")
+    num = path_param("version", "integer")
     reason = {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}
     save = {"type": "object", "properties": {"xml": {"type": "string"}, "comment": {"type": "string"}}}
     return {
@@ -26,18 +26,18 @@ def model_paths() -> dict[str, Any]:
         "/model/audit": {"get": _m("The modeller's audit log: saves, deploys, migrations, reverts")},
         "/model/processes/{process_id}/file": {"get": _m(
             "A process version's BPMN (JSON, or the XML itself with download=1)", ok=FILE, params=[
-                pid, _query("version", "integer"), _query("download")])},
+                pid, query("version", "integer"), query("download")])},
         "/model/processes/{process_id}/check": {"post": _m(
             "Every problem of a diagram, as a save would find them (nothing stored)", body=save, params=[pid])},
         "/model/processes/{process_id}/versions": {"post": _m(
             "Save a new undeployed version with a comment; refused whole with {element, message} per problem",
-            body=save, params=[pid], extra=INVALID, ok=_json(OBJ, "Saved (200: unchanged)"), ok_code="201")},
+            body=save, params=[pid], extra=INVALID, ok=reply(OBJ, "Saved (200: unchanged)"), ok_code="201")},
         "/model/processes/{process_id}/versions/{version}/deploy": {"post": _m(
             "Make a version current (refused while a scenario test fails)", body=reason, params=[pid, num],
             extra=INVALID)},
         "/model/processes/{process_id}/compare": {"get": _m(
             "Elements added, removed and changed between two versions", params=[
-                pid, _query("from", "integer"), _query("to", "integer")])},
+                pid, query("from", "integer"), query("to", "integer")])},
         "/model/processes/{process_id}/tests": {
             "get": _m("The process's scenario tests", params=[pid]),
             "put": _m("Replace the process's scenario tests", body=OBJ, params=[pid], extra=INVALID)},
@@ -52,10 +52,10 @@ def model_paths() -> dict[str, Any]:
                        body=OBJ, params=[pid], extra=INVALID)},
         "/model/migrations/{migration_id}/revert": {"post": _m(
             "Put a migrated case back on its previous version", body=reason,
-            params=[_path_param("migration_id", "integer")], extra={**INVALID, **CONFLICT})},
+            params=[path_param("migration_id", "integer")], extra={**INVALID, **CONFLICT})},
         "/model/decisions/{filename}/file": {"get": _m(
             "A decision file version (JSON, or the XML with download=1)", ok=FILE, params=[
-                fname, _query("version", "integer"), _query("download")])},
+                fname, query("version", "integer"), query("download")])},
         "/model/decisions/{filename}/versions": {"post": _m(
             "Save a new version of a decision file; refused whole with every problem", body=save,
             params=[fname], extra=INVALID, ok_code="201")},
@@ -65,7 +65,7 @@ def model_paths() -> dict[str, Any]:
         "/model/decisions/try": {"post": _m(
             "Evaluate a decision of a DMN text: outputs, matched rules and why", body=OBJ, extra=INVALID)},
         "/model/forms/{key}/file": {"get": _m("A form version's schema and layout", params=[
-            key, _query("version", "integer")])},
+            key, query("version", "integer")])},
         "/model/forms/{key}/versions": {"post": _m(
             "Save a new version of a form (schema, ui, comment)", body=OBJ, params=[key], extra=INVALID,
             ok_code="201")},

@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh app and database per test, users with tokens, an API helper."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,15 @@ def make_app(tmp_path: Path, **overrides: Any) -> Any:
     return create_app(config)
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Any:
-    application = make_app(tmp_path)
+def disposed(application: Any) -> Iterator[Any]:
+    """For an app fixture: yields the app, then closes its database connections after the test."""
     yield application
     application.extensions["careflow"].db.dispose()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Any]:
+    yield from disposed(make_app(tmp_path))
 
 
 @pytest.fixture

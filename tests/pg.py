@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 
-def _bin_dir() -> Path | None:
+def postgres_bin_dir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
     return Path(found[-1]).parent if found else None
 
@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 class PgServer:
     def __init__(self) -> None:
-        bin_dir = _bin_dir()
+        bin_dir = postgres_bin_dir()
         if bin_dir is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
         self.bin = bin_dir
@@ -96,7 +96,7 @@ _server: dict[str, Any] = {}
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    if _bin_dir() is None:
+    if postgres_bin_dir() is None:
         pytest.skip("PostgreSQL is not installed (scripts/system-deps.sh installs it)")
     server = PgServer().start()
     # Wait until it accepts connections over TCP (pg_ctl -w checks the socket).

@@ -37,6 +37,7 @@ from .engine import find_task
 from .errors import CareflowError, Conflict, NotFound, ValidationFailed
 from .forms import Form
 from .models import AuditEvent, Incident, Instance, MessageSubscription, OutboxMessage, TaskRow, TimerRow, utcnow
+from .queries import get_instance_row
 from .spiff_bridge import StepContext
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ class Operations:
             _audit(session, row, actor, "instance_resumed", {"reason": text, "timersDue": len(due)})
         self._fire(due)
         with self.db.reading() as session:
-            return _get(session, instance_id)
+            return get_instance_row(session, instance_id)
 
     def _fire(self, timer_ids: list[str]) -> None:
         from .timers import TimerFailed, mark_failed
@@ -352,13 +353,6 @@ class Operations:
 
 def _word(status: str) -> str:
     return STATUS_WORDS.get(status, status)
-
-
-def _get(session: Session, instance_id: str) -> Instance:
-    row = session.get(Instance, instance_id)
-    if row is None:
-        raise NotFound(f"No instance {instance_id}")
-    return row
 
 
 def _locked(session: Session, instance_id: str) -> Instance:

@@ -221,16 +221,19 @@ def heat(session: Session, process_id: str, since: datetime, until: datetime) ->
     return steps
 
 
+def _days_hours_minutes(seconds: float) -> tuple[int, int, int]:
+    days, rest = divmod(int(seconds // 60), 1440)
+    hours, minutes = divmod(rest, 60)
+    return days, hours, minutes
+
+
 def duration_short(seconds: float | None) -> str:
     """``2h 48m``, ``3d 4h``, ``45m``, ``<1m`` (for labels on a diagram)."""
     if seconds is None:
         return "-"
-    minutes = int(seconds // 60)
-    if minutes < 1:
+    if seconds < 60:
         return "<1m"
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{v}{u}" for v, u in ((days, "d"), (hours, "h"), (mins, "m")) if v]
+    parts = [f"{v}{u}" for v, u in zip(_days_hours_minutes(seconds), ("d", "h", "m"), strict=True) if v]
     return " ".join(parts[:2])
 
 
@@ -238,13 +241,8 @@ def duration_words(seconds: float | None) -> str:
     """``2 days 3 hours``, ``45 minutes``, ``under a minute``."""
     if seconds is None:
         return "No finished tasks"
-    minutes = int(seconds // 60)
-    if minutes < 1:
+    if seconds < 60:
         return "Under a minute"
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    for value, unit in ((days, "day"), (hours, "hour"), (mins, "minute")):
-        if value:
-            parts.append(f"{value} {unit}{'' if value == 1 else 's'}")
+    parts = [f"{v} {unit}{'' if v == 1 else 's'}"
+             for v, unit in zip(_days_hours_minutes(seconds), ("day", "hour", "minute"), strict=True) if v]
     return " ".join(parts[:2])

@@ -199,16 +199,10 @@ def get_instance_row(session: Session, instance_id: str) -> Instance:
     return row
 
 
-_VERSION_NUMBERS: dict[int, int] = {}  # process version id -> its number (versions never change)
-
-
 def _version_number(session: Session, version_id: int) -> int | None:
-    if version_id not in _VERSION_NUMBERS:
-        version = session.get(ProcessVersion, version_id)
-        if version is None:
-            return None
-        _VERSION_NUMBERS[version_id] = version.version
-    return _VERSION_NUMBERS[version_id]
+    # Not remembered across sessions: a row id names a different version in another database.
+    version = session.get(ProcessVersion, version_id)
+    return None if version is None else version.version
 
 
 def instance_dict(session: Session, row: Instance, *, history: bool = True) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
 
 
-def _ensure_assets() -> None:
+def ensure_assets() -> None:
     """The compiled GOV.UK CSS and the bpmn-js bundle (``make install`` builds them; so does this)."""
     if (ROOT / "app" / "static" / "dist" / ".built").is_file():
         return
@@ -32,25 +33,30 @@ def _ensure_assets() -> None:
     subprocess.run(["node", "scripts/build-assets.mjs"], cwd=ROOT, check=True)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The app on a free port with its own database; yields its base URL and services."""
+@contextmanager
+def serving(app: Any) -> Iterator[dict[str, Any]]:
+    """An app served on a free port of 127.0.0.1 in a thread; yields its base URL and services."""
     from werkzeug.serving import make_server
 
-    _ensure_assets()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # Secure cookies on purpose: Chromium accepts them from http://127.0.0.1, as from any local origin.
-    app = make_web_app(tmp_path_factory.mktemp("live"), SESSION_COOKIE_SECURE=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app,
-               "services": app.extensions["careflow"]}
+        yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "services": app.extensions["careflow"]}
     finally:
         server.shutdown()
         thread.join(timeout=5)
         app.extensions["careflow"].db.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app on a free port with its own database; yields its base URL and services."""
+    ensure_assets()
+    # Secure cookies on purpose: Chromium accepts them from http://127.0.0.1, as from any local origin.
+    with serving(make_web_app(tmp_path_factory.mktemp("live"), SESSION_COOKIE_SECURE=True)) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -65,16 +71,25 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, live_server: dict[str, Any]) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server["url"], viewport={"width": 1280, "height": 900})
+@contextmanager
+def opened_tab(browser: Any, url: str) -> Iterator[Any]:
+    """A fresh browser context on the server at ``url``; any JavaScript error on its pages fails the test."""
+    context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
+    try:
+        yield tab
+    finally:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Any, live_server: dict[str, Any]) -> Iterator[Any]:
+    with opened_tab(browser, live_server["url"]) as tab:
+        yield tab
 
 
 def sign_in(page: Any, username: str, password: str = "careflow-demo") -> None:

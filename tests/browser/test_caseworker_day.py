@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import SCREENSHOTS, sign_in
+from .conftest import SCREENSHOTS, check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -25,15 +25,7 @@ PHONE = {"width": 375, "height": 812}
 
 def check_page(page: Any, name: str) -> None:
     """No axe-core violations of any rule at any impact; screenshots at the page's width and at 375 px."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"day-{name}.png"), full_page=True)
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    violations = results.response.get("violations", [])
-    described = [f"{v['id']} ({v['impact']}): {v['help']} at " + ", ".join(
-        str(n.get("target")) for n in v.get("nodes", [])[:3]) for v in violations]
-    assert not violations, f"{name}: " + "\n".join(described)
+    check_accessibility(page, f"day-{name}")
     size = page.viewport_size
     if size and size["width"] > PHONE["width"]:
         page.set_viewport_size(PHONE)

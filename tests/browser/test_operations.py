@@ -3,8 +3,6 @@ a batch retry of three, suspend with a timer falling due and firing once on resu
 with its chronology entry, the decision history filtered by rule, and the heat map's numbers."""
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -24,39 +22,22 @@ from tests.operations.support import (
 )
 from workflows.models import TaskRow, TimerRow, utcnow
 
-from .conftest import CHROMIUM, _ensure_assets, check_accessibility, sign_in
+from .conftest import CHROMIUM, check_accessibility, ensure_assets, opened_tab, serving, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def ops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from werkzeug.serving import make_server
-
-    _ensure_assets()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = make_ops_app(tmp_path_factory.mktemp("ops-live"), SESSION_COOKIE_SECURE=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "services": app.extensions["careflow"]}
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        app.extensions["careflow"].db.dispose()
+    ensure_assets()
+    with serving(make_ops_app(tmp_path_factory.mktemp("ops-live"), SESSION_COOKIE_SECURE=True)) as server:
+        yield server
 
 
 @pytest.fixture
 def tab(browser: Any, ops_server: dict[str, Any]) -> Iterator[Any]:
-    context = browser.new_context(base_url=ops_server["url"], viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    with opened_tab(browser, ops_server["url"]) as page:
+        yield page
 
 
 def test_chromium_is_there() -> None:

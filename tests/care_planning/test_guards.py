@@ -20,7 +20,7 @@ PERSON = {"personRef": "P-G1", "personName": "Mx G (invented)", "assessmentFinal
 CARE = {"description": "Home care", "budgetOption": "COUNCIL_MANAGED", "weeklyCost": 280, "frequency": "daily"}
 
 
-def _to_approval(cp: CP, worker: Any, allocated: str) -> tuple[str, int]:
+def to_approval(cp: CP, worker: Any, allocated: str) -> tuple[str, int]:
     r = worker.post("/messages", json={"name": "assessment_finalised", "payload": {**PERSON,
                                                                                     "allocatedWorker": allocated}})
     case = r.json["started"][0]
@@ -40,7 +40,7 @@ def _to_approval(cp: CP, worker: Any, allocated: str) -> tuple[str, int]:
 
 def test_the_person_who_drafted_a_plan_cannot_approve_it(cp: CP) -> None:
     # A team manager who is also the allocated worker drafts the plan; DMN-07 rule 5 routes it to managers.
-    case, _plan = _to_approval(cp, cp.manager, "tom.manager")
+    case, _plan = to_approval(cp, cp.manager, "tom.manager")
     cp.complete(case, "csp_agreement", {"agreed": True}, api=cp.manager)
     assert cp.rules(case)["PlanBudgetApprovalRoute"] == [[5]]
     own = cp.try_complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=cp.manager)
@@ -51,7 +51,7 @@ def test_the_person_who_drafted_a_plan_cannot_approve_it(cp: CP) -> None:
 
 
 def test_dispute_declaration_needs_two_different_people(cp: CP) -> None:
-    case, _plan = _to_approval(cp, cp.manager, "tom.manager")
+    case, _plan = to_approval(cp, cp.manager, "tom.manager")
     cp.complete(case, "csp_agreement", {"agreed": False, "disputeNextStep": "DECLARE_ALL_STEPS_TAKEN"},
                 api=cp.manager)
     cp.complete(case, "csp_declare_worker", {"allReasonableStepsTaken": True, "disputeReasons": "Cost"},
@@ -70,7 +70,7 @@ def test_self_authorisation_follows_the_delegation_a_manager_sets(cp: CP) -> Non
     cp.delegate("wendy.worker", True, 500)
     assert cp.worker.get("/delegations/wendy.worker").json == {
         "username": "wendy.worker", "selfDelegation": True, "weeklyLimit": 500.0, "updatedBy": "tom.manager"}
-    case, _plan = _to_approval(cp, cp.worker, "wendy.worker")
+    case, _plan = to_approval(cp, cp.worker, "wendy.worker")
     cp.complete(case, "csp_agreement", {"agreed": True})
     assert cp.rules(case)["PlanBudgetApprovalRoute"] == [[4]]
     cp.delegate("wendy.worker", True, 200)  # the manager lowers the limit meanwhile
@@ -82,7 +82,7 @@ def test_self_authorisation_follows_the_delegation_a_manager_sets(cp: CP) -> Non
 
 
 def test_draft_task_is_completed_by_submitting_the_plan(cp: CP) -> None:
-    case, _plan = _to_approval(cp, cp.worker, "wendy.worker")
+    case, _plan = to_approval(cp, cp.worker, "wendy.worker")
     cp.complete(case, "csp_agreement", {"agreed": True})
     cp.complete(case, "csp_approve_manager", {"approvalDecision": "REJECTED"}, api=cp.manager)
     bypass = cp.try_complete(case, "csp_draft", {"planFormat": "CAREFLOW"})
@@ -199,7 +199,7 @@ def test_the_care_planning_directory_moves_into_the_runtimes(tmp_path: Any) -> N
 
 
 def test_brokered_services_are_checked_two_days_on(cp: CP) -> None:
-    case, plan_id = _to_approval(cp, cp.worker, "wendy.worker")
+    case, plan_id = to_approval(cp, cp.worker, "wendy.worker")
     line = cp.plan(case)["lineItems"][0]
     assert cp.worker.put(f"/care-plans/{plan_id}/line-items/{line['id']}", json={"brokered": True}).status_code == 200
     cp.complete(case, "csp_agreement", {"agreed": True})

@@ -73,9 +73,9 @@ def test_the_person_declines(cp: CP) -> None:
 
 
 def test_guards_hold_on_the_generic_task_api(cp: CP) -> None:
-    from .test_guards import _to_approval
+    from .test_guards import to_approval
 
-    case, _plan = _to_approval(cp, cp.manager, "tom.manager")  # a manager drafts as the allocated worker
+    case, _plan = to_approval(cp, cp.manager, "tom.manager")  # a manager drafts as the allocated worker
     cp.complete(case, "csp_agreement", {"agreed": True}, api=cp.manager)
     task = cp.task(case, "csp_approve_manager")
     own: Any = cp.manager.post(f"/tasks/{task['id']}/complete", json={"data": {"approvalDecision": "APPROVED"}})

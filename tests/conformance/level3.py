@@ -17,7 +17,7 @@ from lxml import etree
 from workflows.decisions import DecisionError, load_decisions
 from workflows.decisions.evaluator import DecisionModel
 
-from .tck import TCK, _kids, parse_value, same
+from .tck import TCK, kids, parse_value, same
 
 LEVEL3 = TCK / "compliance-level-3"
 KNOWN_FAILURES = Path(__file__).with_name("level3_known_failures.txt")
@@ -49,16 +49,16 @@ def level3_cases() -> Iterator[Level3Case]:
     for folder in sorted(p for p in LEVEL3.iterdir() if p.is_dir()):
         for test_file in sorted(folder.glob("*-test-*.xml")):
             root = etree.parse(str(test_file)).getroot()
-            model_name = _kids(root, "modelName")
+            model_name = kids(root, "modelName")
             if model_name and (model_name[0].text or "").strip():
                 dmn = folder / model_name[0].text.strip()
             else:
                 dmn = next(folder.glob("*.dmn"))
-            for tc in _kids(root, "testCase"):
-                inputs = {n.get("name"): parse_value(n) for n in _kids(tc, "inputNode")}
+            for tc in kids(root, "testCase"):
+                inputs = {n.get("name"): parse_value(n) for n in kids(tc, "inputNode")}
                 results = []
-                for rn in _kids(tc, "resultNode"):
-                    expected_el = _kids(rn, "expected")
+                for rn in kids(tc, "resultNode"):
+                    expected_el = kids(rn, "expected")
                     expected = parse_value(expected_el[0]) if expected_el else None
                     results.append(ResultNode(rn.get("name"), expected, rn.get("errorResult") == "true"))
                 invocable = tc.get("invocableName") if tc.get("type") == "decisionService" else None

@@ -52,19 +52,19 @@ def _local(el: Any) -> str:
     return etree.QName(el).localname
 
 
-def _kids(el: Any, name: str) -> list[Any]:
+def kids(el: Any, name: str) -> list[Any]:
     return [c for c in el if isinstance(c.tag, str) and _local(c) == name]
 
 
 def parse_value(node: Any) -> Any:
     """A <value>, <component>s or <list> holder (inputNode, expected, item, component)."""
-    value = _kids(node, "value")
+    value = kids(node, "value")
     if value:
         return _typed(value[0])
-    lists = _kids(node, "list")
+    lists = kids(node, "list")
     if lists:
-        return [parse_value(item) for item in _kids(lists[0], "item")]
-    comps = _kids(node, "component")
+        return [parse_value(item) for item in kids(lists[0], "item")]
+    comps = kids(node, "component")
     if comps:
         return {c.get("name"): parse_value(c) for c in comps}
     return None
@@ -88,7 +88,7 @@ def _typed(el: Any) -> Any:
 def _typed_value(el: Any) -> Any:
     if el.get(XSI_NIL) == "true":
         return None
-    if _kids(el, "component") or _kids(el, "list"):
+    if kids(el, "component") or kids(el, "list"):
         return parse_value(el)
     text = el.text or ""
     kind = (el.get(XSI_TYPE) or "xsd:string").split(":")[-1]
@@ -126,10 +126,10 @@ def cases() -> Iterator[TckCase]:
             tables = _table_decisions(dmn)
             for test_file in sorted(folder.glob("*-test-*.xml")):
                 root = etree.parse(str(test_file)).getroot()
-                for tc in _kids(root, "testCase"):
-                    inputs = {n.get("name"): parse_value(n) for n in _kids(tc, "inputNode")}
-                    for rn in _kids(tc, "resultNode"):
-                        expected_el = _kids(rn, "expected")
+                for tc in kids(root, "testCase"):
+                    inputs = {n.get("name"): parse_value(n) for n in kids(tc, "inputNode")}
+                    for rn in kids(tc, "resultNode"):
+                        expected_el = kids(rn, "expected")
                         expected = parse_value(expected_el[0]) if expected_el else None
                         yield TckCase(suite, folder.name, dmn, tc.get("id") or "?", rn.get("name"), inputs,
                                       expected, rn.get("errorResult") == "true", rn.get("name") in tables)

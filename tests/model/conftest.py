@@ -3,12 +3,13 @@ never touch the repository's files; a process owner, an admin and a caseworker w
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Users, make_app
+from tests.conftest import ROOT, Users, disposed, make_app
 
 
 def copy_sources(tmp_path: Path) -> dict[str, str]:
@@ -20,13 +21,12 @@ def copy_sources(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def model_app(tmp_path: Path) -> Any:
+def model_app(tmp_path: Path) -> Iterator[Any]:
     application = make_app(tmp_path, **copy_sources(tmp_path))
     from tests.provider_failure.conftest import seed_directory
 
     seed_directory(application)  # the addresses the provider-failure scenarios send to, as `careflow demo` seeds
-    yield application
-    application.extensions["careflow"].db.dispose()
+    yield from disposed(application)
 
 
 @pytest.fixture

@@ -1,26 +1,24 @@
 """The modeller's pages for process owners; 403 for everyone else."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.web.support import csrf_token, sign_in
+from tests.conftest import disposed
+from tests.web.support import csrf_token, signed_in_clients
 
 from .conftest import modeller_web_app
 
 
 @pytest.fixture
-def web(tmp_path) -> Any:
-    app = modeller_web_app(tmp_path)
-    yield app
-    app.extensions["careflow"].db.dispose()
+def web(tmp_path) -> Iterator[Any]:
+    yield from disposed(modeller_web_app(tmp_path))
 
 
 def _client(web: Any, who: str) -> Any:
-    client = web.test_client()
-    sign_in(client, who)
-    return client
+    return signed_in_clients(web)(who)
 
 
 def test_caseworkers_get_403_and_strangers_sign_in(web):

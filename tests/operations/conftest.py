@@ -1,22 +1,22 @@
 """Fixtures for the operators' use cases, pages and API."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import disposed
 from tests.pg import pg_server, pg_url  # noqa: F401  (PostgreSQL for the deployment test)
-from tests.web.support import sign_in
+from tests.web.support import signed_in_clients
 
 from .support import make_ops_app
 
 
 @pytest.fixture
-def ops_app(tmp_path: Path) -> Any:
-    application = make_ops_app(tmp_path)
-    yield application
-    application.extensions["careflow"].db.dispose()
+def ops_app(tmp_path: Path) -> Iterator[Any]:
+    yield from disposed(make_ops_app(tmp_path))
 
 
 @pytest.fixture
@@ -32,9 +32,5 @@ def ops(svc: Any) -> Any:
 
 
 @pytest.fixture
-def signed_in(ops_app: Any) -> Any:
-    def make(username: str) -> Any:
-        client = ops_app.test_client()
-        sign_in(client, username)
-        return client
-    return make
+def signed_in(ops_app: Any) -> Callable[[str], Any]:
+    return signed_in_clients(ops_app)

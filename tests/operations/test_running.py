@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.pg import PgServer, _bin_dir
+from tests.pg import PgServer, postgres_bin_dir
 from tests.web.support import sign_in
 from workflows.db import Database
 from workflows.models import TimerRow, utcnow
@@ -66,7 +66,7 @@ def test_readyz_refuses_a_database_that_was_never_migrated(ops_app):
 
 @pytest.mark.postgres
 def test_readyz_fails_while_postgresql_is_down_and_recovers_after(tmp_path):
-    if _bin_dir() is None:
+    if postgres_bin_dir() is None:
         pytest.skip("PostgreSQL is not installed")
     server = PgServer().start()
     options = (f"-p {server.port} -k {server.root} -c listen_addresses=127.0.0.1 -c fsync=off "

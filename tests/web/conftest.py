@@ -1,19 +1,20 @@
 """Fixtures for the web pages through Flask's test client."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .support import make_web_app, sign_in
+from tests.conftest import disposed
+
+from .support import make_web_app, signed_in_clients
 
 
 @pytest.fixture
-def web_app(tmp_path: Path) -> Any:
-    application = make_web_app(tmp_path)
-    yield application
-    application.extensions["careflow"].db.dispose()
+def web_app(tmp_path: Path) -> Iterator[Any]:
+    yield from disposed(make_web_app(tmp_path))
 
 
 @pytest.fixture
@@ -24,15 +25,9 @@ def web_services(web_app: Any) -> Any:
 @pytest.fixture
 def browser_client(web_app: Any) -> Any:
     """A test client signed in as casey.worker (a caseworker in adult_social_care)."""
-    client = web_app.test_client()
-    sign_in(client, "casey.worker")
-    return client
+    return signed_in_clients(web_app)("casey.worker")
 
 
 @pytest.fixture
-def client_as(web_app: Any) -> Any:
-    def make(username: str) -> Any:
-        client = web_app.test_client()
-        sign_in(client, username)
-        return client
-    return make
+def client_as(web_app: Any) -> Callable[[str], Any]:
+    return signed_in_clients(web_app)

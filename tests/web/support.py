@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,12 @@ def sign_in(client: Any, username: str, password: str = PASSWORD) -> Any:
                                              "password": password})
     assert response.status_code == 302, response.text
     return response
+
+
+def signed_in_clients(app: Any) -> Callable[[str], Any]:
+    """Makes a test client of ``app`` signed in as the user named."""
+    def make(username: str) -> Any:
+        client = app.test_client()
+        sign_in(client, username)
+        return client
+    return make

@@ -13,7 +13,7 @@ from .feel_types import FeelType, coerce
 from .tables import run_table
 
 if TYPE_CHECKING:
-    from .model import _Loader
+    from .model import DefinitionsLoader
 
 Fn = Callable[[dict], Any]
 KINDS = ("literalExpression", "decisionTable", "context", "invocation", "relation", "list",
@@ -34,7 +34,7 @@ def expression_in(el: Any) -> Any | None:
     return None
 
 
-def compile_boxed(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def compile_boxed(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     kind = _local(el)
     if kind == "literalExpression":
         fn = loader.feel(loader.text_of(el), el, decision_id=owner)
@@ -56,7 +56,7 @@ def _typed(fn: Fn, declared: FeelType) -> Fn:
     return typed
 
 
-def _inner(loader: _Loader, el: Any, owner: str, name: str, part: str = "") -> Fn:
+def _inner(loader: DefinitionsLoader, el: Any, owner: str, name: str, part: str = "") -> Fn:
     holder = el
     if part:
         holder = next((c for c in el if _local(c) == part), None)
@@ -68,7 +68,7 @@ def _inner(loader: _Loader, el: Any, owner: str, name: str, part: str = "") -> F
     return compile_boxed(loader, found, owner, name)
 
 
-def _table(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _table(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     table = loader.table(el, owner, name)
 
     def run(ctx: dict) -> Any:
@@ -76,7 +76,7 @@ def _table(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return run
 
 
-def _context(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _context(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     entries: list[tuple[str | None, FeelType | None, Fn]] = []
     for entry in el:
         if _local(entry) != "contextEntry":
@@ -102,7 +102,7 @@ def _context(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return context
 
 
-def _invocation(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _invocation(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     callee = _inner(loader, el, owner, name)
     bindings = []
     for binding in el:
@@ -123,7 +123,7 @@ def _invocation(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return invoke
 
 
-def _relation(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _relation(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     columns = [c.get("name") for c in el if _local(c) == "column"]
     rows = []
     for row in el:
@@ -137,12 +137,12 @@ def _relation(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return lambda ctx: [{col: cell(ctx) for col, cell in zip(columns, cells)} for cells in rows]
 
 
-def _list(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _list(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     items = [compile_boxed(loader, c, owner, name) for c in el if _local(c) in KINDS]
     return lambda ctx: [item(ctx) for item in items]
 
 
-def _function(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _function(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     params = [p for p in el if _local(p) == "formalParameter"]
     names = [p.get("name") for p in params]
     types = [loader.type_of(p.get("typeRef")) for p in params]
@@ -159,7 +159,7 @@ def _function(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return lambda ctx: FeelFunction(names, body, ctx, name, types)
 
 
-def _conditional(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _conditional(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     cond, then, other = (_inner(loader, el, owner, name, part) for part in ("if", "then", "else"))
 
     def conditional(ctx: dict) -> Any:
@@ -170,7 +170,7 @@ def _conditional(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return conditional
 
 
-def _filter(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _filter(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     source, match = _inner(loader, el, owner, name, "in"), _inner(loader, el, owner, name, "match")
 
     def filt(ctx: dict) -> Any:
@@ -190,7 +190,7 @@ def _filter(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return filt
 
 
-def _iteration(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
+def _iteration(loader: DefinitionsLoader, el: Any, owner: str, name: str) -> Fn:
     kind = _local(el)
     var = el.get("iteratorVariable") or "item"
     loader.names.add(var)
@@ -214,7 +214,7 @@ def _iteration(loader: _Loader, el: Any, owner: str, name: str) -> Fn:
     return iterate
 
 
-_COMPILERS: dict[str, Callable[[_Loader, Any, str, str], Fn]] = {
+_COMPILERS: dict[str, Callable[[DefinitionsLoader, Any, str, str], Fn]] = {
     "context": _context, "invocation": _invocation, "relation": _relation, "list": _list,
     "functionDefinition": _function, "conditional": _conditional, "filter": _filter,
     "for": _iteration, "some": _iteration, "every": _iteration,

@@ -58,17 +58,20 @@ builtin("min", "list...")(lambda *a: _extreme(a, -1))
 builtin("max", "list...")(lambda *a: _extreme(a, 1))
 
 
-@builtin("sum", "list...")
-def f_sum(*args: Any) -> Any:
+def _fold(args: tuple, start: int, step: Callable[[Decimal, Decimal], Decimal]) -> Decimal | None:
+    """The numbers given combined from ``start`` one by one; null for no numbers or anything else."""
     items = _numbers(args)
-    if items is None:
-        return None
     if not items:
         return None
-    total = Decimal(0)
+    total = Decimal(start)
     for v in items:
-        total = DECIMAL_CONTEXT.add(total, v)
+        total = step(total, v)
     return total
+
+
+@builtin("sum", "list...")
+def f_sum(*args: Any) -> Any:
+    return _fold(args, 0, DECIMAL_CONTEXT.add)
 
 
 @builtin("mean", "list...")
@@ -81,13 +84,7 @@ def f_mean(*args: Any) -> Any:
 
 @builtin("product", "list...")
 def f_product(*args: Any) -> Any:
-    items = _numbers(args)
-    if not items:
-        return None
-    total = Decimal(1)
-    for v in items:
-        total = DECIMAL_CONTEXT.multiply(total, v)
-    return total
+    return _fold(args, 1, DECIMAL_CONTEXT.multiply)
 
 
 @builtin("median", "list...")

@@ -77,7 +77,7 @@ class Imported:
     types: dict[str, FeelType]
 
 
-class _Loader(TableLoader):
+class DefinitionsLoader(TableLoader):
     def __init__(self, root: Any, filename: str, imports: dict[str, Imported] | None = None) -> None:
         self.root = root
         self.filename = filename
@@ -237,7 +237,7 @@ def load_parts(source: bytes, filename: str, imports: dict[str, Imported] | None
     imports: the imported models' names and types by import name; types receives this file's.
     """
     root = parse_xml(source, filename)
-    loader = _Loader(root, filename, imports)
+    loader = DefinitionsLoader(root, filename, imports)
     if types is not None:
         types.update({k: v for k, v in loader.types.items() if "." not in k})
     inputs: dict[str, InputData] = {}
@@ -295,7 +295,7 @@ def load_parts(source: bytes, filename: str, imports: dict[str, Imported] | None
     return decisions, inputs, bkms, services
 
 
-def _knowledge_model(loader: _Loader, el: Any, name: str, scope: dict[str, Any]) -> Any:
+def _knowledge_model(loader: DefinitionsLoader, el: Any, name: str, scope: dict[str, Any]) -> Any:
     logic = child(el, "encapsulatedLogic")
     if logic is None:
         return _broken(loader.error("business knowledge model has no encapsulatedLogic", el, decision_id=name))

@@ -60,3 +60,24 @@ export function showNotice(holder, message, kind) {
     <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${text(message)}</p></div></div>`;
   holder.hidden = false;
 }
+
+// The editor's XML handed to the browser as a file to keep.
+export function offerDownload(xml, filename) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}
+
+// A chosen XML file opened in the editor, with a notice of what to do next.
+export function openChosenFile(input, load, notice, nextStep) {
+  input.addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (file) {
+      await load(await file.text());
+      showNotice(notice, `Opened ${file.name}. ${nextStep}`, "info");
+    }
+  });
+}

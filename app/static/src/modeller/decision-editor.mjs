@@ -2,14 +2,25 @@
 // evaluator (the outputs, the rules that matched and why), save with a comment, download, upload.
 // dmn-js is loaded from its own bundle (dist/dmn/dmn-modeler.min.js) before this file.
 const DmnModeler = window.DmnJS;
-import { callJson, showNotice, showProblems, text } from "./common.mjs";
+import { callJson, offerDownload, openChosenFile, showNotice, showProblems, text } from "./common.mjs";
 
 const root = document.getElementById("decision-editor");
 if (root && DmnModeler) {
   const problemsBox = document.getElementById("editor-problems");
   const notice = document.getElementById("editor-notice");
-  const modeler = new DmnModeler({ container: "#dmn-canvas" });
+  const canvas = document.getElementById("dmn-canvas");
+  const modeler = new DmnModeler({ container: canvas });
   window.careflowDmn = modeler;
+
+  // dmn-js leaves the header over the rule numbers empty, and a screen reader then names that column
+  // with nothing; every table it draws (on opening, on switching decisions) gets the header's words.
+  new MutationObserver(() => {
+    for (const header of canvas.querySelectorAll("th.index-column")) {
+      if (!header.textContent.trim()) {
+        header.innerHTML = '<span class="govuk-visually-hidden">Rule number</span>';
+      }
+    }
+  }).observe(canvas, { childList: true, subtree: true });
   const choose = document.getElementById("try-decision");
   const inputsBox = document.getElementById("try-inputs");
 
@@ -172,21 +183,9 @@ if (root && DmnModeler) {
   });
 
   document.getElementById("download-button").addEventListener("click", async () => {
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([await currentXml()], { type: "application/xml" }));
-    link.download = root.dataset.filename;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
+    offerDownload(await currentXml(), root.dataset.filename);
   });
-
-  document.getElementById("upload").addEventListener("change", async (event) => {
-    const file = event.target.files[0];
-    if (file) {
-      await load(await file.text());
-      showNotice(notice, `Opened ${file.name}. Try it and save it as a new version.`, "info");
-    }
-  });
+  openChosenFile(document.getElementById("upload"), load, notice, "Try it and save it as a new version.");
 
   fetch(root.dataset.fileUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then((r) => r.json())

@@ -6,7 +6,7 @@ import lintModule from "bpmn-js-bpmnlint";
 import spiffModdle from "./spiffworkflow-moddle.json";
 import { CareflowPropertiesModule } from "./properties.jsx";
 import { careflowLintConfig } from "./lint-rules.mjs";
-import { callJson, showNotice, showProblems } from "./common.mjs";
+import { callJson, offerDownload, openChosenFile, showNotice, showProblems } from "./common.mjs";
 
 const root = document.getElementById("process-editor");
 if (root) {
@@ -171,22 +171,9 @@ if (root) {
   });
 
   document.getElementById("download-button").addEventListener("click", async () => {
-    const blob = new Blob([await currentXml()], { type: "application/xml" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `${root.dataset.processId}.bpmn`;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
+    offerDownload(await currentXml(), `${root.dataset.processId}.bpmn`);
   });
-
-  document.getElementById("upload").addEventListener("change", async (event) => {
-    const file = event.target.files[0];
-    if (file) {
-      await load(await file.text());
-      showNotice(notice, `Opened ${file.name}. Check it and save it as a new version.`, "info");
-    }
-  });
+  openChosenFile(document.getElementById("upload"), load, notice, "Check it and save it as a new version.");
 
   const testsForm = document.getElementById("tests-form");
   if (testsForm) {
