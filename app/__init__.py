@@ -132,6 +132,8 @@ def build_services(config: dict[str, Any]) -> Services:
     runtime = Runtime(db, library, forms, handlers=get_handler,
                       cache_size=int(config.get("WORKFLOW_CACHE_SIZE", 256)),
                       max_instances=int(config.get("MAX_MULTI_INSTANCES", 5_000)))
+    if config.get("FOLLOW_UP_BATCH"):  # items per transaction of long work (default 200)
+        runtime.follow_up_batch = max(1, int(config["FOLLOW_UP_BATCH"]))
     for procedure in PROCEDURES:
         runtime.register(procedure)
     return Services(db, library, forms, runtime)

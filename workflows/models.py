@@ -395,3 +395,21 @@ class DataStoreEntry(Base):
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_instance: Mapped[str | None] = mapped_column(String(36))
+
+
+class FollowUp(Base):
+    """Long work a transaction left to go on after it committed, in batches that each commit
+    (``workflows/follow_ups.py``): one row per kind of work and subject, until the work is done."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("kind", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))  # which registered procedure's work (found by name)
+    subject: Mapped[str] = mapped_column(String(200))  # what it works on, e.g. a case reference
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)  # asked for again: moved on
+    claimed_until: Mapped[datetime | None] = mapped_column(index=True)  # a run's lease; past it, free
+    batches: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # batches that failed in a row
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from .follow_ups import Batch
     from .models import Instance
     from .outbox import Attachment
     from .runtime import Runtime
@@ -27,6 +28,8 @@ class Procedure:
     process_ids: frozenset[str] = frozenset()
     # Messages only careflow itself sends (e.g. "all person cases closed"): never accepted from a user.
     system_messages: frozenset[str] = frozenset()
+    # Kinds of long work it leaves to follow-ups (``workflows/follow_ups.py``), done by ``follow_up``.
+    follow_ups: frozenset[str] = frozenset()
 
     def owns(self, process_id: str) -> bool:
         return process_id in self.process_ids
@@ -42,6 +45,15 @@ class Procedure:
         """Before message ``name`` is delivered to ``waiting`` (some of them this procedure's); what it
         returns joins the API's answer, e.g. whether a date the message carries changed anything."""
         return None
+
+    def after_message(self, runtime: Runtime, name: str, answer: dict[str, Any]) -> dict[str, Any] | None:
+        """After message ``name``'s transaction committed: work it left to follow-ups may go on here, in
+        batches that each commit; returns the answer brought up to date (None: unchanged)."""
+        return None
+
+    def follow_up(self, runtime: Runtime, session: Session, kind: str, subject: str, limit: int) -> Batch:
+        """One batch (at most ``limit`` items) of follow-up work ``kind`` on ``subject``, in ``session``."""
+        raise NotImplementedError(f"procedure '{self.name}' has no follow-up work '{kind}'")
 
     def check_submission(self, row: Instance, task_name: str, form_key: str | None, data: dict[str, Any],
                          case: dict[str, Any]) -> list[dict[str, str]]:
@@ -74,6 +86,13 @@ class Procedures:
 
     def system_messages(self) -> frozenset[str]:
         return frozenset(name for p in self._items for name in p.system_messages)
+
+    def follow_up(self, runtime: Runtime, session: Session, kind: str, subject: str, limit: int) -> Batch:
+        """One batch of follow-up work, by the procedure that names the kind."""
+        for procedure in self._items:
+            if kind in procedure.follow_ups:
+                return procedure.follow_up(runtime, session, kind, subject, limit)
+        raise LookupError(f"No procedure does follow-up work '{kind}'")
 
     def attachment(self, session: Session, reference: Mapping[str, Any]) -> Attachment | None:
         """The outbox's attachment resolver: the first procedure that knows the reference."""

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.util.task import TaskState
 
+from .casefile import case_data
 from .engine import tasks_in, timer_of
 from .errors import Conflict
-from .spiff_bridge import StepContext
+from .spiff_bridge import DecisionTaskEngine, StepContext
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 RESCHEDULED = "timer_rescheduled"
+VALUE_CHANGED = "case_value_changed"  # a decision taken again changed a value the case holds: old -> new
 DATE_CHANGED = "case_date_changed"  # a date the case holds moved: one chronology entry, old -> new
 # A new due time, or how to work it out from the waiting task's data (e.g. a configured lead time).
 Due = datetime | Callable[[dict[str, Any]], datetime]
@@ -76,12 +78,51 @@ def _holding(open_tasks: list[Any]) -> list[Any]:
     return list(found.values())
 
 
+def _decision_spec(wf: Any, element_id: str) -> Any:
+    """The business rule task ``element_id`` of the case's diagram (or its subprocesses), if any."""
+    for spec in [wf.spec, *getattr(wf, "subprocess_specs", {}).values()]:
+        found = spec.task_specs.get(element_id)
+        if found is not None and isinstance(getattr(found, "dmnEngine", None), DecisionTaskEngine):
+            return found
+    return None
+
+
+def _decide_again(wf: Any, ctx: StepContext, changes: dict[str, Any], decide_again: Mapping[str, Mapping[str, str]],
+                  *, cause: str, reason: str) -> dict[str, Any]:
+    """Take again each decision the case has taken (its shown outputs are in the case's data), over the
+    data with ``changes``; each is logged like any decision, and each shown output it changes is a
+    chronology entry. Returns the outputs, for the case's data."""
+    outputs: dict[str, Any] = {}
+    for element_id, shown in decide_again.items():
+        spec = _decision_spec(wf, element_id)
+        case = {**case_data(wf), **changes, **outputs}
+        if spec is None or any(case.get(name) is None for name in shown):
+            continue  # not decided yet: the case decides it when it gets there, with the new data
+        value = spec.dmnEngine.decide(case, wf, task_id=None, element_id=element_id,
+                                      element_name=spec.bpmn_name, cause=cause)
+        for name, label in shown.items():
+            if name in value and value[name] != case.get(name):
+                ctx.audit.append({"action": VALUE_CHANGED, "element_id": element_id, "element_name": label,
+                                  "data": {"value": label, "name": name, "from": case.get(name), "to": value[name],
+                                           "reason": reason, "cause": cause,
+                                           "decision": spec.dmnEngine.decision_id}})
+        outputs.update(value)
+    return outputs
+
+
 def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due: Mapping[str, Due], *,
                       actor: str | None, cause: str, data: Mapping[str, Any] | None = None,
-                      audit: list[dict[str, Any]] | None = None) -> list[MovedTimer] | None:
+                      audit: list[dict[str, Any]] | None = None,
+                      decide_again: Mapping[str, Mapping[str, str]] | None = None,
+                      reason: str = "date moved") -> list[MovedTimer] | None:
     """Move the waiting timers of ``instance_id`` named by element id in ``due`` to their new times,
     and set ``data`` on the case's open and waiting tasks, in one step of the caller's transaction.
     A new time may be given as a function of the waiting task's data.
+
+    ``decide_again`` names business rule tasks (element id -> {output: label}) whose decisions read
+    the moved data: when the case has taken one, it is taken again in the same step, logged like any
+    decision, its outputs set with the data, and a changed output an entry ``label changed: old -> new
+    (reason)`` in the chronology.
 
     Timers not waiting (not reached yet, or already fired) are left alone: a timer reached later
     reads its date from the data. ``audit`` adds the caller's own audit rows to the step. Returns the
@@ -116,8 +157,10 @@ def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due:
                 value["next"] = moved.due.isoformat()  # the cycle goes on from its new occurrence
             else:
                 task.internal_data["event_value"] = moved.due.isoformat()
+        decided = _decide_again(wf, ctx, changes, decide_again, cause=cause, reason=reason) \
+            if decide_again and data_differs else {}
         for task in holding:
-            task.set_data(**changes)
+            task.set_data(**changes, **decided)
 
     if row.status in ("suspended", "terminated"):
         raise Conflict("This case is held by an operator: its dates cannot move until it is resumed",

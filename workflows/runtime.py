@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import casefile, stalled
+from . import casefile, follow_ups, stalled
 from .data import normalise
 from .db import Database
 from .engine import (
@@ -115,6 +115,7 @@ class Runtime(IncidentUseCases):
         self.script_engine.max_instances = max_instances  # multi-instance bound (workflows/multi_instance.py)
         self.procedures = Procedures()
         self.max_tasks_per_step = MAX_TASKS_PER_STEP
+        self.follow_up_batch = follow_ups.BATCH  # items per transaction of long work (workflows/follow_ups.py)
 
     def register(self, procedure: Procedure) -> None:
         """Plug a procedure's hooks in (the app does this at start)."""
@@ -527,17 +528,38 @@ class Runtime(IncidentUseCases):
             if not delivered and not started:
                 raise NotFound(f"No instance is waiting for message '{name}' with these keys, and no process "
                                f"starts with it")
-            return {"correlated": delivered, "started": started, **answers}
+            answer = {"correlated": delivered, "started": started, **answers}
+        # Committed: long work the message left to follow-ups goes on, each batch its own transaction.
+        for procedure in self.procedures:
+            answer = procedure.after_message(self, name, answer) or answer
+        return answer
 
     # ---- moving dates a case waits for --------------------------------------------------------
     def reschedule_timers(self, session: Session, instance_id: str, due: dict[str, Any], *,
                           actor: str | None, cause: str, data: dict[str, Any] | None = None,
-                          audit: list[dict[str, Any]] | None = None) -> list[Any] | None:
-        """Move waiting timers of an instance to new due times, recorded (:mod:`workflows.rescheduling`)."""
+                          audit: list[dict[str, Any]] | None = None,
+                          decide_again: dict[str, dict[str, str]] | None = None,
+                          reason: str = "date moved") -> list[Any] | None:
+        """Move waiting timers of an instance to new due times, recorded, and take again the decisions that
+        read the moved data (:mod:`workflows.rescheduling`)."""
         from .rescheduling import reschedule_timers
 
         return reschedule_timers(self, session, instance_id, due, actor=actor, cause=cause, data=data,
-                                 audit=audit)
+                                 audit=audit, decide_again=decide_again, reason=reason)
+
+    # ---- long work in batches that each commit ------------------------------------------------
+    def request_follow_up(self, session: Session, kind: str, subject: str) -> None:
+        """Leave ``kind`` of work on ``subject`` to go on after this transaction (:mod:`workflows.follow_ups`)."""
+        follow_ups.request(session, kind, subject)
+
+    def run_follow_up(self, kind: str, subject: str, *, now: datetime | None = None) -> follow_ups.Progress:
+        """Do a follow-up's batches now, each its own transaction (unless another run holds it)."""
+        return follow_ups.run(self, kind, subject, batch=self.follow_up_batch, now=now)
+
+    def run_due_follow_ups(self, *, now: datetime | None = None,
+                           stop: Callable[[], bool] | None = None) -> list[follow_ups.Progress]:
+        """Run every follow-up no one is running (the scheduler's job; after a restart, what was left)."""
+        return follow_ups.run_due(self, batch=self.follow_up_batch, now=now, stop=stop)
 
     # ---- timers ----------------------------------------------------------------------------
     def due_timers(self, now: datetime | None = None, limit: int = 500) -> list[str]:

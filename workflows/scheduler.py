@@ -17,7 +17,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import DBAPIError
 
-from . import health
+from . import follow_ups, health
 from .errors import Conflict
 from .outbox import OutboxDispatcher
 from .runtime import Runtime
@@ -35,6 +35,7 @@ class SchedulerStats:
     messages_handled: int = 0
     escalations: int = 0
     stalled_flagged: int = 0
+    follow_ups_done: int = 0
     errors: int = 0
     last_error: str | None = None
     started_at: float = field(default_factory=time.time)
@@ -154,6 +155,17 @@ class CareflowScheduler:
             self.stats.messages_handled += 1
         return handled
 
+    def run_follow_ups(self) -> int:
+        """Go on with long work left in batches (a request killed mid-way, a step's follow-up)."""
+        if not self._guard(follow_ups.any_due, self.runtime):
+            return 0
+        ran = self._guard(self.runtime.run_due_follow_ups, stop=self._stop.is_set) or []
+        done = sum(p.done for p in ran)
+        for failed in (p for p in ran if p.error):
+            log.warning("follow-up %s %s stopped: %s", failed.kind, failed.subject, failed.error)
+        self.stats.follow_ups_done += done
+        return done
+
     def run_escalations(self) -> int:
         done = self._guard(escalate_overdue_tasks, self.runtime, channel=self.escalation_channel,
                            default_manager_group=self.manager_group) or 0
@@ -177,6 +189,7 @@ class CareflowScheduler:
         return {"fired": self.run_timers() if self.timers_enabled else 0,
                 "escalated": self.run_escalations() if self.escalations_enabled else 0,
                 "messages": self.run_outbox(),
+                "followUps": self.run_follow_ups(),
                 "stalled": self.run_stall_check()}
 
     def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -221,6 +234,8 @@ class CareflowScheduler:
                               name="escalate overdue tasks")
         scheduler.add_job(self._safely, "interval", args=[self.run_stall_check], seconds=self.stall_check_seconds,
                           next_run_time=now, id="careflow-stall-check", name="flag stalled cases")
+        scheduler.add_job(self._safely, "interval", args=[self.run_follow_ups], seconds=self.poll_seconds,
+                          next_run_time=now, id="careflow-follow-ups", name="go on with long work in batches")
         if self.dispatcher is not None:
             scheduler.add_job(self._safely, "interval", args=[self.run_outbox], seconds=self.poll_seconds,
                               next_run_time=now, id="careflow-outbox", name="deliver outbox messages")

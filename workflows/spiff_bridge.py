@@ -98,23 +98,30 @@ class DecisionTaskEngine:
         self.source = source
 
     def result(self, task: Any) -> dict[str, Any]:
+        return self.decide(task.data, task.workflow, task_id=str(task.id), element_id=task.task_spec.bpmn_id,
+                           element_name=task.task_spec.bpmn_name)
+
+    def decide(self, data: dict[str, Any], workflow: Any, *, task_id: str | None, element_id: str | None,
+               element_name: str | None, cause: str | None = None) -> dict[str, Any]:
+        """Evaluate the table over ``data``, logged in the current step like any decision (inputs, rules,
+        outputs, table hash); also how a decision already taken is taken again (``cause``: why)."""
         if self.source is None:
             raise RuntimeError(f"Decision '{self.decision_id}' has no process library to read its table from")
         model = self.source.decision_model(self.dmn_hash)
-        defaults = self.source.decision_defaults(top_workflow(task.workflow))
-        result = model.evaluate(self.decision_id, decision_inputs(task.data, defaults))
+        defaults = self.source.decision_defaults(top_workflow(workflow))
+        result = model.evaluate(self.decision_id, decision_inputs(data, defaults))
         ctx = current_step.get()
         if ctx is not None:
             record = result.to_dict()
-            record["task_id"] = str(task.id)
+            record["task_id"] = task_id
             record["dmn_hash"] = self.dmn_hash
             record["table_file"] = getattr(model, "filename", None)
             ctx.decisions.append(record)
-            ctx.audit.append({"action": "decision_evaluated", "task_id": str(task.id),
-                              "element_id": task.task_spec.bpmn_id, "element_name": task.task_spec.bpmn_name,
+            ctx.audit.append({"action": "decision_evaluated", "task_id": task_id,
+                              "element_id": element_id, "element_name": element_name,
                               "data": {"decision": self.decision_id, "value": record.get("value"),
                                        "rules": [r.get("index") for r in record.get("matchedRules", [])],
-                                       "table": self.dmn_hash[:12]}})
+                                       "table": self.dmn_hash[:12], **({"cause": cause} if cause else {})}})
         value = to_json_safe(result.value)
         if self.result_variable:
             return {self.result_variable: value}

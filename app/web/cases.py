@@ -35,6 +35,7 @@ ACTIONS = {
     "timer_fired": "Timer fired",
     "timer_rescheduled": "Timer moved to a new date",
     "case_date_changed": "Date changed",
+    "case_value_changed": "Decided again",
     "incident_retried": "Problem retried",
     "incident_resolved": "Problem resolved",
     "instance_completed": "Case closed",

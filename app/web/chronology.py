@@ -72,6 +72,12 @@ def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]
                             "title": f"{data.get('date') or name or 'Date'} changed: {was} → "
                                      f"{london_date(data.get('to'))}",
                             "detail": _cause(data), "actor": data.get("by") or e.get("actor")})
+        elif action == "case_value_changed":  # a decision taken again changed a value (e.g. the urgency)
+            reason = f" ({data['reason']})" if data.get("reason") else ""
+            entries.append({"at": e["at"], "kind": "decision",
+                            "title": f"{data.get('value') or name or 'Value'} changed: {data.get('from') or 'not set'}"
+                                     f" → {data.get('to') or 'not set'}{reason}",
+                            "detail": _cause(data), "actor": e.get("actor")})
         elif action == "timer_rescheduled":
             entries.append({"at": e["at"], "kind": "timer",
                             "title": f"Date moved: {name or 'a timer'}: {london_time(data.get('from'))} → "

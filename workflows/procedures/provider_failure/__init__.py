@@ -17,12 +17,20 @@ from workflows.procedure import Procedure
 
 from .checks import submission_problems
 from .closure import ALL_CLOSED, close_parent_when_last
-from .notice_period import NOTICE, on_incident_step, on_notice
+from .notice_period import (
+    MOVE_PERSON_CASES,
+    NOTICE,
+    after_notice,
+    move_person_cases_batch,
+    on_incident_step,
+    on_notice,
+)
 from .person_cases import DISPUTE, INCIDENT, PERSON, PLACED_OUT
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from workflows.follow_ups import Batch
     from workflows.models import Instance
     from workflows.runtime import Runtime
 
@@ -33,6 +41,7 @@ class ProviderFailure(Procedure):
     name = "provider_failure"
     process_ids = frozenset({INCIDENT, PERSON, DISPUTE, PLACED_OUT})
     system_messages = frozenset({ALL_CLOSED})
+    follow_ups = frozenset({MOVE_PERSON_CASES})
 
     def on_step(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         if row.process_id == INCIDENT:
@@ -41,6 +50,12 @@ class ProviderFailure(Procedure):
     def on_message(self, runtime: Runtime, session: Session, name: str, payload: dict[str, Any],
                    waiting: list[Instance], *, actor: str | None) -> dict[str, Any] | None:
         return on_notice(runtime, session, payload, waiting, actor=actor) if name == NOTICE else None
+
+    def after_message(self, runtime: Runtime, name: str, answer: dict[str, Any]) -> dict[str, Any] | None:
+        return after_notice(runtime, answer) if name == NOTICE else None
+
+    def follow_up(self, runtime: Runtime, session: Session, kind: str, subject: str, limit: int) -> Batch:
+        return move_person_cases_batch(runtime, session, subject, limit)
 
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         if row.process_id == PERSON:

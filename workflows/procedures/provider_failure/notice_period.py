@@ -8,18 +8,22 @@ chronology of the incident and of each case it reaches: old date -> new date, an
 Two ways in: a further notice (``provider_failure_notified`` with ``closureDate``), applied before
 the notice is delivered so the message's answer can say whether anything changed; and any step of the
 incident that leaves it with another date than it last recorded (PF-08 agreed by QISS), caught after
-the step. Either way, person cases holding another date than their incident are brought to it.
+the step. Either way, person cases holding another date than their incident are brought to it: one
+batch in the step's own transaction, the rest in batches that each commit (a follow-up, so a kill
+mid-way loses nothing and a later date, read afresh by every batch, wins). A person case whose
+urgency was decided (DMN-02, PP-03) has it decided again with the new days until care stops.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workflows.casefile import case_data
 from workflows.errors import ValidationFailed
+from workflows.follow_ups import Batch
 from workflows.models import Instance, TaskRow
 from workflows.rescheduling import date_changed
 from workflows.timeutil import parse_duration
@@ -38,6 +42,9 @@ HELD = ("completed", "suspended", "terminated")  # person cases whose dates stay
 CLOSURE_TIMER, WARN_SQIP, WARN_HEAD = "pf_closure_date", "pf_warn_sqip", "pf_warn_head"
 AGREE_NOTICE = "pf_notice_period"  # PF-08's form
 INFO_CHECK = "pp_info_timer"  # PP-10b: the closure date less infoCheckBeforeClosure
+MOVE_PERSON_CASES = "provider_failure_move_person_cases"  # follow-up work, on an incident's case reference
+# PP-03's DMN-02 reads daysUntilCareStops: a decided urgency is decided again when the date moves.
+URGENCY = {"pp_urgency": {"urgency": "Urgency"}}
 
 
 def closure_date_of(value: Any) -> str:
@@ -103,16 +110,19 @@ def change_closure_date(runtime: Runtime, session: Session, incident: Instance, 
     entry = {"from": held, "to": closure, "at": datetime.now(timezone.utc).isoformat(), "cause": cause, "by": actor}
     due, fields = _incident_dates(data, closure)
     session.info.pop(_MOVED_KEY, None)
+    session.info.pop(_REMAINING_KEY, None)
     moved = runtime.reschedule_timers(
         session, incident.id, due, actor=actor, cause=cause,
         data={"closureDate": closure, **fields, "closureDateChanges": [*(data.get("closureDateChanges") or []), entry]},
         audit=[date_changed(LABEL, held, closure, cause=cause, by=actor)]) or []
-    # The step above brought the open person cases to the new date (on_incident_step).
+    # The step above brought the open person cases to the new date, a batch of them (on_incident_step).
     return {**answer, "changed": True, "timersMoved": [m.as_dict() for m in moved],
-            "personCasesMoved": session.info.pop(_MOVED_KEY, 0)}
+            "personCasesMoved": session.info.get(_MOVED_KEY, 0),
+            "personCasesToMove": session.info.get(_REMAINING_KEY, 0)}
 
 
-_MOVED_KEY = "provider_failure_person_cases_moved"
+_MOVED_KEY = "provider_failure_person_cases_moved"  # in this transaction: at most one batch
+_REMAINING_KEY = "provider_failure_person_cases_to_move"
 
 
 def on_notice(runtime: Runtime, session: Session, payload: dict[str, Any], waiting: list[Instance], *,
@@ -151,9 +161,69 @@ def on_incident_step(runtime: Runtime, session: Session, row: Instance, data: di
                                   data={**fields, "closureDateChanges": [*changes, entry]},
                                   audit=[date_changed(LABEL, held, str(closure), cause=cause, by=who)])
         return  # that step comes back here and moves the person cases
-    moved = move_person_cases(runtime, session, row, str(closure), changes[-1] if changes else None)
-    if moved:
-        session.info[_MOVED_KEY] = session.info.get(_MOVED_KEY, 0) + moved
+    # One batch per transaction; what is left goes on after it commits (a follow-up, written now).
+    budget = max(0, runtime.follow_up_batch - session.info.get(_MOVED_KEY, 0))
+    moved, remaining = move_person_cases(runtime, session, row, str(closure), changes[-1] if changes else None,
+                                         limit=budget)
+    session.info[_MOVED_KEY] = session.info.get(_MOVED_KEY, 0) + moved
+    session.info[_REMAINING_KEY] = remaining
+    if remaining:
+        runtime.request_follow_up(session, MOVE_PERSON_CASES, row.case_reference)
+
+
+def move_person_cases_batch(runtime: Runtime, session: Session, case_reference: str, limit: int) -> Batch:
+    """One batch of the follow-up: the person cases of the incident still holding another date than it
+    holds now (read afresh, under its lock, so a newer date wins), up to ``limit`` of them."""
+    incident = session.scalars(select(Instance).where(
+        Instance.case_reference == case_reference, Instance.process_id == INCIDENT,
+        Instance.status.not_in(("completed", "terminated"))).order_by(Instance.created_at.desc())).first()
+    if incident is None:
+        return Batch(0, 0)  # closed: its open person cases were closed before it (PF-13)
+    _, wf = runtime.load(session, incident.id, lock=True)  # one batch at a time beside a date change
+    data = case_data(wf)
+    closure = data.get("closureDate")
+    if not closure:
+        return Batch(0, 0)
+    changes = data.get("closureDateChanges") or []
+    moved, remaining = move_person_cases(runtime, session, incident, str(closure), changes[-1] if changes else None,
+                                         limit=limit)
+    return Batch(moved, remaining)
+
+
+def after_notice(runtime: Runtime, answer: dict[str, Any]) -> dict[str, Any] | None:
+    """The notice committed: the person cases its first transaction left are moved now, in batches that
+    each commit, and the answer says how many were moved and how many are still to move."""
+    closure = answer.get("closureDate")
+    if not isinstance(closure, dict):
+        return None
+    parts = closure.get("incidents") or [closure]
+    for part in parts:
+        if part.get("personCasesToMove"):
+            _go_on(runtime, part)
+    if closure.get("incidents"):
+        closure = {**closure, **{k: parts[0][k] for k in ("personCasesMoved", "personCasesToMove", "personCaseBatches",
+                                                          "supersededBy", "note") if k in parts[0]}}
+    return {**answer, "closureDate": closure}
+
+
+def _go_on(runtime: Runtime, part: dict[str, Any]) -> None:
+    progress = runtime.run_follow_up(MOVE_PERSON_CASES, part["caseReference"])
+    part["personCasesMoved"] = part.get("personCasesMoved", 0) + progress.done
+    part["personCaseBatches"] = {"batches": 1 + len(progress.batch_seconds),
+                                 "seconds": [round(t, 3) for t in progress.batch_seconds]}
+    with runtime.db.reading() as session:
+        incident = session.scalars(select(Instance).where(
+            Instance.case_reference == part["caseReference"], Instance.process_id == INCIDENT)
+            .order_by(Instance.created_at.desc())).first()
+        now = (incident.summary or {}).get("closureDate") if incident is not None else None
+        part["personCasesToMove"] = 0 if progress.finished else (
+            stale_count(session, part["caseReference"], str(now)) if now else 0)
+    if now and now != part["to"]:
+        part["supersededBy"] = now  # a later change arrived meanwhile: the cases go to its date
+    if progress.held:
+        part["note"] = "Another run is moving the rest of the person cases, in batches"
+    elif progress.error:
+        part["note"] = "The rest of the person cases will be moved by the worker, in batches"
 
 
 def _last_completed(session: Session, instance_id: str) -> TaskRow | None:
@@ -161,16 +231,27 @@ def _last_completed(session: Session, instance_id: str) -> TaskRow | None:
                            .order_by(TaskRow.completed_at.desc()).limit(1)).first()
 
 
-def move_person_cases(runtime: Runtime, session: Session, incident: Instance, closure: str,
-                      change: dict[str, Any] | None) -> int:
-    """Bring every open person case of the incident that holds another closure date to ``closure``."""
+def _stale(case_reference: str, closure: str) -> tuple[Any, ...]:
+    """Open person cases of the incident holding another closure date than ``closure``."""
     held_date = Instance.summary["closureDate"].as_string()
-    stale = session.execute(select(Instance.id, held_date).where(
-        Instance.parent_case_reference == incident.case_reference, Instance.process_id == PERSON,
-        Instance.status.not_in(HELD), or_(held_date.is_(None), held_date != closure))
-        .order_by(Instance.created_at)).all()
-    if not stale:
-        return 0
+    return (Instance.parent_case_reference == case_reference, Instance.process_id == PERSON,
+            Instance.status.not_in(HELD), or_(held_date.is_(None), held_date != closure))
+
+
+def stale_count(session: Session, case_reference: str, closure: str) -> int:
+    return session.scalar(select(func.count()).select_from(Instance).where(*_stale(case_reference, closure))) or 0
+
+
+def move_person_cases(runtime: Runtime, session: Session, incident: Instance, closure: str,
+                      change: dict[str, Any] | None, *, limit: int) -> tuple[int, int]:
+    """Bring up to ``limit`` open person cases of the incident that hold another closure date to
+    ``closure``; returns how many moved and how many are still to move."""
+    total = stale_count(session, incident.case_reference, closure)
+    if not total or limit <= 0:
+        return 0, total
+    held_date = Instance.summary["closureDate"].as_string()
+    stale = session.execute(select(Instance.id, held_date).where(*_stale(incident.case_reference, closure))
+                            .order_by(Instance.created_at).limit(limit)).all()
     if change is not None and change.get("to") == closure:
         cause, by = f"Incident {incident.case_reference}: {change['cause']}", change.get("by")
     else:
@@ -185,9 +266,10 @@ def move_person_cases(runtime: Runtime, session: Session, incident: Instance, cl
     for instance_id, was in stale:
         stepped = runtime.reschedule_timers(session, instance_id, {INFO_CHECK: info_check_at}, actor=by,
                                             cause=cause, data={"closureDate": closure, "daysUntilCareStops": days},
-                                            audit=[date_changed(LABEL, was, closure, cause=cause, by=by)])
+                                            audit=[date_changed(LABEL, was, closure, cause=cause, by=by)],
+                                            decide_again=URGENCY, reason="closure date moved")
         if stepped is None:  # it held the date already, only not in its summary (an older diagram)
             row = session.get(Instance, instance_id)
             if row is not None:
                 row.summary = {**(row.summary or {}), "closureDate": closure}
-    return len(stale)
+    return len(stale), total - len(stale)
