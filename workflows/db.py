@@ -31,6 +31,10 @@ def make_engine(url: str, *, immediate: bool = True, busy_timeout_ms: int = 30_0
         kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
+        # a request may briefly hold a second connection (a cold spec or form cache reads in its own
+        # session); with 16 server threads and SQLAlchemy's 5+10 pool they waited 30 s on each other,
+        # idle in transaction (benchmarks/load.py)
+        kwargs["pool_size"], kwargs["max_overflow"] = 20, 30
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, immediate, busy_timeout_ms)
