@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import check_accessibility, sign_in
 
@@ -39,7 +40,7 @@ def test_claim_fix_complete_and_see_the_next_task(page: Any, live_server: dict[s
     page.get_by_label("Person name").fill("Jordan")
     page.get_by_role("button", name="Apply filters").click()
     rows = page.locator("tbody .govuk-table__row")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)  # waits for the filtered page: the URL changes before its rows are drawn
     assert "Jordan Sample" in rows.first.inner_text()
 
     # Claim it: the task page opens, assigned to me.
