@@ -26,18 +26,23 @@ def test_migrations_reach_the_models_schema_on_postgresql(pg_url):
     db.dispose()
 
 
-def test_two_workers_fire_each_due_timer_once(tmp_path, pg_url):
+def _due_timers_and_two_workers(tmp_path, pg_url, count):
+    """``count`` cases whose timers are all due now, and two more workers' services on the same database."""
     from app import build_services
 
     app = fixture_app(tmp_path, "timers_notify.bpmn", database_url=pg_url)
     svc = app.extensions["careflow"]
-    for n in range(120):
+    for n in range(count):
         svc.runtime.start("timers_notify", {"dueAt": at(3600).isoformat(), "personName": f"Person {n}",
                                             "recipient": "x@example.org", "channel": "record"})
     with svc.db.transaction() as s:
         for timer in s.scalars(select(TimerRow)):
             timer.due_at = at(-1)
-    workers = [build_services({**app.config, "SYNC_ON_START": False, "CREATE_SCHEMA": False}) for _ in range(2)]
+    return svc, [build_services({**app.config, "SYNC_ON_START": False, "CREATE_SCHEMA": False}) for _ in range(2)]
+
+
+def test_two_workers_fire_each_due_timer_once(tmp_path, pg_url):
+    svc, workers = _due_timers_and_two_workers(tmp_path, pg_url, 120)
     fired: list[list[str]] = [[], []]
 
     def work(n: int) -> None:
@@ -68,18 +73,9 @@ def test_two_schedulers_with_two_timer_threads_each_fire_every_timer_once(tmp_pa
     savepoints): every timer fires once, and both workers take a share."""
     import time
 
-    from app import build_services
     from workflows.scheduler import CareflowScheduler
 
-    app = fixture_app(tmp_path, "timers_notify.bpmn", database_url=pg_url)
-    svc = app.extensions["careflow"]
-    for n in range(150):
-        svc.runtime.start("timers_notify", {"dueAt": at(3600).isoformat(), "personName": f"Person {n}",
-                                            "recipient": "x@example.org", "channel": "record"})
-    with svc.db.transaction() as s:
-        for timer in s.scalars(select(TimerRow)):
-            timer.due_at = at(-1)
-    workers = [build_services({**app.config, "SYNC_ON_START": False, "CREATE_SCHEMA": False}) for _ in range(2)]
+    svc, workers = _due_timers_and_two_workers(tmp_path, pg_url, 150)
     schedulers = [CareflowScheduler(w.runtime, None, poll_seconds=0.2, escalations=False) for w in workers]
     assert [s.timer_threads for s in schedulers] == [2, 2]
     for scheduler in schedulers:
