@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from workflows import queries
 from workflows.errors import CareflowError, Forbidden, NotFound, Unauthorised, ValidationFailed
@@ -400,6 +400,11 @@ def list_outbox():  # type: ignore[no-untyped-def]
 @bp.post("/outbox/<int:message_id>/retry")
 @authenticated("outbox.retry")
 def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
+    return send_message_again(message_id)
+
+
+def send_message_again(message_id: int) -> Response:
+    """Both "send again" routes (this one and the operators') answer through this one use case."""
     from workflows.outbox import OutboxDispatcher
 
     row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)

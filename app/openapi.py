@@ -6,7 +6,7 @@ from typing import Any
 from .openapi_care_planning import care_planning_paths
 from .openapi_model import model_paths
 from .openapi_operations import operations_paths
-from .openapi_parts import CONFLICT, INVALID, op, path_param, query, ref, reply
+from .openapi_parts import CONFLICT, INVALID, SEND_AGAIN, op, path_param, query, ref, reply
 
 TASK_STATES = ["open", "completed", "cancelled", "all"]
 INSTANCE_STATUSES = ["running", "completed", "incident", "terminated"]
@@ -248,7 +248,7 @@ def _outbox_paths() -> dict[str, Any]:
                           enum=OUTBOX_STATES),
                     query("limit", "integer"), query("offset", "integer")], extra=INVALID, tag="operations")},
         "/outbox/{message_id}/retry": {"post": op(
-            "Send a failed or waiting message again now, with a fresh count of attempts (admin)",
+            SEND_AGAIN + " (admin)",
             reply(ref("OutboxMessage")), params=[path_param("message_id", "integer")], extra=CONFLICT,
             tag="operations")},
     }
