@@ -212,7 +212,10 @@ def _schemas() -> dict[str, Any]:
             "data": {"type": "object"}, "draft": {"type": ["object", "null"]},
             "formValues": {"type": "object", "description": "What the form starts from: the draft, else the "
                            "task's own fields (what the case came with, this step's earlier answers)"},
-            "instanceVersion": {"type": ["integer", "null"]}}},
+            "instanceVersion": {"type": ["integer", "null"]},
+            "caseHeldBy": {"type": ["string", "null"], "description": "who holds the case (its allocated worker), "
+                           "on one task and a claim's answer; a claim in a case someone else holds takes the "
+                           "task only, and the case stays with them"}}},
         "Incident": {"type": "object", "properties": {
             "id": {"type": "integer"}, "instanceId": {"type": "string"}, "taskId": text, "elementId": text,
             "elementName": text, "errorType": text, "message": {"type": "string"},
