@@ -127,7 +127,7 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
     def save_process(process_id: str) -> Any:
         data = body()
         result = model_services().modeller.save_process(process_id, data.get("xml"), data.get("comment"),
-                                                        actor().username)
+                                                        actor().username, data.get("latestVersion"))
         return jsonify(result), 200 if result["unchanged"] else 201
 
     @route("/processes/<process_id>/versions/<int:version>/deploy", ["POST"])
@@ -196,7 +196,7 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
     def save_decision(filename: str) -> Any:
         data = body()
         result = model_services().modeller.save_decision(filename, data.get("xml"), data.get("comment"),
-                                                         actor().username)
+                                                         actor().username, data.get("latestVersion"))
         return jsonify(result), 200 if result["unchanged"] else 201
 
     @route("/decisions/<filename>/versions/<int:version>/deploy", ["POST"])
@@ -218,7 +218,7 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
     def save_form(key: str) -> Any:
         data = body()
         result = model_services().modeller.save_form(key, data.get("schema"), data.get("ui"), data.get("comment"),
-                                                     actor().username)
+                                                     actor().username, data.get("latestVersion"))
         return jsonify(result), 200 if result["unchanged"] else 201
 
     @route("/forms/<key>/versions/<int:version>/deploy", ["POST"])

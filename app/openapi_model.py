@@ -19,7 +19,10 @@ def model_paths() -> dict[str, Any]:
     pid, fname, key = path_param("process_id"), path_param("filename"), path_param("key")
     num = path_param("version", "integer")
     reason = {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}
-    save = {"type": "object", "properties": {"xml": {"type": "string"}, "comment": {"type": "string"}}}
+    seen = {"type": "integer", "description": "The newest version you had opened: 409 if someone saved a newer "
+                                              "one since (its number in latestVersion)"}
+    save = {"type": "object", "properties": {"xml": {"type": "string"}, "comment": {"type": "string"},
+                                             "latestVersion": seen}}
     return {
         "/model": {"get": _m("Every process, decision file and form with its versions, running cases per version "
                              "and the registered handlers")},
@@ -31,7 +34,8 @@ def model_paths() -> dict[str, Any]:
             "Every problem of a diagram, as a save would find them (nothing stored)", body=save, params=[pid])},
         "/model/processes/{process_id}/versions": {"post": _m(
             "Save a new undeployed version with a comment; refused whole with {element, message} per problem",
-            body=save, params=[pid], extra=INVALID, ok=reply(OBJ, "Saved (200: unchanged)"), ok_code="201")},
+            body=save, params=[pid], extra={**INVALID, **CONFLICT}, ok=reply(OBJ, "Saved (200: unchanged)"),
+            ok_code="201")},
         "/model/processes/{process_id}/versions/{version}/deploy": {"post": _m(
             "Make a version current (refused while a scenario test fails)", body=reason, params=[pid, num],
             extra=INVALID)},
@@ -58,7 +62,7 @@ def model_paths() -> dict[str, Any]:
                 fname, query("version", "integer"), query("download")])},
         "/model/decisions/{filename}/versions": {"post": _m(
             "Save a new version of a decision file; refused whole with every problem", body=save,
-            params=[fname], extra=INVALID, ok_code="201")},
+            params=[fname], extra={**INVALID, **CONFLICT}, ok_code="201")},
         "/model/decisions/{filename}/versions/{version}/deploy": {"post": _m(
             "Every current process using the file gets a new version with it", body=reason, params=[fname, num],
             extra={**INVALID, **CONFLICT})},
@@ -67,8 +71,8 @@ def model_paths() -> dict[str, Any]:
         "/model/forms/{key}/file": {"get": _m("A form version's schema and layout", params=[
             key, query("version", "integer")])},
         "/model/forms/{key}/versions": {"post": _m(
-            "Save a new version of a form (schema, ui, comment)", body=OBJ, params=[key], extra=INVALID,
-            ok_code="201")},
+            "Save a new version of a form (schema, ui, comment, latestVersion)", body=OBJ, params=[key],
+            extra={**INVALID, **CONFLICT}, ok_code="201")},
         "/model/forms/{key}/versions/{version}/deploy": {"post": _m(
             "Make a form version the one caseworkers see", body=reason, params=[key, num], extra=INVALID)},
     }

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import Database
-from .errors import ValidationFailed
+from .errors import Conflict, ValidationFailed
 from .model_checks import Problem
 from .modeller_tables import ModelAudit
 from .models import DefinitionFile, ProcessVersion
@@ -33,6 +33,29 @@ def require_reason(comment: Any, what: str = "comment") -> str:
         raise ModelRejected(f"Say why ({what})", [{"element": None, "field": what, "rule": "comment",
                                                    "message": f"Enter a {what}: what changed and why"}])
     return text[:2000]
+
+
+def seen_version(value: Any) -> int | None:
+    """``latestVersion``: the newest version number the editor had when it opened (None: not sent)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationFailed("'latestVersion' must be a version number", [{
+            "field": "latestVersion", "message": "The newest version you had opened, as a whole number"}])
+    return value
+
+
+def refuse_if_overtaken(what: str, seen: int | None, latest: int, saved_by: str | None) -> None:
+    """A 409 when someone saved a newer version after the editor opened: saving now would quietly drop
+    their change from the next version. The editor keeps the person's own work to save again."""
+    if seen is None or latest <= seen:
+        return
+    raise Conflict(f"{saved_by or 'Someone'} saved version {latest} of this {what} after you opened it; nothing "
+                   f"was saved. Your changes are still in the editor: download them, or open version {latest} "
+                   "to see what changed. Saving again saves yours as a newer version.",
+                   latestVersion=latest, savedBy=saved_by)
 
 
 def current_files(session: Session, kind: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from .deployment import Sent
 from .errors import NotFound
 from .forms import FormLibrary
 from .library import ProcessLibrary, content_hash
-from .model_base import audit, rejected, require_reason
+from .model_base import audit, refuse_if_overtaken, rejected, require_reason, seen_version
 from .model_checks import Problem
 from .modeller_tables import ModelVersion
 from .models import utcnow
@@ -72,9 +72,12 @@ class FormVersions:
             raise NotFound(f"No form '{key}'")
         return {"key": key, "version": 1, "schema": self.forms.schema(key), "ui": self.forms.ui(key)}
 
-    def save_form(self, key: str, schema: Any, ui: Any, comment: Any, actor: str) -> dict[str, Any]:
-        """Store a new form version (JSON Schema + UI); deploying it is what caseworkers then see."""
+    def save_form(self, key: str, schema: Any, ui: Any, comment: Any, actor: str,
+                  latest_seen: Any = None) -> dict[str, Any]:
+        """Store a new form version (JSON Schema + UI); deploying it is what caseworkers then see. 409 when
+        someone saved a version after ``latest_seen``."""
         why = require_reason(comment)
+        seen = seen_version(latest_seen)
         # A form starts as a file in the forms folder (a task names it by key); the modeller versions it.
         if not key or not key.replace("_", "").replace("-", "").isalnum() or not (
                 self.forms.exists(key) or self._has_versions(key)):
@@ -86,6 +89,9 @@ class FormVersions:
         with self.db.transaction() as session:
             rows = list(session.scalars(select(ModelVersion).where(ModelVersion.kind == "form",
                                                                    ModelVersion.key == key)))
+            if rows:
+                newest = max(rows, key=lambda r: r.version)
+                refuse_if_overtaken("form", seen, newest.version, newest.created_by)
             if not rows and self.forms.exists(key):
                 # The file the form came from is version 1, so a later version can go back to it.
                 original = json.dumps({"schema": self.forms.schema(key), "ui": self.forms.ui(key)}, indent=2,

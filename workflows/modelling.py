@@ -29,8 +29,10 @@ from .model_base import (
     audit_log,
     current_files,
     current_versions,
+    refuse_if_overtaken,
     rejected,
     require_reason,
+    seen_version,
 )
 from .model_checks import CheckContext, Problem, adopt_spiff_arena_forms, check_process
 from .model_forms import FormVersions, write_form
@@ -178,13 +180,18 @@ class Modeller(FormVersions):
             return {"filename": filename, "version": pick[0], "content": pick[1].content}
 
     # ---- saving ------------------------------------------------------------------------------
-    def save_process(self, process_id: str, xml: Any, comment: Any, actor: str) -> dict[str, Any]:
-        """Check and store a new (undeployed) version; refused whole with every problem."""
+    def save_process(self, process_id: str, xml: Any, comment: Any, actor: str,
+                     latest_seen: Any = None) -> dict[str, Any]:
+        """Check and store a new (undeployed) version; refused whole with every problem, and with 409 when
+        someone changed the diagram after ``latest_seen`` (the newest version the editor had)."""
         why = require_reason(comment)
+        seen = seen_version(latest_seen)
         if not isinstance(xml, str):
             raise rejected("Send the diagram's XML", [Problem("well-formed-xml", "The diagram is missing")])
         xml = adopt_spiff_arena_forms(xml)
         with self.db.transaction() as session:
+            if seen is not None:
+                self._refuse_if_diagram_overtaken(session, process_id, seen)
             try:
                 filename = self.process_file_name(session, process_id)
             except NotFound:
@@ -204,22 +211,40 @@ class Modeller(FormVersions):
             audit(session, actor, "saved", "process", process_id, version.version, why)
             return {"processId": process_id, "version": version.version, "unchanged": False}
 
+    def _refuse_if_diagram_overtaken(self, session: Session, process_id: str, seen: int) -> None:
+        rows = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                               .order_by(ProcessVersion.version)).all()
+        base = next((v for v in rows if v.version == seen), None)
+        # A decision table or form deployed meanwhile versions the process but leaves its diagram as it was.
+        changed = [v for v in rows if v.version > seen and (base is None or v.bpmn_hash != base.bpmn_hash)]
+        if changed:
+            newest = changed[-1]
+            note = session.scalars(select(ModelVersion).where(ModelVersion.process_version_id == newest.id)).first()
+            refuse_if_overtaken("diagram", seen, newest.version, (note.created_by if note else None)
+                                or newest.created_by)
+
     def process_file_name(self, session: Session, process_id: str) -> str:
         found = self.process_version(session, process_id)
         stored = session.get(DefinitionFile, found.bpmn_hash)
         return stored.filename if stored else f"{process_id}.bpmn"
 
-    def save_decision(self, filename: str, xml: Any, comment: Any, actor: str) -> dict[str, Any]:
-        """Check a DMN file against every current process that calls it, then store it undeployed."""
+    def save_decision(self, filename: str, xml: Any, comment: Any, actor: str,
+                      latest_seen: Any = None) -> dict[str, Any]:
+        """Check a DMN file against every current process that calls it, then store it undeployed (409 when
+        someone saved a version after ``latest_seen``)."""
         from .model_checks import check_xml
         from .model_decisions import check_decision_file
 
         why = require_reason(comment)
+        seen = seen_version(latest_seen)
         if not filename.endswith(".dmn") or "/" in filename or "\\" in filename:
             raise NotFound(f"No decision file '{filename}'")
         if not isinstance(xml, str) or not xml.strip():
             raise rejected("Send the decision table's XML", [Problem("well-formed-xml", "The file is empty")])
         with self.db.transaction() as session:
+            earlier = self._decision_versions(session).get(filename) or []
+            if earlier:
+                refuse_if_overtaken("decision table", seen, earlier[-1][0], earlier[-1][3])
             root, problems = check_xml(xml, filename)
             if root is not None:
                 dmn = {**current_files(session, "dmn"), filename: xml}

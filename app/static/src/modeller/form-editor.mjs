@@ -71,13 +71,20 @@ if (root) {
       showProblems(problemsBox, "The form was not saved", [{ element: null, message: `The JSON is not valid: ${error.message}` }], () => {});
       return;
     }
-    const answer = await callJson(root.dataset.saveUrl, "POST", { ...body, comment: document.getElementById("change-comment").value });
+    const answer = await callJson(root.dataset.saveUrl, "POST", { ...body,
+      comment: document.getElementById("change-comment").value, latestVersion: Number(root.dataset.latestVersion) });
     if (answer.status === 201) {
       window.location.assign(`${root.dataset.pageUrl}?version=${answer.body.version}&saved=${answer.body.version}`);
     } else if (answer.ok) {
       showNotice(notice, `Nothing changed: this is version ${answer.body.version}`, "info");
+    } else if (answer.status === 409) {
+      // Someone saved meanwhile: the form stays in the editor; saving again knowingly saves it on top.
+      root.dataset.latestVersion = answer.body.latestVersion || root.dataset.latestVersion;
+      notice.hidden = true;
+      showProblems(problemsBox, "Someone else saved a newer version", [{ element: null, message: answer.body.message }], () => {});
     } else {
-      showProblems(problemsBox, answer.body.message || "The form was not saved", answer.body.errors || [], () => {});
+      showProblems(problemsBox, answer.body.message || "The form was not saved",
+        answer.body.errors || [{ element: null, message: answer.body.message || "The form was not saved" }], () => {});
     }
   });
 

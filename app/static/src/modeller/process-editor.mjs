@@ -158,12 +158,18 @@ if (root) {
   document.getElementById("save-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const comment = document.getElementById("change-comment").value;
-    const answer = await callJson(root.dataset.saveUrl, "POST", { xml: await currentXml(), comment });
+    const answer = await callJson(root.dataset.saveUrl, "POST", {
+      xml: await currentXml(), comment, latestVersion: Number(root.dataset.latestVersion) });
     if (answer.status === 201) {
       window.location.assign(`${root.dataset.pageUrl}?version=${answer.body.version}&saved=${answer.body.version}`);
     } else if (answer.ok) {
       report("", []);
       showNotice(notice, `Nothing changed: this is version ${answer.body.version}`, "info");
+    } else if (answer.status === 409) {
+      // Someone saved meanwhile: this diagram stays in the editor; saving again knowingly saves it on top.
+      root.dataset.latestVersion = answer.body.latestVersion || root.dataset.latestVersion;
+      notice.hidden = true;
+      report("Someone else saved a newer version", [{ element: null, message: answer.body.message }]);
     } else {
       notice.hidden = true;
       report(answer.body.message || "The diagram was not saved", answer.body.errors || [{ element: null, message: answer.body.message }]);

@@ -1,0 +1,78 @@
+"""The modeller where a first release went wrong: two owners on one diagram, a phone-sized screen,
+keyboard-only saving. Real Chromium on a server of its own (these tests change versions)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.model.conftest import modeller_web_app
+
+from .conftest import ensure_assets, opened_tab, serving, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    ensure_assets()
+    app = modeller_web_app(tmp_path_factory.mktemp("modeller-edges"), SESSION_COOKIE_SECURE=True)
+    from workflows.identity import add_user
+
+    add_user(app.extensions["careflow"].db, "ada.admin", "admin", ["admins"], display_name="Ada Admin",
+             password="careflow-demo", exist_ok=True)
+    with serving(app) as server:
+        yield server
+
+
+def _open_editor(page: Any, process_id: str) -> None:
+    page.goto(f"/model/processes/{process_id}")
+    page.wait_for_selector("#process-editor[data-ready='true']", state="attached", timeout=60_000)
+
+
+def _rename(page: Any, element_id: str, name: str) -> None:
+    page.evaluate("""([id, name]) => {
+        const m = window.careflowModeler;
+        m.get('modeling').updateProperties(m.get('elementRegistry').get(id), { name });
+    }""", [element_id, name])
+
+
+def _name_in_editor(page: Any, element_id: str) -> str:
+    return page.evaluate("(id) => window.careflowModeler.get('elementRegistry').get(id).businessObject.name",
+                         element_id)
+
+
+def test_the_second_owner_to_save_is_told_and_keeps_the_diagram(browser: Any, live_server: dict[str, Any]) -> None:
+    with opened_tab(browser, live_server["url"]) as pat, opened_tab(browser, live_server["url"]) as ada:
+        sign_in(pat, "pat.owner")
+        sign_in(ada, "ada.admin")
+        _open_editor(pat, "demo_referral")
+        _open_editor(ada, "demo_referral")
+        _rename(pat, "record_referral", "Record the referral (Pat)")
+        _rename(ada, "is_urgent", "Is it urgent? (Ada)")
+
+        pat.get_by_label("What changed and why").fill("Pat's wording")
+        pat.get_by_role("button", name="Save a new version").click()
+        pat.wait_for_url(re.compile(r"saved=2"))
+
+        ada.get_by_label("What changed and why").fill("Ada's wording")
+        ada.get_by_role("button", name="Save a new version").click()
+        summary = ada.locator("#editor-problems .govuk-error-summary")
+        summary.wait_for()
+        text = summary.inner_text()
+        assert "Someone else saved a newer version" in text
+        assert "pat.owner saved version 2" in text and "nothing was saved" in text
+        assert "saved=" not in ada.url
+        assert _name_in_editor(ada, "is_urgent") == "Is it urgent? (Ada)"  # her change is still there
+
+        # Having read the message, saving again keeps hers as version 3 beside Pat's version 2.
+        ada.get_by_role("button", name="Save a new version").click()
+        ada.wait_for_url(re.compile(r"saved=3"))
+    services = live_server["services"]
+    from workflows.modelling import Modeller
+
+    modeller = Modeller(services.db, services.library, services.forms, lambda: [])
+    assert "Record the referral (Pat)" in modeller.process_file("demo_referral", 2)["content"]
+    assert "Is it urgent? (Ada)" in modeller.process_file("demo_referral", 3)["content"]
