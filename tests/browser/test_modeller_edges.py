@@ -76,3 +76,29 @@ def test_the_second_owner_to_save_is_told_and_keeps_the_diagram(browser: Any, li
     modeller = Modeller(services.db, services.library, services.forms, lambda: [])
     assert "Record the referral (Pat)" in modeller.process_file("demo_referral", 2)["content"]
     assert "Is it urgent? (Ada)" in modeller.process_file("demo_referral", 3)["content"]
+
+
+@pytest.mark.parametrize("path, ready", [
+    ("/model/processes/demo_referral", "#process-editor[data-ready='true']"),
+    ("/model/decisions/demo_referral_priority.dmn", "#decision-editor[data-ready='true']"),
+    ("/model/forms/referral_details", "#form-editor[data-ready='true']"),
+])
+def test_each_editor_opens_on_a_phone_without_sideways_scrolling(browser: Any, live_server: dict[str, Any],
+                                                                 path: str, ready: str) -> None:
+    context = browser.new_context(base_url=live_server["url"], viewport={"width": 375, "height": 800})
+    phone = context.new_page()
+    errors: list[str] = []
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        sign_in(phone, "pat.owner")
+        phone.goto(path)
+        phone.wait_for_selector(ready, state="attached", timeout=60_000)
+        assert phone.locator("#editor-problems").is_hidden(), phone.locator("#editor-problems").inner_text()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        canvas = phone.locator("#modeller-canvas, #dmn-canvas, #form-labels").first.bounding_box()
+        assert canvas is not None and canvas["width"] > 300
+        if "processes" in path:  # the diagram is drawn, not just loaded
+            assert phone.locator("#modeller-canvas [data-element-id='record_referral']").first.is_visible()
+    finally:
+        context.close()
+    assert not errors, errors

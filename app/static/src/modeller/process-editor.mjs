@@ -115,9 +115,17 @@ if (root) {
 
   async function load(xml) {
     loopRefs = collectLoopRefs(xml);
+    let result;
     try {
-      const result = await modeler.importXML(xml);
-      const canvas = modeler.get("canvas");
+      result = await modeler.importXML(xml);
+    } catch (error) {
+      report("The diagram could not be opened", [{ element: null, message: error.message }]);
+      return;
+    }
+    const canvas = modeler.get("canvas");
+    const { width, height } = canvas.getSize();
+    // A canvas with no size yet (a hidden or squeezed box) cannot be fitted: the diagram stays at 100%.
+    if (width > 0 && height > 0) {
       // A wide procedure is unreadable when fitted: open it at a readable size at its start instead.
       if (canvas.zoom("fit-viewport") < 0.5) {
         const start = modeler.get("elementRegistry").filter((e) => e.type === "bpmn:StartEvent")[0];
@@ -126,16 +134,14 @@ if (root) {
           canvas.scrollToElement(start, { top: 120, left: 120, right: 120, bottom: 120 });
         }
       }
-      // bpmn-js warns about references it cannot resolve, such as multi-instance data names; careflow's
-      // own checks (on save, and bpmnlint as one types) are what count, so they are not shown as problems.
-      if (result.warnings && result.warnings.length) {
-        console.info(`bpmn-js: ${result.warnings.length} import warnings`);
-      }
-      report("", []);
-      root.dataset.ready = "true";
-    } catch (error) {
-      report("The diagram could not be opened", [{ element: null, message: error.message }]);
     }
+    // bpmn-js warns about references it cannot resolve, such as multi-instance data names; careflow's
+    // own checks (on save, and bpmnlint as one types) are what count, so they are not shown as problems.
+    if (result.warnings && result.warnings.length) {
+      console.info(`bpmn-js: ${result.warnings.length} import warnings`);
+    }
+    report("", []);
+    root.dataset.ready = "true";
   }
 
   async function currentXml() {
