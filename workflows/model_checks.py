@@ -35,6 +35,7 @@ RULES: dict[str, str] = {
     "expression-syntax": "Every script, condition and parameter parses in careflow's sandbox",
     "timer-syntax": "Every timer is an ISO 8601 text in quotes or an expression",
     "due-date-syntax": "Every dueIn is a duration (P5WD, PT4H) or expression; every dueDate a date or expression",
+    "flow-ends": "Every sequence flow starts and ends at an element of its own process or sub-process",
     "gateway-conditions": "Every flow out of a deciding gateway has a condition or is the default",
     "no-unreachable": "Every element can be reached from a start event",
 }
@@ -210,6 +211,7 @@ def check_elements(root: etree._Element, ctx: CheckContext) -> list[Problem]:
         if kind == "process" and props.get("caseTitle"):
             problems.extend(_expression("caseTitle", props["caseTitle"], "eval", eid, el.sourceline))
     problems.extend(_script_problems(root))
+    problems.extend(dangling_flows(root))
     problems.extend(unreachable(root))
     return problems
 
@@ -329,6 +331,23 @@ def _script_problems(root: etree._Element) -> list[Problem]:
                 "conditionExpression": "condition"}[kind]
         problems.extend(_expression(what, el.text or "", mode, owner.get("id") if owner is not None else None,
                                     el.sourceline))
+    return problems
+
+
+def dangling_flows(root: etree._Element) -> list[Problem]:
+    """Sequence flows naming a source or target that is not an element beside them (a missing attribute is
+    the schema's problem). Otherwise only the elements cut off would be reported, never the flow itself."""
+    problems = []
+    for container in root.iter(f"{B}process", f"{B}subProcess", f"{B}transaction"):
+        nodes = {el.get("id") for el in container if _local(el) in FLOW_NODES and el.get("id")}
+        for flow in container.findall(f"{B}sequenceFlow"):
+            for end, words in (("sourceRef", "starts at"), ("targetRef", "ends at")):
+                ref = flow.get(end)
+                if ref is not None and ref not in nodes:
+                    problems.append(Problem("flow-ends", f"The sequence flow '{flow.get('name') or flow.get('id')}' "
+                                            f"{words} '{ref}', which is not an element of this "
+                                            f"{'process' if _local(container) == 'process' else 'sub-process'}",
+                                            flow.get("id"), flow.sourceline))
     return problems
 
 

@@ -50,7 +50,7 @@ def _node_rule_names() -> set[str]:
 def test_the_editor_carries_exactly_the_server_rules_it_can_run():
     assert _node_rule_names() == set(EDITOR_RULES)
     assert set(EDITOR_RULES) | SERVER_ONLY == set(RULES)
-    assert SERVER_ONLY == {"well-formed-xml", "bpmn-schema", "spiff-parses", "expression-syntax"}
+    assert SERVER_ONLY == {"well-formed-xml", "bpmn-schema", "spiff-parses", "expression-syntax", "flow-ends"}
 
 
 def test_editor_and_server_find_the_same_problems(tmp_path: Path):
