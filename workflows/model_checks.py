@@ -53,6 +53,9 @@ FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateT
               "receiveTask", "callActivity", "subProcess", "transaction", "exclusiveGateway", "inclusiveGateway",
               "parallelGateway", "eventBasedGateway", "complexGateway"}
 SPIFF_ARENA_FORM = "formJsonSchemaFilename"
+# SpiffWorkflow's parser follows a diagram's flows recursively: past about 480 steps one after another it
+# fails with Python's recursion limit. Refuse well before, saying so, rather than pass on its RecursionError.
+MAX_STEPS_IN_A_ROW = 400
 
 
 @dataclass(frozen=True)
@@ -376,6 +379,32 @@ def unreachable(root: etree._Element) -> list[Problem]:
     return problems
 
 
+def too_long_paths(root: etree._Element) -> list[Problem]:
+    """A path the engine's parser cannot follow: more than MAX_STEPS_IN_A_ROW steps deep, walked as it walks
+    (depth first from each start, each element once)."""
+    for container in root.iter(f"{B}process", f"{B}subProcess", f"{B}transaction"):
+        nodes = {el.get("id"): el for el in container if _local(el) in FLOW_NODES and el.get("id")}
+        flows: dict[str, list[str]] = {}
+        for flow in container.findall(f"{B}sequenceFlow"):
+            flows.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+        seen: set[str] = set()
+        for start in (i for i, el in nodes.items() if _is_root(el)):
+            todo = [(start, 1)]
+            while todo:
+                current, depth = todo.pop()
+                if current in seen or current not in nodes:
+                    continue
+                seen.add(current)
+                if depth > MAX_STEPS_IN_A_ROW:
+                    el = nodes[current]
+                    return [Problem("spiff-parses", f"More than {MAX_STEPS_IN_A_ROW} steps follow one another from "
+                                    f"'{nodes[start].get('name') or start}' to '{el.get('name') or current}': the "
+                                    "engine cannot load a path that long. Move part of it into a sub-process or "
+                                    "a called process.", current, el.sourceline)]
+                todo.extend((target, depth + 1) for target in reversed(flows.get(current, [])))
+    return []
+
+
 def _is_root(el: etree._Element) -> bool:
     kind = _local(el)
     if kind == "startEvent":
@@ -395,6 +424,8 @@ def check_process(text: str, filename: str, ctx: CheckContext,
         return [Problem("bpmn-schema", "The file is not a BPMN diagram (its root is not <definitions>)",
                         None, root.sourceline)]
     problems = check_schema(root, filename, text) + check_elements(root, ctx)
+    if not problems:
+        problems = too_long_paths(root)
     if not problems and build is not None:
         try:
             build(text)

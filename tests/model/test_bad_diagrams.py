@@ -24,3 +24,27 @@ def test_a_flow_to_or_from_nowhere_is_named(owner):
         assert any(p["rule"] == "flow-ends" for p in checked.json["problems"])
     versions = next(p for p in owner.get("/model").json["processes"] if p["id"] == "demo_referral")["versions"]
     assert len(versions) == 1
+
+
+def _chain(steps: int) -> str:
+    """demo_referral as one start, ``steps`` plain tasks in a row, one end."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
+             'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://x">'
+             '<bpmn:process id="demo_referral" isExecutable="true"><bpmn:startEvent id="s"/>']
+    previous = "s"
+    for i in range(steps):
+        parts.append(f'<bpmn:task id="t{i}"/><bpmn:sequenceFlow id="f{i}" sourceRef="{previous}" targetRef="t{i}"/>')
+        previous = f"t{i}"
+    parts.append(f'<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="fe" sourceRef="{previous}" targetRef="e"/>'
+                 '</bpmn:process></bpmn:definitions>')
+    return "".join(parts)
+
+
+def test_a_path_too_long_for_the_engine_is_refused_in_words_not_a_recursion_error(owner):
+    answer = _save(owner, _chain(2500))  # 5,000 elements in a row
+    assert answer.status_code == 422
+    [problem] = answer.json["errors"]
+    assert problem["rule"] == "spiff-parses" and problem["element"] == "t399", problem
+    assert "More than 400 steps follow one another" in problem["message"]
+    assert "Recursion" not in problem["message"]
+    assert _save(owner, _chain(350)).status_code == 201  # long, but the engine loads it
