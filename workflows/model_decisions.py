@@ -40,6 +40,9 @@ def check_decision_file(root: etree._Element, filename: str) -> list[Problem]:
 
     if _local(root) != "definitions" or etree.QName(root).namespace not in DMN_NAMESPACES:
         return [Problem("dmn-loads", "The file is not a DMN 1.3 decision model", None, root.sourceline)]
+    twice = _ids_used_twice(root)
+    if twice:
+        return twice
     try:
         model = load_decisions(etree.tostring(root), filename=filename, strict=False)
     except DecisionError as exc:
@@ -49,6 +52,22 @@ def check_decision_file(root: etree._Element, filename: str) -> list[Problem]:
     # Every decision that does not compile, each named at its rule when the cell is in one.
     problems = [_cell_problem(root, exc) for exc in getattr(model, "load_errors", [])]
     return problems or _output_values(root)
+
+
+def _ids_used_twice(root: etree._Element) -> list[Problem]:
+    """The decision log counts and compares rules by id: two rules sharing one would be counted as one."""
+    first: dict[str, int | None] = {}
+    problems = []
+    for el in root.iter():
+        eid = el.get("id") if isinstance(el.tag, str) else None
+        if not eid:
+            continue
+        if eid in first:
+            problems.append(Problem("unique-ids", f"The id '{eid}' is used again here (first on line {first[eid]}): "
+                                    "each rule, column and decision needs an id of its own", eid, el.sourceline))
+        else:
+            first[eid] = el.sourceline
+    return problems
 
 
 def _cell_problem(root: etree._Element, exc: Any) -> Problem:

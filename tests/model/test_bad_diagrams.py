@@ -48,3 +48,16 @@ def test_a_path_too_long_for_the_engine_is_refused_in_words_not_a_recursion_erro
     assert "More than 400 steps follow one another" in problem["message"]
     assert "Recursion" not in problem["message"]
     assert _save(owner, _chain(350)).status_code == 201  # long, but the engine loads it
+
+
+def test_a_decision_table_with_two_rules_of_one_id_is_refused(owner):
+    table = (ROOT / "dmn" / "demo_referral_priority.dmn").read_text()
+    twice = table.replace('<rule id="rule_lives_alone">', '<rule id="rule_risk_to_life">')
+    answer = owner.post("/model/decisions/demo_referral_priority.dmn/versions", json={"xml": twice, "comment": "x"})
+    assert answer.status_code == 422, answer.json
+    [problem] = answer.json["errors"]
+    assert problem["element"] == "rule_risk_to_life" and problem["rule"] == "unique-ids"
+    assert problem["line"] == table[:table.index('<rule id="rule_lives_alone">')].count("\n") + 1
+    assert "first on line" in problem["message"]
+    decisions = owner.get("/model").json["decisions"]
+    assert [len(d["versions"]) for d in decisions if d["id"] == "demo_referral_priority.dmn"] == [1]
