@@ -200,10 +200,11 @@ class Modeller(FormVersions):
             if problems:
                 raise rejected(f"The diagram has {len(problems)} problem{'s' if len(problems) > 1 else ''}; "
                                "nothing was saved", problems)
+            known = set(session.scalars(select(ProcessVersion.id).where(ProcessVersion.process_id == process_id)))
             versions = self.library.store(session, {filename: xml}, current_files(session, "dmn"), actor=actor,
                                           deploy=False, origin="modeller")
             version = next(v for v in versions if v.process_id == process_id)
-            if session.scalars(select(ModelVersion).where(ModelVersion.process_version_id == version.id)).first():
+            if version.id in known:  # the content of a version there already (from the files, too): no new one
                 return {"processId": process_id, "version": version.version, "unchanged": True}
             session.add(ModelVersion(kind="process", key=process_id, version=version.version,
                                      content_hash=version.content_hash, content=xml,
@@ -257,13 +258,13 @@ class Modeller(FormVersions):
             if problems:
                 raise rejected("The decision table cannot be saved; nothing was saved", problems)
             digest = content_hash(xml)
-            if session.get(DefinitionFile, digest) is None:
+            stored = session.get(DefinitionFile, digest)
+            if stored is None:
                 session.add(DefinitionFile(content_hash=digest, kind="dmn", filename=filename, content=xml))
                 session.flush()
             number = next((n for n, row, *_ in self._decision_versions(session)[filename]
                            if row.content_hash == digest), 0)
-            if session.scalars(select(ModelVersion).where(ModelVersion.kind == "decision",
-                                                          ModelVersion.content_hash == digest)).first():
+            if stored is not None and number:  # a version of this file has this content already
                 return {"filename": filename, "version": number, "unchanged": True}
             session.add(ModelVersion(kind="decision", key=filename, version=number, content_hash=digest,
                                      content=xml, comment=why, created_by=actor))

@@ -70,3 +70,18 @@ def test_a_latest_version_that_is_not_a_number_is_a_422(owner):
     for bad in ("two", -1, True, 1.5, [1]):
         answer = _save(owner, DEMO, "x", bad)
         assert answer.status_code == 422 and answer.json["errors"][0]["field"] == "latestVersion", (bad, answer.json)
+
+
+def test_saving_a_version_that_already_exists_saves_nothing_and_says_so(owner):
+    # The diagram and table exactly as loaded from the files are version 1 of each.
+    saved = owner.post("/model/processes/demo_referral/versions", json={"xml": DEMO, "comment": "No change"})
+    assert (saved.status_code, saved.json) == (200, {"processId": "demo_referral", "version": 1, "unchanged": True})
+    table = owner.post("/model/decisions/demo_referral_priority.dmn/versions",
+                       json={"xml": PRIORITY, "comment": "No change"})
+    assert (table.status_code, table.json["version"], table.json["unchanged"]) == (200, 1, True)
+    overview = owner.get("/model").json
+    demo = next(p for p in overview["processes"] if p["id"] == "demo_referral")
+    assert [(v["version"], v["comment"]) for v in demo["versions"]] == [(1, None)]
+    priority = next(d for d in overview["decisions"] if d["id"] == "demo_referral_priority.dmn")
+    assert [(v["version"], v["comment"]) for v in priority["versions"]] == [(1, None)]
+    assert owner.get("/model/audit").json["events"] == []
