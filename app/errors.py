@@ -33,6 +33,10 @@ PAGES = {
           "Try again later. The error has been logged; nothing you sent was lost."),
 }
 
+# werkzeug's descriptions written for people, where its own are for developers.
+JSON_WORDS = {413: "What was sent is larger than 16 MB, the most careflow takes at once (a diagram or decision "
+                   "table may be at most 5 MB); nothing was saved"}
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
@@ -61,7 +65,7 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if _wants_json():
             code = (exc.name or "error").lower().replace(" ", "_")
-            response = jsonify({"error": code, "message": exc.description})
+            response = jsonify({"error": code, "message": JSON_WORDS.get(exc.code or 0, exc.description)})
             response.status_code = exc.code or 500
             for name, value in exc.get_headers():  # e.g. Allow on a 405
                 if name.lower() != "content-type":

@@ -61,3 +61,11 @@ def test_a_decision_table_with_two_rules_of_one_id_is_refused(owner):
     assert "first on line" in problem["message"]
     decisions = owner.get("/model").json["decisions"]
     assert [len(d["versions"]) for d in decisions if d["id"] == "demo_referral_priority.dmn"] == [1]
+
+
+def test_a_20_mb_diagram_is_a_413_in_words(owner):
+    answer = _save(owner, "<x>" + "a" * (20 * 1024 * 1024) + "</x>")
+    assert answer.status_code == 413
+    assert "larger than 16 MB" in answer.json["message"] and "nothing was saved" in answer.json["message"]
+    six_mb = _save(owner, DEMO.replace("</bpmn:definitions>", "<!--" + "a" * 6_000_000 + "--></bpmn:definitions>"))
+    assert six_mb.status_code == 422 and "larger than 5 MB" in six_mb.json["errors"][0]["message"]
