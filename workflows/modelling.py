@@ -279,6 +279,14 @@ class Modeller(FormVersions):
         why = require_reason(reason, "reason")
         with self.db.transaction() as session:
             target = self.process_version(session, process_id, version)
+            older = self._older_files_than_current(session, target)
+            if older:
+                names = ", ".join(older)
+                raise Conflict(f"Version {version} was saved before the {names} now in use was deployed: deploying "
+                               f"it would put the older {names} back for new cases; nothing was deployed. To keep "
+                               f"the current {names}, open version {version} and save it again, then deploy that "
+                               f"version. To go back to the older {names}, deploy it on its own page first.",
+                               files=older)
             if scenario_check is not None:
                 failures = scenario_check(session, target)
                 if failures:
@@ -290,6 +298,27 @@ class Modeller(FormVersions):
                 note.deployed_at, note.deployed_by = utcnow(), actor
             audit(session, actor, "deployed", "process", process_id, version, why)
             return {"processId": process_id, "version": version, "current": True}
+
+    def _older_files_than_current(self, session: Session, target: ProcessVersion) -> list[str]:
+        """Decision tables, forms and configuration that ``target`` pins in a version older than the one the
+        process's current version uses (deployed after ``target`` was saved)."""
+        current = current_versions(session).get(target.process_id)
+        if current is None or current.id == target.id:
+            return []
+
+        def pinned(v: ProcessVersion) -> dict[str, str]:
+            found = {row.filename: row.content_hash for row in session.scalars(select(DefinitionFile).where(
+                DefinitionFile.content_hash.in_(list((v.dmn_hashes or {}).values()))))}
+            return {**found, **(v.form_hashes or {}), **(v.config_hashes or {})}
+
+        mine, live = pinned(target), pinned(current)
+        older = []
+        for name, digest in sorted(live.items()):
+            if name in mine and mine[name] != digest:
+                row = session.get(DefinitionFile, digest)
+                if row is not None and row.created_at > target.created_at:
+                    older.append(name)
+        return older
 
     def deploy_decision(self, filename: str, version: int, actor: str, reason: Any,
                         scenario_check: Callable[[Session, ProcessVersion], list[dict[str, Any]]] | None = None

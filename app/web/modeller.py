@@ -125,7 +125,7 @@ def deploy_process(process_id: str, version: int):  # type: ignore[no-untyped-de
                                                  scenario_check=failing_scenarios)
         flash(f"Version {version} is now current: new cases start on it. Running cases keep their version.",
               "success")
-    except ValidationFailed as exc:
+    except CareflowError as exc:
         _flash_problems(exc)
     return redirect(url_for("modeller.process", process_id=process_id))
 

@@ -85,3 +85,30 @@ def test_saving_a_version_that_already_exists_saves_nothing_and_says_so(owner):
     priority = next(d for d in overview["decisions"] if d["id"] == "demo_referral_priority.dmn")
     assert [(v["version"], v["comment"]) for v in priority["versions"]] == [(1, None)]
     assert owner.get("/model/audit").json["events"] == []
+
+
+def test_deploying_a_diagram_saved_before_a_table_change_does_not_quietly_undo_the_table(owner, casey):
+    older_diagram = DEMO.replace('name="Urgent?"', 'name="Is it urgent?"')
+    assert _save(owner, older_diagram, "Wording", 1).json["version"] == 2  # pins table version 1
+    table = PRIORITY.replace("Everyone else", "Everybody else")
+    assert owner.post("/model/decisions/demo_referral_priority.dmn/versions",
+                      json={"xml": table, "comment": "Plainer"}).status_code == 201
+    tabled = owner.post("/model/decisions/demo_referral_priority.dmn/versions/2/deploy", json={"reason": "Agreed"})
+    assert tabled.json["processes"] == [{"processId": "demo_referral", "version": 3}]
+
+    refused = owner.post("/model/processes/demo_referral/versions/2/deploy", json={"reason": "Wording live"})
+    assert refused.status_code == 409, refused.json
+    assert refused.json["files"] == ["demo_referral_priority.dmn"]
+    assert "would put the older demo_referral_priority.dmn back" in refused.json["message"]
+    overview = owner.get("/model").json
+    assert next(p for p in overview["processes"] if p["id"] == "demo_referral")["current"] == 3
+    assert next(d for d in overview["decisions"] if d["id"] == "demo_referral_priority.dmn")["current"] == 2
+
+    # As the message says: save the diagram again (now with the current table) and deploy that.
+    again = _save(owner, older_diagram, "Wording, with the current table", 3)
+    assert again.status_code == 201 and again.json["version"] == 4
+    assert owner.post("/model/processes/demo_referral/versions/4/deploy", json={"reason": "Wording live"}
+                      ).status_code == 200
+    overview = owner.get("/model").json
+    assert next(d for d in overview["decisions"] if d["id"] == "demo_referral_priority.dmn")["current"] == 2
+    assert casey.post("/processes/demo_referral/instances", json={"data": {}}).json["processVersion"] == 4

@@ -81,3 +81,25 @@ def test_deploy_and_scenario_forms(web):
                     follow_redirects=True)
     assert "Version 2 is now current" in done.text
     assert pat.post("/model/processes/demo_referral/versions/2/deploy", data={"reason": "x"}).status_code == 400
+
+
+def test_a_refused_deploy_on_the_page_says_why_and_changes_nothing(web):
+    from tests.conftest import ROOT
+
+    pat = _client(web, "pat.owner")
+    token = csrf_token(pat.get("/model/processes/demo_referral").text)
+    json_headers = {"Accept": "application/json", "X-CSRFToken": token}
+    demo = (ROOT / "bpmn" / "demo_referral.bpmn").read_text().replace('name="Urgent?"', 'name="Is it urgent?"')
+    table = (ROOT / "dmn" / "demo_referral_priority.dmn").read_text().replace("Everyone else", "Everybody else")
+    assert pat.post("/model/api/processes/demo_referral/versions", json={"xml": demo, "comment": "Wording"},
+                    headers=json_headers).status_code == 201
+    assert pat.post("/model/api/decisions/demo_referral_priority.dmn/versions",
+                    json={"xml": table, "comment": "Plainer"}, headers=json_headers).status_code == 201
+    assert pat.post("/model/api/decisions/demo_referral_priority.dmn/versions/2/deploy",
+                    json={"reason": "Agreed"}, headers=json_headers).status_code == 200
+    page = pat.get("/model/processes/demo_referral").text
+    answer = pat.post("/model/processes/demo_referral/versions/2/deploy",
+                      data={"csrf_token": csrf_token(page), "reason": "Wording live"}, follow_redirects=True)
+    assert answer.status_code == 200
+    assert "would put the older demo_referral_priority.dmn back" in answer.text
+    assert "Version 2 is now current" not in answer.text
