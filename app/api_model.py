@@ -21,6 +21,7 @@ from workflows.identity import Principal
 from workflows.migration import Migrations
 from workflows.model_compare import compare
 from workflows.model_decisions import try_decision
+from workflows.model_base import MAX_VERSION
 from workflows.modelling import Modeller, ModelRejected, audit, audit_log, rejected
 from workflows.scenarios import ScenarioRunner, check_suite, load_tests, tests_path
 
@@ -53,7 +54,7 @@ def int_field(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if isinstance(value, str) and value.isdigit():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < MAX_VERSION:
         raise ValidationFailed(f"'{name}' must be a version number", [{"field": name, "message": "Choose a version"}])
     return value
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, NotFound, ValidationFailed
-from .model_base import RUNNING, audit, require_reason
+from .model_base import MAX_VERSION, RUNNING, audit, require_reason
 from .modeller_tables import CaseMigration
 from .models import Instance, ProcessVersion, TaskRow, utcnow
 from .spiff_bridge import StepContext, spec_ref
@@ -54,6 +54,8 @@ class Migrations:
         self.library = runtime.library
 
     def _target(self, session: Session, process_id: str, version: int) -> ProcessVersion:
+        if not 0 < version < MAX_VERSION:  # no row has it, and the database could not compare it
+            raise NotFound(f"No version {version} of process '{process_id}'")
         found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                                              ProcessVersion.version == version)).first()
         if found is None:

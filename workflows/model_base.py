@@ -15,6 +15,7 @@ from .modeller_tables import ModelAudit
 from .models import DefinitionFile, ProcessVersion
 
 RUNNING = ("running", "incident", "waiting")
+MAX_VERSION = 2**31  # version numbers are 32-bit integers in the database; a larger one names no version
 
 
 class ModelRejected(ValidationFailed):

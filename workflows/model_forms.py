@@ -70,6 +70,8 @@ class FormVersions:
             return {"key": key, "version": current.version, **json.loads(current.content)}
         if not self.forms.exists(key):
             raise NotFound(f"No form '{key}'")
+        if version not in (None, 1):  # a form never saved in the modeller has only its file: version 1
+            raise NotFound(f"No version {version} of form '{key}'")
         return {"key": key, "version": 1, "schema": self.forms.schema(key), "ui": self.forms.ui(key)}
 
     def save_form(self, key: str, schema: Any, ui: Any, comment: Any, actor: str,

@@ -23,6 +23,7 @@ from .errors import Conflict, NotFound, ProcessDefinitionError
 from .forms import FormLibrary
 from .library import ProcessLibrary, content_hash
 from .model_base import (
+    MAX_VERSION,
     RUNNING,
     ModelRejected,
     audit,
@@ -145,6 +146,8 @@ class Modeller(FormVersions):
     # ---- reading one version -----------------------------------------------------------------
     def process_version(self, session: Session, process_id: str, version: int | None = None) -> ProcessVersion:
         query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        if version is not None and not 0 < version < MAX_VERSION:  # the database could not even compare it
+            raise NotFound(f"No version {version} of process '{process_id}'")
         if version is None:
             found = current_versions(session).get(process_id) or session.scalars(
                 query.order_by(ProcessVersion.version.desc())).first()

@@ -103,3 +103,20 @@ def test_a_refused_deploy_on_the_page_says_why_and_changes_nothing(web):
     assert answer.status_code == 200
     assert "would put the older demo_referral_priority.dmn back" in answer.text
     assert "Version 2 is now current" not in answer.text
+
+
+def test_a_version_number_too_big_for_the_database_is_a_404_not_a_500(web):
+    pat = _client(web, "pat.owner")
+    big = "99999999999999999999999"
+    for path in (f"/model/processes/demo_referral?version={big}",
+                 f"/model/processes/demo_referral/compare?from={big}&to=1",
+                 f"/model/processes/demo_referral/migrate?to={big}",
+                 f"/model/processes/demo_referral?version={2**31}",
+                 "/model/forms/referral_details?version=9"):
+        assert pat.get(path).status_code == 404, path
+    answer = pat.get(f"/model/api/processes/demo_referral/file?version={big}", headers={"Accept": "application/json"})
+    assert answer.status_code == 404 and answer.json["message"] == f"No version {big} of process 'demo_referral'"
+    token = csrf_token(pat.get("/model/processes/demo_referral").text)
+    dry = pat.post("/model/api/processes/demo_referral/migrations/dry-run", json={"toVersion": 2**40},
+                   headers={"Accept": "application/json", "X-CSRFToken": token})
+    assert dry.status_code == 422 and dry.json["errors"][0]["field"] == "toVersion"
