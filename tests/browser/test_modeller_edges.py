@@ -102,3 +102,27 @@ def test_each_editor_opens_on_a_phone_without_sideways_scrolling(browser: Any, l
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_keyboard_only_a_refused_save_takes_you_to_the_problems(page: Any, tmp_path: Any) -> None:
+    from tests.conftest import ROOT
+
+    sign_in(page, "pat.owner")
+    _open_editor(page, "demo_referral")
+    broken = tmp_path / "broken.bpmn"
+    broken.write_text((ROOT / "bpmn" / "demo_referral.bpmn").read_text().replace(
+        'serviceTaskOperator id="notify" resultVariable="dutyTeamAlert"',
+        'serviceTaskOperator id="fax_machine" resultVariable="dutyTeamAlert"'))
+    page.get_by_label("Open an XML file").set_input_files(str(broken))
+    page.wait_for_selector("#editor-notice:not([hidden])")
+    page.get_by_label("What changed and why").focus()
+    page.keyboard.type("Try a fax")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Save a new version"
+    page.keyboard.press("Enter")
+    page.locator("#editor-problems .govuk-error-summary").wait_for()
+    page.wait_for_function("document.activeElement.closest('#editor-problems') !== null")
+    page.keyboard.press("Tab")
+    assert "alert_duty_team" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    page.wait_for_function("window.careflowModeler.get('selection').get()[0]?.id === 'alert_duty_team'")

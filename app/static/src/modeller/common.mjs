@@ -39,7 +39,8 @@ export function showProblems(holder, title, problems, onPick) {
     const where = p.element ? `<strong>${text(p.element)}</strong>: ` : "";
     return `<li><a href="#" data-index="${i}">${where}${text(p.message)}</a></li>`;
   });
-  holder.innerHTML = `<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert">
+  // tabindex -1: the summary takes the focus, so keyboard users land on the problems (GOV.UK's pattern).
+  holder.innerHTML = `<div class="govuk-error-summary" data-module="govuk-error-summary" tabindex="-1"><div role="alert">
     <h2 class="govuk-error-summary__title">${text(title)}</h2>
     <div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">${items.join("")}</ul></div>
   </div></div>`;
