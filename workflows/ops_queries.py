@@ -70,6 +70,14 @@ def incident_view(incident: Incident, instance: Instance) -> dict[str, Any]:
             "state": incident.state, "createdAt": iso(incident.created_at)}
 
 
+def newest_open_incident(session: Session, instance_id: str) -> dict[str, Any] | None:
+    """The case's most recent open incident (after a retry that failed again: the new one)."""
+    found = session.scalars(select(Incident).where(Incident.instance_id == instance_id, Incident.state == "open")
+                            .order_by(Incident.id.desc()).limit(1)).first()
+    instance = session.get(Instance, instance_id) if found is not None else None
+    return incident_view(found, instance) if found is not None and instance is not None else None
+
+
 def get_incident(session: Session, incident_id: int) -> dict[str, Any]:
     from .errors import NotFound
 

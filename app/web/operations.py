@@ -131,6 +131,14 @@ def incident(incident_id: int):  # type: ignore[no-untyped-def]
             flash(exc.message, "error")
             return redirect(url_for("operations.incidents"))
         else:
+            if row.status == "incident":  # failed again: say so, and open the new problem to fix
+                with services().db.reading() as session:
+                    again = ops_queries.newest_open_incident(session, row.id)
+                flash(f"The step failed again, so case {row.case_reference} is still stopped"
+                      + (f": {again['plain']}" if again else "."), "error")
+                if again is not None:
+                    return redirect(url_for("operations.incident", incident_id=again["id"]))
+                return redirect(url_for("operations.incidents"))
             flash(f"The step ran again. Case {row.case_reference} is now {_status_words(row.status)}.", "success")
             return redirect(url_for("operations.incidents"))
     return render_template("operations/incident.html", incident=found, form=form, data_text=text, errors=errors,

@@ -141,3 +141,17 @@ def test_heatmap_unknown_process_and_bad_period(signed_in):
     assert client.get("/operations/heatmap/ops_sharing?days=3").status_code == 422
     assert client.get("/operations/heatmap/ops_sharing?from=2026-02-01&to=2026-01-01").status_code == 422
     assert client.get("/operations/heatmap/ops_sharing/diagram.bpmn").status_code == 200
+
+
+def test_a_retry_that_fails_again_says_so_and_opens_the_new_problem(signed_in, svc):
+    case = start_sharing(svc, "Ola Example", divisor=0)
+    incident = open_incident(svc, case.id)
+    client = signed_in("ada.admin")
+    token = csrf_token(client.get(f"/operations/incidents/{incident.id}").text)
+    again = client.post(f"/operations/incidents/{incident.id}", data={"csrf_token": token, "data": ""})
+    assert again.status_code == 302
+    newer = open_incident(svc, case.id)
+    assert newer.id != incident.id and again.headers["Location"].endswith(f"/operations/incidents/{newer.id}")
+    page = _text(client.get(again.headers["Location"]).text)
+    assert "There is a problem" in page and "The step failed again" in page and "still stopped" in page
+    assert "Success" not in page
