@@ -126,3 +126,27 @@ def test_keyboard_only_a_refused_save_takes_you_to_the_problems(page: Any, tmp_p
     assert "alert_duty_team" in page.evaluate("document.activeElement.textContent")
     page.keyboard.press("Enter")
     page.wait_for_function("window.careflowModeler.get('selection').get()[0]?.id === 'alert_duty_team'")
+
+
+@pytest.mark.parametrize("path, ready, element", [
+    ("/model/processes/demo_referral", "#process-editor[data-ready='true']", "record_referral"),
+    ("/model/decisions/demo_referral_priority.dmn", "#decision-editor[data-ready='true']", None),
+])
+def test_opening_a_file_that_is_not_xml_says_so_and_keeps_the_editor_as_it_was(page: Any, tmp_path: Any, path: str,
+                                                                               ready: str, element: str | None) -> None:
+    sign_in(page, "pat.owner")
+    page.goto(path)
+    page.wait_for_selector(ready, state="attached", timeout=60_000)
+    if element:
+        _rename(page, element, "My change, not saved yet")
+    garbage = tmp_path / "notes.bpmn"
+    garbage.write_text("these are my meeting notes, not a diagram")
+    page.get_by_label("Open an XML file").set_input_files(str(garbage))
+    summary = page.locator("#editor-problems .govuk-error-summary")
+    summary.wait_for()
+    assert "could not be opened" in summary.inner_text()
+    assert page.locator("#editor-notice").is_hidden()  # no "Opened notes.bpmn. ... save it" beside the error
+    if element:
+        assert _name_in_editor(page, element) == "My change, not saved yet"
+    else:
+        assert page.get_by_role("cell", name='"PRIORITY"').first.is_visible()

@@ -77,8 +77,13 @@ export function openChosenFile(input, load, notice, nextStep) {
   input.addEventListener("change", async (event) => {
     const file = event.target.files[0];
     if (file) {
-      await load(await file.text());
-      showNotice(notice, `Opened ${file.name}. ${nextStep}`, "info");
+      // ``load`` answers false when the file could not be opened (it shows why; the editor keeps its diagram).
+      if ((await load(await file.text())) !== false) {
+        showNotice(notice, `Opened ${file.name}. ${nextStep}`, "info");
+      } else {
+        notice.hidden = true;
+      }
+      input.value = "";
     }
   });
 }

@@ -111,13 +111,19 @@ if (root && DmnModeler) {
     return added ? new XMLSerializer().serializeToString(doc) : xml;
   }
 
-  async function load(original) {
-    const xml = withIds(original);
+  async function load(original, restoring = false) {
+    // dmn-js empties the editor when a file fails to open: the table as it was is kept to put back.
+    const before = !restoring && modeler.getDefinitions() ? await currentXml() : null;
+    let xml;
     try {
+      xml = withIds(original);
       await modeler.importXML(xml);
     } catch (error) {
+      if (before) {
+        await load(before, true);
+      }
       showProblems(problemsBox, "The decision table could not be opened", [{ element: null, message: error.message }], () => {});
-      return;
+      return false;
     }
     const views = modeler.getViews().filter((v) => v.type === "decisionTable");
     choose.innerHTML = views.map((v) => `<option value="${text(v.element.id)}">${text(v.element.name || v.element.id)}</option>`).join("");
@@ -133,6 +139,7 @@ if (root && DmnModeler) {
     inputsBox.value = JSON.stringify(tableInputs(xml, choose.value), null, 2);
     drawFields(xml, choose.value);
     root.dataset.ready = "true";
+    return true;
   }
 
   choose.addEventListener("change", async () => {

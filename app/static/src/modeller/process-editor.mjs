@@ -120,7 +120,7 @@ if (root) {
       result = await modeler.importXML(xml);
     } catch (error) {
       report("The diagram could not be opened", [{ element: null, message: error.message }]);
-      return;
+      return false;
     }
     const canvas = modeler.get("canvas");
     const { width, height } = canvas.getSize();
@@ -142,6 +142,7 @@ if (root) {
     }
     report("", []);
     root.dataset.ready = "true";
+    return true;
   }
 
   async function currentXml() {
