@@ -19,9 +19,9 @@ from handlers.registry import handler_names
 from workflows.errors import CareflowError, ValidationFailed
 from workflows.identity import Principal
 from workflows.migration import Migrations
+from workflows.model_base import MAX_VERSION
 from workflows.model_compare import compare
 from workflows.model_decisions import try_decision
-from workflows.model_base import MAX_VERSION
 from workflows.modelling import Modeller, ModelRejected, audit, audit_log, rejected
 from workflows.scenarios import ScenarioRunner, check_suite, load_tests, tests_path
 
