@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from .follow_ups import Batch
+    from .batches import Batch
     from .models import Instance
     from .outbox import Attachment
     from .runtime import Runtime

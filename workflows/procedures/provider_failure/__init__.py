@@ -30,7 +30,7 @@ from .person_cases import DISPUTE, INCIDENT, PERSON, PLACED_OUT
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from workflows.follow_ups import Batch
+    from workflows.batches import Batch
     from workflows.models import Instance
     from workflows.runtime import Runtime
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from workflows.casefile import case_data
 from workflows.errors import ValidationFailed
-from workflows.follow_ups import Batch
+from workflows.batches import Batch
 from workflows.models import Instance, TaskRow
 from workflows.rescheduling import date_changed
 from workflows.timeutil import parse_duration
