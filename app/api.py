@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from workflows import queries
+from workflows import casework, queries
 from workflows.errors import CareflowError, Forbidden, NotFound, Unauthorised, ValidationFailed
 from workflows.identity import OVERSIGHT_ROLES, Principal, principal_for_token
 from workflows.models import Instance
@@ -272,6 +272,7 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
             raise Forbidden("This task is for another team")
         out = queries.task_dict(row)
         out["draft"] = row.draft
+        out["caseHeldBy"] = casework.allocated_worker(session, row.case_reference)
         instance = session.get(Instance, row.instance_id)
         out["instanceVersion"] = instance.version if instance else None
     form_key = out["formKey"]
@@ -285,7 +286,10 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/tasks/<task_id>/claim")
 @authenticated("task.claim")
 def claim_task(task_id: str):  # type: ignore[no-untyped-def]
-    return jsonify(queries.task_dict(services().runtime.claim(task_id, user())))
+    out = queries.task_dict(services().runtime.claim(task_id, user()))
+    with services().db.reading() as session:  # a case someone else holds stays theirs: say whose
+        out["caseHeldBy"] = casework.allocated_worker(session, out["caseReference"])
+    return jsonify(out)
 
 
 @bp.post("/tasks/<task_id>/unclaim")
@@ -400,6 +404,11 @@ def list_outbox():  # type: ignore[no-untyped-def]
 @bp.post("/outbox/<int:message_id>/retry")
 @authenticated("outbox.retry")
 def retry_outbox_message(message_id: int):  # type: ignore[no-untyped-def]
+    return send_message_again(message_id)
+
+
+def send_message_again(message_id: int) -> Response:
+    """Both "send again" routes (this one and the operators') answer through this one use case."""
     from workflows.outbox import OutboxDispatcher
 
     row = OutboxDispatcher(services().db, {}).retry(message_id, user().username)

@@ -13,7 +13,7 @@ from workflows.errors import ValidationFailed
 from workflows.operations import OPERATOR_ACTIONS, Operations
 
 from . import services
-from .api import authenticated, body, int_arg, object_field, user
+from .api import authenticated, body, int_arg, object_field, send_message_again, user
 
 bp = Blueprint("api_operations", __name__, url_prefix="/api/v1")
 
@@ -84,7 +84,7 @@ def retry_many():  # type: ignore[no-untyped-def]
 @bp.post("/operations/messages/<int:message_id>/retry")
 @authenticated("operations.repair")
 def retry_message(message_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(queries.outbox_dict(_ops().retry_message(message_id, user().username)))
+    return send_message_again(message_id)
 
 
 @bp.get("/operations/stalled")

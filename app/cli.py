@@ -142,7 +142,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"careflow is serving on http://{args.host}:{args.port}/"
           f"{'' if scheduler else ' (no scheduler: timers and messages wait for a worker)'}", flush=True)
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads, ident="careflow")
+        # Browsers and proxies keep idle connections open. Waitress's defaults (100 connections, idle ones closed
+        # after 120 s) let them fill the server, which then accepts nobody for up to half a minute; poll() lifts
+        # select()'s limit of 1,024 descriptors.
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="careflow",
+              connection_limit=args.connection_limit, channel_timeout=args.idle_timeout,
+              cleanup_interval=max(1, min(30, args.idle_timeout // 2)), asyncore_use_poll=True)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -261,6 +266,16 @@ def cmd_test_process(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number of at least 1")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="careflow", description="careflow: adult social care workflows")
     sub = p.add_subparsers(dest="command", required=True)
@@ -288,6 +303,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--connection-limit", type=at_least_one, default=1000,
+                       help="open connections accepted at once (default 1000)")
+    serve.add_argument("--idle-timeout", type=at_least_one, default=30,
+                       help="seconds before an idle kept-alive connection is closed (default 30)")
     serve.add_argument("--no-scheduler", action="store_true", help="leave timers and messages to workers")
     serve.add_argument("--poll", type=float, help="seconds between polls (default 1, or POLL_SECONDS)")
     serve.add_argument("--mail-catcher", type=int, metavar="PORT",

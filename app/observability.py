@@ -77,6 +77,14 @@ def configure_logging(log_format: str | None = None) -> None:
         "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # SpiffWorkflow logs every task state change at INFO: tens of lines per step, 190,000 lines for one
+    # 10,000-person upload. careflow's audit trail records what happened, so the engine speaks at WARNING.
+    engine_level = os.environ.get("CAREFLOW_ENGINE_LOG_LEVEL", "WARNING").upper()
+    if engine_level not in logging.getLevelNamesMapping():
+        logging.getLogger("careflow").warning("CAREFLOW_ENGINE_LOG_LEVEL=%s is not a log level; using WARNING",
+                                              engine_level)
+        engine_level = "WARNING"
+    logging.getLogger("spiff").setLevel(engine_level)
 
 
 # ---- requests --------------------------------------------------------------------------------------

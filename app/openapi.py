@@ -6,7 +6,7 @@ from typing import Any
 from .openapi_care_planning import care_planning_paths
 from .openapi_model import model_paths
 from .openapi_operations import operations_paths
-from .openapi_parts import CONFLICT, INVALID, op, path_param, query, ref, reply
+from .openapi_parts import CONFLICT, INVALID, SEND_AGAIN, op, path_param, query, ref, reply
 
 TASK_STATES = ["open", "completed", "cancelled", "all"]
 INSTANCE_STATUSES = ["running", "completed", "incident", "terminated"]
@@ -212,7 +212,10 @@ def _schemas() -> dict[str, Any]:
             "data": {"type": "object"}, "draft": {"type": ["object", "null"]},
             "formValues": {"type": "object", "description": "What the form starts from: the draft, else the "
                            "task's own fields (what the case came with, this step's earlier answers)"},
-            "instanceVersion": {"type": ["integer", "null"]}}},
+            "instanceVersion": {"type": ["integer", "null"]},
+            "caseHeldBy": {"type": ["string", "null"], "description": "who holds the case (its allocated worker), "
+                           "on one task and a claim's answer; a claim in a case someone else holds takes the "
+                           "task only, and the case stays with them"}}},
         "Incident": {"type": "object", "properties": {
             "id": {"type": "integer"}, "instanceId": {"type": "string"}, "taskId": text, "elementId": text,
             "elementName": text, "errorType": text, "message": {"type": "string"},
@@ -248,7 +251,7 @@ def _outbox_paths() -> dict[str, Any]:
                           enum=OUTBOX_STATES),
                     query("limit", "integer"), query("offset", "integer")], extra=INVALID, tag="operations")},
         "/outbox/{message_id}/retry": {"post": op(
-            "Send a failed or waiting message again now, with a fresh count of attempts (admin)",
+            SEND_AGAIN + " (admin)",
             reply(ref("OutboxMessage")), params=[path_param("message_id", "integer")], extra=CONFLICT,
             tag="operations")},
     }

@@ -5,7 +5,7 @@ from typing import Any
 
 from workflows.operations import OPERATOR_ACTIONS
 
-from .openapi_parts import CONFLICT, op, path_param, query, reply
+from .openapi_parts import CONFLICT, SEND_AGAIN, op, path_param, query, reply
 
 ROLES = " (admins and quality leads)"
 
@@ -42,7 +42,7 @@ def operations_paths() -> dict[str, Any]:
             body={"type": "object", "required": ["incidentIds"], "properties": {
                 "incidentIds": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 200}}})},
         "/operations/messages/{message_id}/retry": {"post": _action(
-            "Send a message that could not be delivered again now", params=[path_param("message_id", "integer")],
+            SEND_AGAIN, params=[path_param("message_id", "integer")],
             changes=True)},
         "/operations/stalled": {"get": _action("Cases running with nothing open, waiting or due", params=[LIMIT])},
         "/instances/{instance_id}/suspend": {"post": _action(

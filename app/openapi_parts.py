@@ -48,3 +48,8 @@ def query(name: str, kind: str = "string", description: str = "", *, enum: list[
     if fmt:
         schema["format"] = fmt
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+# One use case behind both routes that offer it (/outbox/{id}/retry and /operations/messages/{id}/retry).
+SEND_AGAIN = ("Send a message that could not be delivered, or is waiting to try again after a failure, again now "
+              "with a fresh count of attempts; 409 if it was sent, is being sent or is already waiting to be sent")

@@ -1,13 +1,15 @@
 """careflow under load, as it runs in production: PostgreSQL, two web processes, two workers.
 
 Simulated caseworkers (50 by default) each loop for the run's length: open their inbox, open a task,
-save a draft, claim it and complete it, alternating between the two web processes. Meanwhile a quality
+save a draft, claim it and complete it, alternating between the two web processes. Each is a browser: it keeps
+its connections alive and reads for about a second between clicks (``--think``; a person reads for far longer,
+and ``--think 0`` clicks back to back to find where the two cores saturate). Meanwhile a quality
 lead uploads a provider failure's resident list (10,000 people by default) and 1,000 timers fall due
 across the run, fired by the workers. Afterwards everything is checked for loss: every completion the
 API acknowledged is recorded once, every timer fired once, every person has a case.
 
     .venv/bin/python benchmarks/load.py [--users 50] [--seconds 120] [--people 10000] [--timers 1000]
-                                        [--backend postgresql|sqlite]
+                                        [--think 1.0] [--backend postgresql|sqlite]
 
 Prints latency percentiles per kind of request; the last line is
 ``load users=N p95_ms=X errors=E lost=L`` (target: p95 under 300 ms, no errors, nothing lost).
@@ -60,11 +62,11 @@ class Stats:
         self.conflicts = 0
         self.completed: list[tuple[str, str]] = []  # (task id, user) the API said were completed
 
-    def call(self, kind: str, method: str, url: str, token: str, **kw: Any) -> requests.Response | None:
+    def call(self, client: requests.Session, kind: str, method: str, url: str, token: str,
+             **kw: Any) -> requests.Response | None:
         started = time.perf_counter()
         try:
-            response = requests.request(method, url, headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                                        **kw)
+            response = client.request(method, url, headers={"Authorization": f"Bearer {token}"}, timeout=30, **kw)
         except requests.RequestException as exc:
             with self.lock:
                 self.errors[f"{kind}: {type(exc).__name__}"] += 1
@@ -79,34 +81,50 @@ class Stats:
         return response
 
 
-def caseworker(bases: list[str], token: str, username: str, stats: Stats, until: float, seed: int) -> None:
+def caseworker(bases: list[str], token: str, username: str, stats: Stats, until: float, seed: int,
+               think: float) -> None:
     rng = random.Random(seed)
     turn = seed
-    while time.time() < until:
-        base = bases[turn % len(bases)]
-        turn += 1
-        inbox = stats.call("inbox", "GET", f"{base}/api/v1/tasks?myGroups=true&limit=25", token)
-        if inbox is None or inbox.status_code != 200 or not inbox.json()["tasks"]:
-            time.sleep(0.2)
-            continue
-        open_tasks = [t for t in inbox.json()["tasks"] if not t["assignee"]]
-        if not open_tasks:
-            time.sleep(0.2)
-            continue
-        task = rng.choice(open_tasks)
-        opened = stats.call("open task", "GET", f"{base}/api/v1/tasks/{task['id']}", token)
-        if opened is None or opened.status_code != 200:
-            continue
-        stats.call("save draft", "PUT", f"{base}/api/v1/tasks/{task['id']}/draft", token,
-                   json={"data": {"personName": "Alex Ex"}})
-        claimed = stats.call("claim", "POST", f"{base}/api/v1/tasks/{task['id']}/claim", token, json={})
-        if claimed is None or claimed.status_code != 200:
-            continue
-        done = stats.call("complete", "POST", f"{base}/api/v1/tasks/{task['id']}/complete", token,
-                          json={"data": REFERRAL})
-        if done is not None and done.status_code == 200:
-            with stats.lock:
-                stats.completed.append((task["id"], username))
+    with requests.Session() as client:  # one browser each: connections kept alive, as a browser keeps them
+        while time.time() < until:
+            turn = one_round(client, bases, token, username, stats, rng, turn, think)
+
+
+def pause(rng: random.Random, think: float) -> None:
+    """A caseworker reads before the next click: ``think`` seconds on average (0.5x to 1.5x)."""
+    if think > 0:
+        time.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+
+def one_round(client: requests.Session, bases: list[str], token: str, username: str, stats: Stats,
+              rng: random.Random, turn: int, think: float) -> int:
+    """Inbox, open a task, save a draft, claim and complete it, reading between clicks; the next turn."""
+    base = bases[turn % len(bases)]
+    inbox = stats.call(client, "inbox", "GET", f"{base}/api/v1/tasks?myGroups=true&limit=25", token)
+    open_tasks = [t for t in inbox.json()["tasks"] if not t["assignee"]] \
+        if inbox is not None and inbox.status_code == 200 else []
+    if not open_tasks:
+        time.sleep(max(0.2, think))
+        return turn + 1
+    pause(rng, think)
+    task = rng.choice(open_tasks)
+    opened = stats.call(client, "open task", "GET", f"{base}/api/v1/tasks/{task['id']}", token)
+    if opened is None or opened.status_code != 200:
+        return turn + 1
+    pause(rng, think)
+    stats.call(client, "save draft", "PUT", f"{base}/api/v1/tasks/{task['id']}/draft", token,
+               json={"data": {"personName": "Alex Ex"}})
+    pause(rng, think)
+    claimed = stats.call(client, "claim", "POST", f"{base}/api/v1/tasks/{task['id']}/claim", token, json={})
+    if claimed is None or claimed.status_code != 200:
+        return turn + 1
+    pause(rng, think)
+    done = stats.call(client, "complete", "POST", f"{base}/api/v1/tasks/{task['id']}/complete", token,
+                      json={"data": REFERRAL})
+    if done is not None and done.status_code == 200:
+        with stats.lock:
+            stats.completed.append((task["id"], username))
+    return turn + 1
 
 
 def upload_people(base: str, token: str, people: int, stats: Stats, result: dict[str, Any]) -> None:
@@ -154,6 +172,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--timers", type=int, default=1_000)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a caseworker reads between clicks, on average (0: clicks back to back)")
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
 
@@ -189,7 +209,7 @@ def main() -> int:
             tokens[name] = issue_token(svc.db, name)
         add_user(svc.db, "quinn.lead", "quality_lead", ["customer_access_service", "qiss", "sqip"])
         lead = issue_token(svc.db, "quinn.lead")
-        cases = max(20, args.users * 6)
+        cases = max(20, args.users * 30)  # enough work that nobody runs out
         for first in range(0, cases, 200):
             with svc.runtime.transaction() as session:
                 for _ in range(first, min(cases, first + 200)):
@@ -232,8 +252,8 @@ def main() -> int:
         print(f"[{time.perf_counter() - T0:.1f}s] two web processes and two workers up", flush=True)
         stats, upload = Stats(), {}
         until = time.time() + args.seconds
-        threads = [threading.Thread(target=caseworker, args=(bases, tokens[u], u, stats, until, i), daemon=True)
-                   for i, u in enumerate(users)]
+        threads = [threading.Thread(target=caseworker, args=(bases, tokens[u], u, stats, until, i, args.think),
+                                    daemon=True) for i, u in enumerate(users)]
         uploader = threading.Thread(target=upload_people, args=(bases[0], lead, args.people, stats, upload),
                                     daemon=True)
         for t in [uploader, *threads]:

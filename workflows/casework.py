@@ -82,6 +82,9 @@ class CaseAllocation(Base):
     username: Mapped[str] = mapped_column(String(80), index=True)
     allocated_by: Mapped[str | None] = mapped_column(String(80))
     allocated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How they came to hold it: ALLOCATED (held on purpose, or by a manager), CLAIM or REASSIGNMENT;
+    # NULL for allocations made before this was recorded (migration 0014_allocation_source).
+    source: Mapped[str | None] = mapped_column(String(20))
 
 
 class SavedFilter(Base):
@@ -240,13 +243,26 @@ def document(session: Session, document_id: int) -> CaseDocument:
 
 
 # ---- allocation (continuity) -----------------------------------------------------------------
+ALLOCATED, CLAIM, REASSIGNMENT = "allocated", "claim", "reassignment"
+
+
 def allocated_worker(session: Session, case_reference: str) -> str | None:
     row = session.get(CaseAllocation, case_reference)
     return row.username if row else None
 
 
+def allocated_workers(session: Session, case_references: Any) -> dict[str, str]:
+    """Who holds each of these cases (those nobody holds are left out)."""
+    refs = list(set(case_references))
+    if not refs:
+        return {}
+    return dict(session.execute(select(CaseAllocation.case_reference, CaseAllocation.username)
+                                .where(CaseAllocation.case_reference.in_(refs))).all())
+
+
 def allocate(db: Database, case_reference: str, username: str, by: Principal) -> CaseAllocation:
-    """Give a case to ``username`` (a manager, or the worker taking an unallocated case)."""
+    """Give a case to ``username`` (a manager, or a worker holding an unallocated case): it stays
+    with them until they or a manager release it; others' claims of its steps take the step only."""
     with db.transaction() as session:
         current = session.get(CaseAllocation, case_reference)
         if by.role not in MANAGER_ROLES and (username != by.username or (current and current.username != username)):
@@ -257,17 +273,19 @@ def allocate(db: Database, case_reference: str, username: str, by: Principal) ->
         if session.scalar(select(Instance.id).where(Instance.case_reference == case_reference).limit(1)) is None:
             raise NotFound(f"No case {case_reference}")
         if current is None:
-            _insert_if_absent(session, case_reference, username, by.username)
+            _insert_if_absent(session, case_reference, username, by.username, ALLOCATED)
             current = session.get(CaseAllocation, case_reference)
             assert current is not None
         current.username, current.allocated_by, current.allocated_at = username, by.username, utcnow()
+        current.source = ALLOCATED
         session.flush()
         return current
 
 
-def _insert_if_absent(session: Session, case_reference: str, username: str, by: str | None) -> None:
+def _insert_if_absent(session: Session, case_reference: str, username: str, by: str | None, source: str) -> None:
     """A new allocation, unless another transaction made one meanwhile (theirs stands: no error)."""
-    values = {"case_reference": case_reference, "username": username, "allocated_by": by, "allocated_at": utcnow()}
+    values = {"case_reference": case_reference, "username": username, "allocated_by": by, "allocated_at": utcnow(),
+              "source": source}
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -327,6 +345,8 @@ def _follow_claims(session: Session, events: list[AuditEvent]) -> dict[str, str]
     A claim gives the case only to someone whose role holds cases: a quality lead who records a
     person's details, say, does the step without becoming the person's allocated worker. A case such
     a claim once gave (before this rule) passes to the first case-holding worker who claims a step.
+    A case someone holds (Hold this case, or a manager's allocation) stays with them: another
+    worker's claim takes the step only, as a claim in a case another caseworker holds always did.
     """
     decided: dict[str, str] = {}
     roles: dict[str, str | None] = {}
@@ -345,17 +365,20 @@ def _follow_claims(session: Session, events: list[AuditEvent]) -> dict[str, str]
         current = session.get(CaseAllocation, ref)
         if e.action == "task_reassigned":
             if current is None and ref not in decided:
-                _insert_if_absent(session, ref, worker, e.actor)
+                _insert_if_absent(session, ref, worker, e.actor, REASSIGNMENT)
             elif current is not None:
                 current.username, current.allocated_by, current.allocated_at = worker, e.actor, utcnow()
+                current.source = REASSIGNMENT
             decided[ref] = worker
         elif ref in decided or not holds_cases(worker):
             continue
         elif current is None:
-            _insert_if_absent(session, ref, worker, e.actor)
+            _insert_if_absent(session, ref, worker, e.actor, CLAIM)
             decided[ref] = worker
-        elif current.allocated_by == current.username and not holds_cases(current.username):
+        elif current.source is None and current.allocated_by == current.username \
+                and not holds_cases(current.username):  # an old claim's, not a hold: it cannot be told apart
             current.username, current.allocated_by, current.allocated_at = worker, e.actor, utcnow()
+            current.source = CLAIM
             decided[ref] = worker
     return decided
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,7 @@ def make_engine(url: str, *, immediate: bool = True, busy_timeout_ms: int = 30_0
         kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
-        # a request may briefly hold a second connection (a cold spec or form cache reads in its own
-        # session); with 16 server threads and SQLAlchemy's 5+10 pool they waited 30 s on each other,
-        # idle in transaction (benchmarks/load.py)
+        # one connection per server thread or scheduler job, with room for bursts
         kwargs["pool_size"], kwargs["max_overflow"] = 20, 30
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -71,6 +70,10 @@ class Database:
         self.read_engine = (make_engine(url, immediate=False, busy_timeout_ms=busy_timeout_ms)
                             if self.engine.dialect.name == "sqlite" else self.engine)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        # The session of the use case running in this thread: a read made inside it (a cold cache of
+        # specs, decisions or forms) joins it rather than taking a second connection, which under load
+        # left the first idle in transaction while the pool ran dry.
+        self._current: ContextVar[Session | None] = ContextVar(f"careflow_session_{id(self)}", default=None)
 
     @property
     def dialect(self) -> str:
@@ -80,6 +83,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits on success and rolls back on any exception."""
         session = self._sessions()
+        token = self._current.set(session)
         try:
             yield session
             session.commit()
@@ -87,15 +91,22 @@ class Database:
             session.rollback()
             raise
         finally:
+            self._current.reset(token)
             session.close()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries only."""
+        """A session for queries only: the current use case's own when one is running in this thread."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
         session = self._read_sessions()
+        token = self._current.set(session)
         try:
             yield session
         finally:
+            self._current.reset(token)
             session.close()  # not rollback(): that would expire what the caller read
 
     def create_schema(self) -> None:

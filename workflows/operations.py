@@ -36,7 +36,7 @@ from .data import normalise
 from .engine import find_task
 from .errors import CareflowError, Conflict, NotFound, ValidationFailed
 from .forms import Form
-from .models import AuditEvent, Incident, Instance, MessageSubscription, OutboxMessage, TaskRow, TimerRow, utcnow
+from .models import AuditEvent, Incident, Instance, MessageSubscription, TaskRow, TimerRow, utcnow
 from .queries import get_instance_row
 from .spiff_bridge import StepContext
 
@@ -305,23 +305,6 @@ class Operations:
             outcomes.append(BatchOutcome(incident_id, row.id, reference, row.status != "incident" and not stuck,
                                          row.status, message))
         return outcomes
-
-    def retry_message(self, message_id: int, actor: str) -> OutboxMessage:
-        """Send a failed (or waiting) message again now, with a fresh count of attempts."""
-        with self.db.transaction() as session:
-            message = session.get(OutboxMessage, message_id, with_for_update=True)
-            if message is None:
-                raise NotFound(f"No message {message_id}")
-            if message.state not in ("incident", "pending"):
-                raise Conflict(f"Message {message_id} is {message.state}; only a failed or waiting message can be "
-                               f"sent again", state=message.state)
-            now = utcnow()
-            message.state, message.attempts, message.next_attempt_at = "pending", 0, now
-            if message.instance_id:
-                session.add(AuditEvent(instance_id=message.instance_id, at=now, actor=actor, action="message_retried",
-                                       task_id=message.task_id, data={"message": message.id, "channel":
-                                                                      message.channel, "template": message.template}))
-            return message
 
     def _stalled(self, instance_id: str) -> bool:
         from .stalled import stalled_query

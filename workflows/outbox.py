@@ -224,18 +224,44 @@ class OutboxDispatcher:
 
     # ---- operator use cases ------------------------------------------------------------------
     def retry(self, message_id: int, actor: str) -> OutboxMessage:
-        """Send a failed (or waiting) message again now, with a fresh count of attempts."""
+        """Send a message again now, with a fresh count of attempts: the one use case behind every
+        "Send again" (outbox and operations pages and APIs). The audit row's actor is the person who
+        asked, as they are accountable for the message going out again."""
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, message_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"No outbox message {message_id}")
-            if row.state not in ("incident", "pending"):
-                raise Conflict(f"Message {message_id} is {row.state}; only a failed or waiting message can be "
-                               f"retried", state=row.state)
+            if not may_retry(row.state, row.attempts):
+                raise Conflict(f"Message {message_id} {_retry_refusal(row)}; only a message that could not be "
+                               f"delivered, or is waiting to try again after a failure, can be sent again",
+                               state=row.state)
+            previous_state, previous_attempts = row.state, row.attempts
             now = utcnow()
             row.state, row.attempts, row.next_attempt_at = "pending", 0, now
-            self._audit(session, row, now, "message_retried", {"by": actor})
+            if row.instance_id:
+                session.add(AuditEvent(instance_id=row.instance_id, at=now, actor=actor, action="message_retried",
+                                       task_id=row.task_id, data={
+                                           "message": row.id, "channel": row.channel, "template": row.template,
+                                           "previousState": previous_state, "previousAttempts": previous_attempts,
+                                           "attempts": 0}))
+            else:  # no case to hold an audit row: the log keeps who asked
+                log.info("message %s sent again by %s (was %s after %s attempts)", row.id, actor, previous_state,
+                         previous_attempts)
             return row
+
+
+def may_retry(state: str, attempts: int) -> bool:
+    """Failed for good, or waiting out a back-off after a failed attempt. A message already queued
+    with a fresh count (new, or just sent again) would gain nothing, so a second press is refused."""
+    return state == "incident" or (state == "pending" and attempts > 0)
+
+
+def _retry_refusal(message: OutboxMessage) -> str:
+    if message.state == "sent":
+        return "was already sent"
+    if message.state == "sending":
+        return "is being sent now"
+    return "is already waiting to be sent"
 
 
 def list_messages(session: Session, state: str | None, limit: int = 100, offset: int = 0) -> list[OutboxMessage]:

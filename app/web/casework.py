@@ -47,6 +47,21 @@ def case_records(case: dict[str, Any]) -> dict[str, Any]:
                 "allocatable": queries.group_members(session, None) if me().role in ("manager", "admin") else []}
 
 
+def held_by_someone_else(case_reference: str) -> str | None:
+    """Who holds the case, when that is not the signed-in person: their claims take a step only."""
+    with services().db.reading() as session:
+        holder = casework.allocated_worker(session, case_reference)
+    return holder if holder and holder != me().username else None
+
+
+def claim_words(case_reference: str) -> str:
+    """What a claim adds when someone else holds the case (nothing otherwise)."""
+    from . import person_name
+
+    holder = held_by_someone_else(case_reference)
+    return f" {person_name(holder)} holds the case, so it stays with them: you have this task only." if holder else ""
+
+
 def _case_page(instance_id: str, errors: list[dict[str, str]], values: dict[str, Any]) -> Any:
     from .cases import render_case
 

@@ -90,7 +90,9 @@ def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]
             entries.append({"at": e["at"], "kind": "message",
                             "title": ("Message could not be sent: " if action == "message_failed"
                                       else "Message sent again: ") + message_label(data.get("template")),
-                            "detail": data.get("error") or "", "actor": data.get("by")})
+                            "detail": data.get("error") or "",
+                            # older retry rows said actor "outbox" and named the person in data.by
+                            "actor": (data.get("by") or e.get("actor")) if action == "message_retried" else None})
     for d in case.get("decisions", []):
         entries.append({"at": d["at"], "kind": "decision",
                         "title": "Decision: " + humanise(d.get("decisionName") or d["decisionId"]),

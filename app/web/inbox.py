@@ -19,6 +19,7 @@ from workflows.models import Group, User, utcnow
 
 from .. import services
 from . import LONDON
+from .casework import claim_words
 from .session_user import me
 
 bp = Blueprint("inbox", __name__)
@@ -96,6 +97,9 @@ def inbox():  # type: ignore[no-untyped-def]
         processes = queries.list_processes(session)
         saved = casework.saved_filters(session, user.username)
         people = _team_people(session, seen_as.group_names) if view == "teams" else []
+        holders = casework.allocated_workers(session, (t["caseReference"] for t in tasks))
+    for t in tasks:
+        t["caseHeldBy"] = holders.get(t["caseReference"])
     urgency_of(tasks, now)  # the order is the query's, across all pages
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("inbox/inbox.html", tasks=tasks, total=total, counts=counts, view=view,
@@ -146,7 +150,8 @@ def delete_filter(filter_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def claim(task_id: str):  # type: ignore[no-untyped-def]
     row = services().runtime.claim(task_id, me())  # the case is allocated to a first claimer in the same transaction
-    flash(f"You have claimed ‘{row.title}’ for {row.subject or row.case_reference}", "success")
+    flash(f"You have claimed ‘{row.title}’ for {row.subject or row.case_reference}.{claim_words(row.case_reference)}",
+          "success")
     return redirect(_back(url_for("tasks.task", task_id=task_id)))
 
 

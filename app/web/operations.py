@@ -18,6 +18,7 @@ from workflows.operations import OPERATOR_ACTIONS, Operations
 from .. import services
 from ..permissions import allowed
 from . import LONDON
+from .outbox_pages import send_again
 from .session_user import me
 
 bp = Blueprint("operations", __name__, url_prefix="/operations")
@@ -161,12 +162,7 @@ def resolve(incident_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def retry_message(message_id: int):  # type: ignore[no-untyped-def]
     require_operator("operations.repair")
-    try:
-        operations().retry_message(message_id, me().username)
-    except Conflict as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"Message {message_id} will be sent again.", "success")
+    send_again(message_id)
     return redirect(url_for("operations.incidents"))
 
 

@@ -11,9 +11,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 
-from workflows.errors import Forbidden
+from workflows.errors import Conflict, Forbidden
 from workflows.models import Instance, OutboxMessage
-from workflows.outbox import STATES, OutboxDispatcher
+from workflows.outbox import STATES, OutboxDispatcher, may_retry
 from workflows.queries import outbox_dict
 
 from .. import services
@@ -63,9 +63,21 @@ def failed_count() -> int:
                                   .where(OutboxMessage.state == "incident")) or 0)
 
 
+def send_again(message_id: int) -> None:
+    """Both "Send again" buttons (here and on the operations pages) go through the one use case: an
+    unknown message is a 404 page; one that cannot be sent again says why where the person was."""
+    try:
+        OutboxDispatcher(services().db, {}).retry(message_id, me().username)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Message {message_id} will be sent again in a moment.", "success")
+
+
 @bp.app_context_processor
 def outbox_words() -> dict[str, Any]:
-    return {"message_states": STATE_LABELS, "message_tags": STATE_TAGS, "may_see_outbox": may_see_outbox}
+    return {"message_states": STATE_LABELS, "message_tags": STATE_TAGS, "may_see_outbox": may_see_outbox,
+            "may_send_again": lambda m: may_retry(m["state"], m["attempts"])}
 
 
 @bp.get("/outbox")
@@ -87,8 +99,7 @@ def outbox():  # type: ignore[no-untyped-def]
 @login_required
 def retry(message_id: int):  # type: ignore[no-untyped-def]
     _require(allowed("outbox.retry", me().role), "Only an admin can send a message again.")
-    OutboxDispatcher(services().db, {}).retry(message_id, me().username)
-    flash("The message will be sent again in a moment", "success")
+    send_again(message_id)
     target = request.form.get("next", "")
     safe = target.startswith("/") and not target.startswith("//")
     return redirect(target if safe else url_for("outbox_pages.outbox"))

@@ -6,12 +6,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from workflows import queries
+from workflows import casework, queries
 from workflows.errors import Conflict, ValidationFailed
 
 from .. import services
 from . import forms_render
 from .access import task_for_me
+from .casework import claim_words
 from .session_user import me
 
 bp = Blueprint("tasks", __name__)
@@ -41,8 +42,10 @@ def _render(task: dict[str, Any], schema: dict[str, Any], ui: dict[str, Any], va
             people = queries.group_members(session, task.get("candidateGroup"))
     from .casework import comments_for
 
+    with services().db.reading() as session:
+        held_by = casework.allocated_worker(session, task["caseReference"])
     return render_template("tasks/task.html", task=task, form=view, schema=schema, people=people,
-                           comments=comments_for(task["id"])), status
+                           comments=comments_for(task["id"]), held_by=held_by), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -75,7 +78,8 @@ def submit(task_id: str):  # type: ignore[no-untyped-def]
         # Claiming from the form keeps what was typed: saved as the draft first, then claimed.
         runtime.save_draft(task_id, data, me())
         runtime.claim(task_id, me())
-        flash("You have claimed this task. Your answers so far are kept as a draft.", "success")
+        flash("You have claimed this task. Your answers so far are kept as a draft."
+              + claim_words(found["caseReference"]), "success")
         return redirect(url_for("tasks.task", task_id=task_id))
     errors = list(problems)
     try:

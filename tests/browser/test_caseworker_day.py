@@ -323,3 +323,28 @@ def test_a_manager_reassigns_from_the_teams_list(page: Any, live_server: dict[st
     assert "now assigned to sam.support" in page.locator(".govuk-notification-banner").inner_text()
     assert _open_task(live_server, case.id).assignee == "sam.support" and task.id
     assert "view=teams" in page.url
+
+
+def test_a_case_a_quality_lead_holds_stays_theirs_when_a_caseworker_claims_a_step(
+        page: Any, browser: Any, live_server: dict[str, Any]) -> None:
+    from workflows import casework
+
+    case = _start(live_server, "Held Person")
+    task = _open_task(live_server, case.id)
+    sign_in(page, "quinn.lead")
+    page.goto(f"/cases/{case.id}")
+    page.get_by_role("button", name="Hold this case").click()
+    assert "allocated to you" in page.locator(".govuk-notification-banner").inner_text()
+    page.context.clear_cookies()
+    sign_in(page, "casey.worker")
+    row = page.locator("tr", has_text="Held Person")
+    assert "Held by Quinn Lead" in row.inner_text()
+    row.get_by_role("link", name="Check the person's details").click()
+    assert "Quinn Lead holds this case. Claiming gives you this task only" in page.locator("#case-held").inner_text()
+    check_page(page, "task-in-a-held-case")
+    page.get_by_role("button", name="Claim this task").click()
+    assert "Quinn Lead holds the case, so it stays with them" in page.locator(
+        ".govuk-notification-banner").inner_text()
+    assert _open_task(live_server, case.id).assignee == "casey.worker"
+    with live_server["services"].db.reading() as session:
+        assert casework.allocated_worker(session, case.case_reference) == "quinn.lead" and task.id

@@ -147,5 +147,5 @@ def test_a_failed_message_is_sent_again_by_a_quality_lead_with_one_audit_row(as_
     assert sent.status_code == 200 and sent.json["state"] == "pending" and sent.json["attempts"] == 0
     new = _operator_rows(svc)[len(before):]
     assert [(r.action, r.actor) for r in new] == [("message_retried", "quinn.lead")]
-    assert as_user("quinn.lead").post(f"/operations/messages/{message_id}/retry").status_code == 200  # still waiting
+    assert as_user("quinn.lead").post(f"/operations/messages/{message_id}/retry").status_code == 409  # already waiting
     assert as_user("quinn.lead").post("/operations/messages/4242/retry").status_code == 404

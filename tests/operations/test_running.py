@@ -164,6 +164,33 @@ def test_json_log_lines_carry_the_request_id_of_the_response(ops_app):
     assert lines[-1]["path"] == "/healthz" and lines[-1]["status"] == 200 and lines[-1]["level"] == "INFO"
 
 
+@pytest.mark.parametrize("setting, engine_lines_expected", [(None, False), ("info", True), ("loud", False)])
+def test_the_engine_traces_task_states_only_when_asked(ops_app, capsys, monkeypatch, setting,
+                                                       engine_lines_expected):
+    """SpiffWorkflow logs each task's state change at INFO; served, that is 190,000 lines for one upload."""
+    from app.observability import configure_logging
+
+    if setting is not None:
+        monkeypatch.setenv("CAREFLOW_ENGINE_LOG_LEVEL", setting)
+    root, spiff = logging.getLogger(), logging.getLogger("spiff")
+    before = (list(root.handlers), root.level, spiff.level)
+    configure_logging("json")
+    try:
+        start_sharing(ops_app.extensions["careflow"], "Engine log case")
+        ops_app.test_client().get("/healthz")
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before[0]:
+                root.removeHandler(handler)
+        root.setLevel(before[1])
+        spiff.setLevel(before[2])
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    assert any(line["logger"] == "careflow.http" for line in lines)  # the request itself is still logged
+    assert any(line["logger"].startswith("spiff") for line in lines) is engine_lines_expected
+    if setting == "loud":
+        assert any("CAREFLOW_ENGINE_LOG_LEVEL=LOUD is not a log level" in line["message"] for line in lines)
+
+
 def test_error_pages_show_the_request_id(ops_app):
     client = ops_app.test_client()
     sign_in(client, "casey.worker")

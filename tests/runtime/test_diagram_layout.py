@@ -19,7 +19,6 @@ TASKS = {"task", "userTask", "scriptTask", "serviceTask", "businessRuleTask", "r
 EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
 FLOW_NODES = TASKS | EVENTS | GATEWAYS | {"subProcess"}
-CONTAINERS = {"lane", "subProcess"}
 DIAGRAMS = sorted((ROOT / "bpmn").glob("*.bpmn"))
 
 Point = tuple[float, float]
@@ -41,8 +40,17 @@ class Box:
                 and other.y + other.h <= self.y + self.h)
 
 
+@dataclass(frozen=True)
+class Plane:
+    """One BPMN plane: the pool's own, or a collapsed sub-process's, each drawn in coordinates of its own."""
+    id: str
+    boxes: dict[str, Box]
+    points: dict[str, list[Point]]
+    labels: dict[str, Box]
+
+
 class Drawing:
-    """One .bpmn file: its process elements and what its diagram (BPMN DI) draws for them."""
+    """One .bpmn file: its process elements and what each plane of its diagram (BPMN DI) draws for them."""
 
     def __init__(self, path: Path) -> None:
         root = etree.parse(str(path)).getroot()
@@ -51,13 +59,9 @@ class Drawing:
         self.kinds = {i: etree.QName(el).localname for i, el in self.elements.items()}
         self.nodes = [i for i, k in self.kinds.items() if k in FLOW_NODES]
         self.flows = [i for i, k in self.kinds.items() if k == "sequenceFlow"]
-        shapes = {s.get("bpmnElement"): s for s in root.iterfind(".//bpmndi:BPMNShape", NS)}
-        edges = {e.get("bpmnElement"): e for e in root.iterfind(".//bpmndi:BPMNEdge", NS)}
-        self.boxes = {i: _box(s.find("dc:Bounds", NS)) for i, s in shapes.items()}
-        self.points = {i: [(float(p.get("x")), float(p.get("y"))) for p in e.findall("di:waypoint", NS)]
-                       for i, e in edges.items()}
-        self.labels = {i: _box(b) for i, di in [*shapes.items(), *edges.items()]
-                       if (b := di.find("bpmndi:BPMNLabel/dc:Bounds", NS)) is not None}
+        self.planes = [_plane(plane) for plane in root.iterfind(".//bpmndi:BPMNPlane", NS)]
+        self.expanded = {plane.id: {self.elements[i].getparent().get("id") for i in plane.boxes if i in self.elements}
+                         & {i for i in plane.boxes if self.kinds.get(i) == "subProcess"} for plane in self.planes}
         self.lanes = {lane.get("id"): [ref.text for ref in lane.findall("bpmn:flowNodeRef", NS)]
                       for lane in root.iterfind(".//bpmn:lane", NS)}
         self.pools = [p.get("id") for p in root.iterfind(".//bpmn:participant", NS)]
@@ -71,16 +75,34 @@ class Drawing:
     def outgoing(self, node: str) -> list[str]:
         return [f for f in self.flows if self.ends(f)[0] == node]
 
+    def container(self, plane: Plane, i: str) -> bool:
+        """A lane, or a sub-process drawn expanded on ``plane`` with what it holds; a collapsed one is a box."""
+        return self.kinds.get(i) == "lane" or i in self.expanded[plane.id]
+
+
+def _plane(plane: etree._Element) -> Plane:
+    shapes = {s.get("bpmnElement"): s for s in plane.iterfind("bpmndi:BPMNShape", NS)}
+    edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
+    return Plane(
+        id=plane.get("id"),
+        boxes={i: _box(s.find("dc:Bounds", NS)) for i, s in shapes.items()},
+        points={i: [(float(p.get("x")), float(p.get("y"))) for p in e.findall("di:waypoint", NS)]
+                for i, e in edges.items()},
+        labels={i: _box(b) for i, di in [*shapes.items(), *edges.items()]
+                if (b := di.find("bpmndi:BPMNLabel/dc:Bounds", NS)) is not None})
+
 
 def layout_problems(path: Path) -> list[str]:
-    """Everything in ``path`` that a person opening it in a modeller would find hard to read."""
+    """Everything in ``path`` that a person opening it in a modeller would find hard to read. Shapes and flows
+    are compared only with others on their own plane: a collapsed sub-process's plane is a separate drawing."""
     d = Drawing(path)
-    return _unnamed(d) + _shapes(d) + _flows(d) + _labels(d)
+    return _unnamed(d) + [problem for plane in d.planes
+                          for problem in _shapes(d, plane) + _flows(d, plane) + _labels(d, plane)]
 
 
 def _unnamed(d: Drawing) -> list[str]:
-    problems = [f"{i}: no shape in the diagram" for i in d.nodes if i not in d.boxes]
-    problems += [f"{f}: no edge in the diagram" for f in d.flows if f not in d.points]
+    problems = [f"{i}: no shape in the diagram" for i in d.nodes if not any(i in p.boxes for p in d.planes)]
+    problems += [f"{f}: no edge in the diagram" for f in d.flows if not any(f in p.points for p in d.planes)]
     for i in d.nodes:
         branches = d.outgoing(i)
         if not d.name(i) and (d.kinds[i] in TASKS | EVENTS or len(branches) > 1):
@@ -90,29 +112,30 @@ def _unnamed(d: Drawing) -> list[str]:
     return problems
 
 
-def _shapes(d: Drawing) -> list[str]:
+def _shapes(d: Drawing, plane: Plane) -> list[str]:
     problems = []
-    drawn = [i for i in d.nodes if i in d.boxes]
+    boxes = plane.boxes
+    drawn = [i for i in d.nodes if i in boxes]
     for n, a in enumerate(drawn):
         for b in drawn[n + 1:]:
             hosts = {d.elements[a].get("attachedToRef"), d.elements[b].get("attachedToRef")}
-            inside = any(d.kinds[x] == "subProcess" and d.boxes[x].contains(d.boxes[y]) for x, y in ((a, b), (b, a)))
-            if d.boxes[a].overlaps(d.boxes[b]) and a not in hosts and b not in hosts and not inside:
+            inside = any(d.container(plane, x) and boxes[x].contains(boxes[y]) for x, y in ((a, b), (b, a)))
+            if boxes[a].overlaps(boxes[b]) and a not in hosts and b not in hosts and not inside:
                 problems.append(f"shapes overlap: {a} and {b}")
     for lane, refs in d.lanes.items():
         problems += [f"{i}: outside its lane {lane}" for i in refs
-                     if lane in d.boxes and i in d.boxes and not d.boxes[lane].contains(d.boxes[i])]
+                     if lane in boxes and i in boxes and not boxes[lane].contains(boxes[i])]
     for pool in d.pools:
         problems += [f"{i}: outside the pool {pool}" for i in drawn
-                     if pool in d.boxes and not d.boxes[pool].contains(d.boxes[i])]
+                     if pool in boxes and not boxes[pool].contains(boxes[i])]
     return problems
 
 
-def _flows(d: Drawing) -> list[str]:
+def _flows(d: Drawing, plane: Plane) -> list[str]:
     problems = []
-    drawn = [f for f in d.flows if f in d.points]
+    boxes, drawn = plane.boxes, [f for f in d.flows if f in plane.points]
     for f in drawn:
-        points, (source, target) = d.points[f], d.ends(f)
+        points, (source, target) = plane.points[f], d.ends(f)
         if len(points) < 2:
             problems.append(f"{f}: fewer than two waypoints")
             continue
@@ -120,32 +143,34 @@ def _flows(d: Drawing) -> list[str]:
         if any(a[0] != b[0] and a[1] != b[1] for a, b in segments):
             problems.append(f"{f}: not drawn with right angles")
         for end, node in ((points[0], source), (points[-1], target)):
-            if node in d.boxes and not _on_outline(d.kinds[node], d.boxes[node], end):
+            if node in boxes and not _on_outline(d.kinds[node], boxes[node], end):
                 problems.append(f"{f}: does not start or end on the outline of {node}")
         problems += [f"{f}: drawn through {i}" for i in d.nodes
-                     if i in d.boxes and i not in (source, target) and d.kinds[i] != "subProcess"
-                     and any(_crosses(a, b, d.boxes[i]) for a, b in segments)]
+                     if i in boxes and i not in (source, target) and not d.container(plane, i)
+                     and any(_crosses(a, b, boxes[i]) for a, b in segments)]
         problems += [f"{f}: drawn along the outline of {i}" for i in d.nodes
-                     if i in d.boxes and d.kinds[i] in TASKS and any(_along(a, b, d.boxes[i]) for a, b in segments)]
+                     if i in boxes and d.kinds[i] in TASKS and any(_along(a, b, boxes[i]) for a, b in segments)]
     # two flows may share a stretch only when they leave the same element or enter the same one
     for n, f in enumerate(drawn):
         for g in drawn[n + 1:]:
             (fs, ft), (gs, gt) = d.ends(f), d.ends(g)
             if fs != gs and ft != gt and any(_collinear_overlap(a, b, c, e)
-                                             for a, b in zip(d.points[f], d.points[f][1:])
-                                             for c, e in zip(d.points[g], d.points[g][1:])):
+                                             for a, b in zip(plane.points[f], plane.points[f][1:])
+                                             for c, e in zip(plane.points[g], plane.points[g][1:])):
                 problems.append(f"flows drawn on top of each other: {f} and {g}")
     return problems
 
 
-def _labels(d: Drawing) -> list[str]:
+def _labels(d: Drawing, plane: Plane) -> list[str]:
     problems = [f"{i}: a name without label bounds" for i in d.nodes + d.flows
-                if d.name(i) and d.kinds[i] in EVENTS | GATEWAYS | {"sequenceFlow"} and i not in d.labels]
-    named = sorted(d.labels)
+                if (i in plane.boxes or i in plane.points) and d.name(i)
+                and d.kinds[i] in EVENTS | GATEWAYS | {"sequenceFlow"} and i not in plane.labels]
+    named = sorted(plane.labels)
     for n, a in enumerate(named):
-        problems += [f"labels overlap: {a} and {b}" for b in named[n + 1:] if d.labels[a].overlaps(d.labels[b])]
-        problems += [f"label of {a} overlaps {i}" for i, box in d.boxes.items()
-                     if i != a and i in d.kinds and d.kinds[i] not in CONTAINERS and d.labels[a].overlaps(box)]
+        label = plane.labels[a]
+        problems += [f"labels overlap: {a} and {b}" for b in named[n + 1:] if label.overlaps(plane.labels[b])]
+        problems += [f"label of {a} overlaps {i}" for i, box in plane.boxes.items()
+                     if i != a and i in d.kinds and not d.container(plane, i) and label.overlaps(box)]
     return problems
 
 
@@ -215,3 +240,12 @@ def test_the_check_finds_overlaps_slanted_flows_and_missing_names() -> None:
         "flow_other: drawn along the outline of unnamed",
         "flows drawn on top of each other: flow_unnamed and flow_along",
     ])
+
+
+def test_a_collapsed_sub_process_is_drawn_on_a_plane_of_its_own() -> None:
+    # its plane reuses the pool's coordinates: shapes, labels and flows on the same spots, and below the pool
+    assert layout_problems(FIXTURES / "layout_planes.bpmn") == []
+
+
+def test_an_overlap_on_a_sub_process_plane_is_still_found() -> None:
+    assert layout_problems(FIXTURES / "layout_planes_overlap.bpmn") == ["shapes overlap: check and note"]

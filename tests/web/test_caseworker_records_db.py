@@ -82,9 +82,20 @@ def test_a_quality_lead_doing_a_step_does_not_become_the_allocated_worker(servic
     services.runtime.claim(step.id, casey)
     with services.db.reading() as session:
         assert casework.allocated_worker(session, case.case_reference) == "casey.worker"
-    # A case a lead's claim held before this rule passes to the first caseworker who claims a step.
+    # A case a lead's claim held before this rule (a row from before migration 0014, how it came
+    # unrecorded) passes to the first caseworker who claims a step.
+    old = services.runtime.start("web_two_steps", {"personName": "Old Person"}, actor="morgan.manager")
+    with services.db.transaction() as session:
+        session.add(casework.CaseAllocation(case_reference=old.case_reference, username="lee.lead",
+                                            allocated_by="lee.lead", source=None))
+    services.runtime.claim(open_step(old.id).id, casey)
+    with services.db.reading() as session:
+        assert casework.allocated_worker(session, old.case_reference) == "casey.worker"
+    # A case the lead holds on purpose (Hold this case) stays theirs: the caseworker has the step only.
     held = services.runtime.start("web_two_steps", {"personName": "Held Person"}, actor="morgan.manager")
     casework.allocate(services.db, held.case_reference, "lee.lead", lee)
-    services.runtime.claim(open_step(held.id).id, casey)
+    step = open_step(held.id)
+    services.runtime.claim(step.id, casey)
     with services.db.reading() as session:
-        assert casework.allocated_worker(session, held.case_reference) == "casey.worker"
+        assert casework.allocated_worker(session, held.case_reference) == "lee.lead"
+        assert session.get(TaskRow, step.id).assignee == "casey.worker"
