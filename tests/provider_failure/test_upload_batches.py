@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Api
 from workflows.models import Instance
-from workflows.procedures.provider_failure import person_cases
+from workflows.procedures.provider_failure import person_cases, uploads
 
 from .conftest import FACTS, PF
 from .test_people_and_cycles import closing_incident
@@ -86,6 +86,7 @@ def test_a_caseworker_completes_a_task_between_the_batches_of_a_large_upload(pf:
     incident = closing_incident(pf, "PRV-LARGE")
     elsewhere = pf.notify("PRV-ELSEWHERE", providerName="Rowan Lodge Ltd")
     monkeypatch.setattr(person_cases, "UPLOAD_BATCH", 100)
+    monkeypatch.setattr(uploads, "OPEN_IN_REQUEST", 1500)  # opened within the request, as a short list is
     everyone = people(1500)
     upload: dict[str, Any] = {}
     uploader = Api(pf.app.test_client(), pf.api.token, pf.api.username)

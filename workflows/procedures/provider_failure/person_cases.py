@@ -72,7 +72,7 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
 
     def open_next_batch(session: Session) -> Batch:
         batch = chunks[progress.batches]
-        incident = _accepting_incident(session, incident_id)
+        incident = accepting_incident(session, incident_id)
         case = incident.case_reference
         existing = set(session.scalars(select(Instance.business_key).where(
             Instance.parent_case_reference == case, Instance.process_id == PERSON)))
@@ -96,7 +96,7 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
                 "counts": person_case_counts(session, incident.case_reference)}
 
 
-def _accepting_incident(session: Session, incident_id: str) -> Instance:
+def accepting_incident(session: Session, incident_id: str) -> Instance:
     incident = current_incident(session, incident_id)
     session.refresh(incident, with_for_update=True)  # one upload at a time per incident
     summary = incident.summary or {}
