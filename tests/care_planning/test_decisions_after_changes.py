@@ -37,3 +37,23 @@ def test_a_plan_of_nothing_over_an_indicative_budget_of_nothing_is_within_it(cp:
     cp.complete(case, "csp_agreement", {"agreed": True})
     assert cp.rules(case)["PlanBudgetApprovalRoute"] == [[5]]
 
+
+def test_the_new_version_after_a_reassessment_carries_the_new_indicative_budget(cp: CP) -> None:
+    """A significant change, reassessed at £250 a week: version 2 is compared with £250, not the old £420."""
+    case, plan_id = _planned(cp, PERSON)
+    cp.submit(plan_id)
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    cp.complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=cp.manager)
+    line = cp.plan(case)["lineItems"][0]
+    assert cp.activate(plan_id, line["id"]).status_code == 200
+    cp.complete(case, "csp_activate", {"servicesActivated": True})
+    assert cp.fire(43) == 1
+    cp.complete(case, "csp_review", {"reviewOutcome": "SIGNIFICANT_CHANGE"})
+    cp.complete(case, "csp_reassess", {"assessmentFinalised": True, "indicativeWeekly": 250})
+    second = cp.plan(case)
+    assert second["version"] == 2 and second["indicativeWeekly"] == 250.0
+    result = cp.submit(second["id"])
+    assert result["valid"] is True
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    assert cp.rules(case)["PlanBudgetApprovalRoute"][-1] == [7]  # £300 is 20% over £250
+    assert cp.data(case)["approvalRoute"] == "SENIOR_MANAGER"

@@ -103,12 +103,16 @@ def open_plan(session: Session, instance: Instance, data: dict[str, Any]) -> Car
     return plan
 
 
-def new_version(session: Session, plan: CarePlan) -> CarePlan:
-    """A revision: a new DRAFT version with the old one's content; the old one stays readable."""
+def new_version(session: Session, plan: CarePlan, data: dict[str, Any] | None = None) -> CarePlan:
+    """A revision: a new DRAFT version with the old one's content; the old one stays readable. The
+    indicative budget is the case's own (a reassessment may have given a new RAS figure)."""
+    indicative = plan.indicative_weekly_pence
+    if data and data.get("indicativeWeekly") is not None:
+        indicative = to_pence(data["indicativeWeekly"], "indicativeWeekly", required=False)
     fresh = CarePlan(case_reference=plan.case_reference, version=plan.version + 1, instance_id=plan.instance_id,
                      status="DRAFT", person_ref=plan.person_ref, person_name=plan.person_name,
                      plan_for=plan.plan_for, written_by=plan.written_by,
-                     indicative_weekly_pence=plan.indicative_weekly_pence,
+                     indicative_weekly_pence=indicative,
                      person_contribution_weekly_pence=plan.person_contribution_weekly_pence,
                      copy_recipients=list(plan.copy_recipients or []))
     for column in list(TEXT_FIELDS.values()) + list(BOOL_FIELDS.values()):
