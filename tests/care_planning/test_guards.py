@@ -311,3 +311,35 @@ def test_careflow_demo_seeds_every_role_the_plan_writes_to(tmp_path: Any) -> Non
         seeded = {r.name for r in c.execute(sa.text("SELECT name FROM recipient_directory"))}
     engine.dispose()
     assert named - seeded == set()
+
+
+def test_every_group_the_plan_offers_work_to_has_a_demo_user() -> None:
+    """The diagram's candidate groups are groups `careflow demo` users are in: in particular the council's
+    team managers (`team_managers`, as escalations use), so a plan routed to them can be approved."""
+    import re
+
+    from app.cli import DEMO_USERS
+    from tests.conftest import ROOT
+
+    offered = set(re.findall(r'name="candidateGroup" value="([a-z_]+)"',
+                             (ROOT / "bpmn" / "care_support_planning.bpmn").read_text(encoding="utf-8")))
+    assert "team_managers" in offered
+    demo_groups = {g for _u, _n, _r, groups in DEMO_USERS for g in groups}
+    assert offered - demo_groups == set()
+
+
+def test_the_demo_team_manager_approves_a_plan(cp: CP, users: Any) -> None:
+    from app.cli import DEMO_USERS
+
+    morgan = next(u for u in DEMO_USERS if u[0] == "morgan.manager")
+    manager = users.make(morgan[0], morgan[2], tuple(morgan[3]))
+    case = cp.start(PERSON)
+    cp.set_up(case)
+    plan_id = cp.write_plan(case, complete_plan(), [CARE])
+    cp.submit(plan_id)
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    assert cp.open_names(case) == ["csp_approve_manager"]
+    mine = manager.get("/tasks?myGroups=true").json["tasks"]
+    assert [t["name"] for t in mine] == ["csp_approve_manager"]
+    cp.complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=manager)
+    assert cp.plan(case)["status"] == "SIGNED_OFF"
