@@ -123,14 +123,17 @@ def _editing(instance_id: str) -> tuple[int, Any]:
     return _plan_id(instance_id), services().db
 
 
-def _line_form() -> dict[str, Any]:
+def _line_form(*, change: bool = False) -> dict[str, Any]:
+    """A line item from its form; a change carries only what its form shows (the cost), so the flags
+    it does not show (carer's respite, brokered) keep their values."""
     form = request.form
     data: dict[str, Any] = {k: form.get(k, "").strip() for k in ("description", "budgetOption", "weeklyCost",
-                                                                 "provider", "frequency")}
+                                                                 "provider", "frequency") if not change or k in form}
     if form.get("dpOnCostsWeekly", "").strip():
         data["dpOnCostsWeekly"] = form["dpOnCostsWeekly"].strip()
-    data["carerRespite"] = form.get("carerRespite") == "yes"
-    data["brokered"] = form.get("brokered") == "yes"
+    for flag in ("carerRespite", "brokered"):
+        if not change or flag in form:
+            data[flag] = form.get(flag) == "yes"
     return data
 
 
@@ -213,7 +216,7 @@ def change_line(instance_id: str, line_id: int):  # type: ignore[no-untyped-def]
                 plans.remove_line(plan, line_id)
                 message = "Line item removed."
             else:
-                plans.change_line(plan, line_id, _line_form())
+                plans.change_line(plan, line_id, _line_form(change=True))
                 message = "Line item changed."
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc))

@@ -127,3 +127,27 @@ def test_needs_outcomes_risks_and_options_from_the_pages(planning: Any) -> None:
     assert 'type="radio" value="yes" checked' not in page
     assert _post(client, edit, f"/cases/{case}/plan/sections/needs", {"remove": "0"}).status_code == 302
     assert "Preparing meals" not in client.get(edit).text
+
+
+def test_changing_a_line_items_cost_keeps_its_carers_respite_and_brokerage(planning: Any) -> None:
+    app, case = planning
+    client = app.test_client()
+    sign_in(client, "wren.worker")
+    edit = f"/cases/{case}/plan/edit"
+    added = _post(client, edit, f"/cases/{case}/plan/lines", {
+        "description": "Short breaks for her carer", "budgetOption": "COUNCIL_MANAGED", "weeklyCost": "60",
+        "carerRespite": "yes", "brokered": "yes"})
+    assert added.status_code == 302
+    page = client.get(edit).text
+    line_id = re.findall(r'/plan/lines/(\d+)"', page)[0]
+    # What the page's "Change" form sends: the cost, with the other shown fields hidden.
+    changed = client.post(f"/cases/{case}/plan/lines/{line_id}", data={
+        "csrf_token": csrf_token(page), "action": "change",
+        "description": "Short breaks for her carer", "budgetOption": "COUNCIL_MANAGED", "weeklyCost": "75",
+        "frequency": "", "provider": ""})
+    assert changed.status_code == 302
+    with app.extensions["careflow"].db.reading() as session:
+        from workflows.procedures.care_planning.models import LineItem
+
+        line = session.get(LineItem, int(line_id))
+        assert (line.weekly_cost_pence, line.carer_respite, line.brokered) == (7500, True, True)
