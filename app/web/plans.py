@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import login_required
 
 from workflows import MANAGER_ROLES
-from workflows.errors import CareflowError, Forbidden, ValidationFailed
+from workflows.errors import CareflowError, Conflict, Forbidden, ValidationFailed
 from workflows.procedures.care_planning import documents, plans, use_cases
 from workflows.procedures.care_planning import runtime_api as rt
 from workflows.procedures.care_planning.models import CarePlan, PlanDocument
@@ -137,6 +137,11 @@ def _line_form(*, change: bool = False) -> dict[str, Any]:
     return data
 
 
+def _changed_meanwhile(instance_id: str, exc: Conflict, values: dict[str, Any] | None = None) -> Any:
+    """The plan as it is now, with what this person entered kept in the form and the reason it was not saved."""
+    return _page(instance_id, "plans/edit.html", 409, [{"text": str(exc), "href": "#"}], values)
+
+
 def _field_errors(exc: ValidationFailed) -> list[dict[str, str]]:
     return [{"text": e.get("message", str(exc)), "href": f"#{e.get('field', '')}"} for e in (exc.errors or [])] \
         or [{"text": str(exc), "href": "#"}]
@@ -152,9 +157,13 @@ def save_details(instance_id: str):  # type: ignore[no-untyped-def]
             data[name] = request.form[name].strip() or None
     try:
         with db.transaction() as session:
-            plans.update_plan(plans.get_plan(session, plan_id), data)
+            plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))
+            plans.update_plan(plan, data)
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc), data)
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc, data)
     flash("The plan is saved as a draft.", "success")
     return redirect(url_for("plans.edit", instance_id=instance_id))
 
@@ -169,6 +178,7 @@ def add_to_section(instance_id: str, section: str):  # type: ignore[no-untyped-d
     try:
         with db.transaction() as session:
             plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))  # "remove" names a position
             current = plans.plan_dict(plan)[section]
             items = [{k: v for k, v in row.items() if k != "id"} for row in current]
             if request.form.get("remove", "").isdigit():
@@ -187,6 +197,8 @@ def add_to_section(instance_id: str, section: str):  # type: ignore[no-untyped-d
             plans.update_plan(plan, {section: items})
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc))
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc)
     flash(message, "success")
     return redirect(url_for("plans.edit", instance_id=instance_id, _anchor=section))
 
@@ -198,9 +210,13 @@ def add_line(instance_id: str):  # type: ignore[no-untyped-def]
     data = _line_form()
     try:
         with db.transaction() as session:
-            plans.add_line(plans.get_plan(session, plan_id), data)
+            plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))
+            plans.add_line(plan, data)
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc), {"line": data})
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc, {"line": data})
     flash(f"Line item ‘{data['description']}’ added.", "success")
     return redirect(url_for("plans.edit", instance_id=instance_id, _anchor="line-items"))
 
@@ -212,6 +228,7 @@ def change_line(instance_id: str, line_id: int):  # type: ignore[no-untyped-def]
     try:
         with db.transaction() as session:
             plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))
             if request.form.get("action") == "remove":
                 plans.remove_line(plan, line_id)
                 message = "Line item removed."
@@ -220,6 +237,8 @@ def change_line(instance_id: str, line_id: int):  # type: ignore[no-untyped-def]
                 message = "Line item changed."
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc))
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc)
     flash(message, "success")
     return redirect(url_for("plans.edit", instance_id=instance_id, _anchor="line-items"))
 

@@ -343,3 +343,22 @@ def test_the_demo_team_manager_approves_a_plan(cp: CP, users: Any) -> None:
     assert [t["name"] for t in mine] == ["csp_approve_manager"]
     cp.complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=manager)
     assert cp.plan(case)["status"] == "SIGNED_OFF"
+
+
+def test_two_people_changing_the_same_plan_the_second_gets_409_and_nothing_is_lost(cp: CP) -> None:
+    case = cp.start(PERSON)
+    first = cp.worker.get(f"/care-plans/{cp.plan(case)['id']}")
+    plan_id, seen = first.json["id"], first.headers["ETag"]
+    assert first.json["updatedAt"] in seen
+    # The worker and the manager both read version `seen`; the manager saves first.
+    r = cp.manager.put(f"/care-plans/{plan_id}", json={"strengths": "Walks to the shop daily"},
+                       headers={"If-Match": seen})
+    assert r.status_code == 200
+    stale = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Enjoys cooking"}, headers={"If-Match": seen})
+    assert stale.status_code == 409 and "Someone else changed this plan" in stale.json["message"]
+    assert cp.worker.post(f"/care-plans/{plan_id}/line-items", json=CARE, headers={"If-Match": seen}).status_code == 409
+    now = cp.worker.get(f"/care-plans/{plan_id}")
+    assert now.json["strengths"] == "Walks to the shop daily" and now.json["lineItems"] == []
+    again = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Enjoys cooking"},
+                          headers={"If-Match": now.headers["ETag"]})
+    assert again.status_code == 200 and again.json["strengths"] == "Enjoys cooking"

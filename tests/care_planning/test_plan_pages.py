@@ -129,6 +129,38 @@ def test_needs_outcomes_risks_and_options_from_the_pages(planning: Any) -> None:
     assert "Preparing meals" not in client.get(edit).text
 
 
+def test_two_people_editing_the_plan_page_the_second_is_told_and_keeps_their_text(planning: Any) -> None:
+    from workflows.identity import add_user
+
+    app, case = planning
+    add_user(app.extensions["careflow"].db, "mo.manager", "manager", ["adult_social_care"], display_name="Mo",
+             password=PASSWORD, exist_ok=True)
+    worker, manager = app.test_client(), app.test_client()
+    sign_in(worker, "wren.worker")
+    sign_in(manager, "mo.manager")
+    edit = f"/cases/{case}/plan/edit"
+    worker_page, manager_page = worker.get(edit).text, manager.get(edit).text
+
+    def form(page: str, **fields: str) -> dict[str, str]:
+        seen = re.search(r'name="planUpdatedAt" value="([^"]+)"', page)
+        assert seen
+        return {"csrf_token": csrf_token(page), "planUpdatedAt": seen.group(1), **fields}
+
+    assert manager.post(f"/cases/{case}/plan/details",
+                        data=form(manager_page, strengths="Walks to the shop daily")).status_code == 302
+    late = worker.post(f"/cases/{case}/plan/details", data=form(worker_page, strengths="Enjoys cooking"))
+    assert late.status_code == 409
+    assert "Someone else changed this plan" in late.text and "Enjoys cooking" in late.text  # their text kept
+    assert "Walks to the shop daily" in manager.get(edit).text  # the first change stands
+    # A removal by position on a stale page would remove the wrong row: refused as well.
+    manager.post(f"/cases/{case}/plan/sections/needs", data=form(manager.get(edit).text, description="Washing"))
+    worker_page = worker.get(edit).text
+    manager.post(f"/cases/{case}/plan/sections/needs", data=form(manager.get(edit).text, description="Meals"))
+    manager.post(f"/cases/{case}/plan/sections/needs", data=form(manager.get(edit).text, remove="0"))
+    assert worker.post(f"/cases/{case}/plan/sections/needs", data=form(worker_page, remove="0")).status_code == 409
+    assert "Meals" in worker.get(edit).text
+
+
 def test_changing_a_line_items_cost_keeps_its_carers_respite_and_brokerage(planning: Any) -> None:
     app, case = planning
     client = app.test_client()
@@ -140,9 +172,10 @@ def test_changing_a_line_items_cost_keeps_its_carers_respite_and_brokerage(plann
     assert added.status_code == 302
     page = client.get(edit).text
     line_id = re.findall(r'/plan/lines/(\d+)"', page)[0]
+    stamp = re.search(r'name="planUpdatedAt" value="([^"]+)"', page)
     # What the page's "Change" form sends: the cost, with the other shown fields hidden.
     changed = client.post(f"/cases/{case}/plan/lines/{line_id}", data={
-        "csrf_token": csrf_token(page), "action": "change",
+        "csrf_token": csrf_token(page), "planUpdatedAt": stamp.group(1) if stamp else "", "action": "change",
         "description": "Short breaks for her carer", "budgetOption": "COUNCIL_MANAGED", "weeklyCost": "75",
         "frequency": "", "provider": ""})
     assert changed.status_code == 302

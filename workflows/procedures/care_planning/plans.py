@@ -133,6 +133,18 @@ def new_version(session: Session, plan: CarePlan, data: dict[str, Any] | None = 
     return fresh
 
 
+def stamp(plan: CarePlan) -> str:
+    """What a reader saw: the plan's last change, to send back with an edit (If-Match, a form field)."""
+    return plan.updated_at.isoformat(timespec="microseconds")
+
+
+def check_unchanged(plan: CarePlan, seen: str | None) -> None:
+    """409 when the plan changed after the editor read it, so nobody's change is silently written over."""
+    if seen and seen.strip().strip('"') != stamp(plan):
+        raise Conflict("Someone else changed this plan after you opened it, so your change is not saved over "
+                       "theirs. Look at the plan as it is now and make your change again.", planUpdatedAt=stamp(plan))
+
+
 def require_editable(plan: CarePlan) -> None:
     if plan.status not in EDITABLE:
         raise Conflict(f"Version {plan.version} of this plan is {plan.status.replace('_', ' ').lower()} and can no "
@@ -303,6 +315,7 @@ def plan_dict(plan: CarePlan) -> dict[str, Any]:
     t = totals(plan)
     out: dict[str, Any] = {
         "id": plan.id, "caseReference": plan.case_reference, "version": plan.version, "instanceId": plan.instance_id,
+        "updatedAt": stamp(plan),
         "status": plan.status, "personRef": plan.person_ref, "personName": plan.person_name, "planFor": plan.plan_for,
         "draftedBy": plan.drafted_by, "approvedBy": plan.approved_by,
         "indicativeWeekly": pounds(plan.indicative_weekly_pence),
