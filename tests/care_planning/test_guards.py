@@ -362,3 +362,14 @@ def test_two_people_changing_the_same_plan_the_second_gets_409_and_nothing_is_lo
     again = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Enjoys cooking"},
                           headers={"If-Match": now.headers["ETag"]})
     assert again.status_code == 200 and again.json["strengths"] == "Enjoys cooking"
+
+
+def test_huge_amounts_are_refused_with_a_message_not_a_server_error(cp: CP) -> None:
+    case = cp.start(PERSON)
+    plan_id = cp.plan(case)["id"]
+    for huge in ("1e400", 1e308, "99999999999999999999999999999"):
+        r = cp.worker.put(f"/care-plans/{plan_id}", json={"indicativeWeekly": huge})
+        assert r.status_code == 422 and "too large" in r.json["message"], (huge, r.status_code)
+        r = cp.worker.post(f"/care-plans/{plan_id}/line-items", json=dict(CARE, weeklyCost=huge))
+        assert r.status_code == 422, (huge, r.status_code)
+    assert cp.worker.put(f"/care-plans/{plan_id}", json={"indicativeWeekly": "100000"}).status_code == 200
