@@ -373,3 +373,24 @@ def test_huge_amounts_are_refused_with_a_message_not_a_server_error(cp: CP) -> N
         r = cp.worker.post(f"/care-plans/{plan_id}/line-items", json=dict(CARE, weeklyCost=huge))
         assert r.status_code == 422, (huge, r.status_code)
     assert cp.worker.put(f"/care-plans/{plan_id}", json={"indicativeWeekly": "100000"}).status_code == 200
+
+
+def test_the_case_summary_shows_the_next_review_and_its_deadline(cp: CP) -> None:
+    from datetime import datetime, timedelta
+
+    case = cp.start(PERSON)
+    cp.set_up(case)
+    plan_id = cp.write_plan(case, complete_plan(), [CARE])
+    cp.submit(plan_id)
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    cp.complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=cp.manager)
+    assert cp.activate(plan_id, cp.plan(case)["lineItems"][0]["id"]).status_code == 200
+    cp.complete(case, "csp_activate", {"servicesActivated": True})
+    summary = cp.worker.get(f"/instances/{case}").json["summary"]
+    signed = datetime.fromisoformat(summary["signedOffAt"])
+    assert summary["nextReviewType"] == "LIGHT_TOUCH"
+    assert datetime.fromisoformat(summary["nextReviewAt"]) == signed + timedelta(weeks=6)
+    assert datetime.fromisoformat(summary["nextReviewDueAt"]) == signed + timedelta(weeks=8)
+    assert cp.fire(43) == 1
+    cp.complete(case, "csp_review", {"reviewOutcome": "NO_CHANGE"})
+    assert cp.worker.get(f"/instances/{case}").json["summary"]["nextReviewType"] == "ANNUAL"
