@@ -57,3 +57,33 @@ def test_the_new_version_after_a_reassessment_carries_the_new_indicative_budget(
     cp.complete(case, "csp_agreement", {"agreed": True})
     assert cp.rules(case)["PlanBudgetApprovalRoute"][-1] == [7]  # £300 is 20% over £250
     assert cp.data(case)["approvalRoute"] == "SENIOR_MANAGER"
+
+
+def test_unanswered_questions_about_the_candidate_are_asked_not_taken_as_answered(cp: CP) -> None:
+    """With substantial difficulty and a candidate, DMN-05a needs the answers: an unanswered 'is the
+    candidate implicated in safeguarding?' or 'does the person agree?' is not a 'No' or a 'Yes' that
+    makes the candidate appropriate and the advocate unnecessary (CSP-07)."""
+    case = cp.start(PERSON)
+    cp.complete(case, "csp_explain", {"dutyExplained": True, "chargingDiscussed": True})
+    base = {"substantialDifficultyAny": True, "hasAppropriateCandidate": True, "lacksCapacityToPlan": False}
+    r = cp.try_complete(case, "csp_participants", dict(base, candidateAbleAndAvailable=True))
+    assert r.status_code == 422
+    missing = {e["field"] for e in r.json["errors"]}
+    assert {"candidatePaidOrProfessionalCarer", "candidateImplicatedInSafeguarding",
+            "personConsentsToCandidate"} <= missing
+    assert cp.open_names(case) == ["csp_participants"]
+    # A person lacking capacity to choose: whether the candidate is in their best interests must be answered.
+    lacks = dict(base, candidateAbleAndAvailable=True, candidatePaidOrProfessionalCarer=False,
+                 candidateImplicatedInSafeguarding=False, personHasCapacityToChoose=False)
+    r = cp.try_complete(case, "csp_participants", lacks)
+    assert r.status_code == 422 and {e["field"] for e in r.json["errors"]} == {"bestInterestsToUseCandidate"}
+    cp.complete(case, "csp_participants", dict(lacks, bestInterestsToUseCandidate=False))
+    assert cp.data(case)["advocateRequired"] is True  # DMN-05a rule 5, then DMN-05 rule 3
+
+
+def test_no_substantial_difficulty_needs_no_questions_about_a_candidate(cp: CP) -> None:
+    case = cp.start(PERSON)
+    cp.complete(case, "csp_explain", {"dutyExplained": True, "chargingDiscussed": True})
+    cp.complete(case, "csp_participants", {"substantialDifficultyAny": False, "hasAppropriateCandidate": True,
+                                           "lacksCapacityToPlan": False})
+    assert cp.data(case)["advocateRequired"] is False
