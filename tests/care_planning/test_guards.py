@@ -394,3 +394,14 @@ def test_the_case_summary_shows_the_next_review_and_its_deadline(cp: CP) -> None
     assert cp.fire(43) == 1
     cp.complete(case, "csp_review", {"reviewOutcome": "NO_CHANGE"})
     assert cp.worker.get(f"/instances/{case}").json["summary"]["nextReviewType"] == "ANNUAL"
+
+
+def test_text_with_a_nul_or_control_character_is_refused(cp: CP) -> None:
+    case = cp.start(PERSON)
+    plan_id = cp.plan(case)["id"]
+    r = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Walks\u0000daily"})
+    assert r.status_code == 422 and "control character" in r.json["message"]
+    r = cp.worker.post(f"/care-plans/{plan_id}/line-items", json=dict(CARE, description="Home\u0007care"))
+    assert r.status_code == 422
+    ok = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Walks daily\nand\tswims"})
+    assert ok.status_code == 200 and ok.json["strengths"] == "Walks daily\nand\tswims"

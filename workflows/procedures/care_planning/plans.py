@@ -61,6 +61,8 @@ def _text(value: Any, field: str, limit: int) -> str | None:
     if not isinstance(value, str):
         raise _fail(field, f"{field} must be text")
     value = value.strip()
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):  # PostgreSQL cannot store a NUL
+        raise _fail(field, f"{field} has a control character in it; type or paste it again as plain text")
     if len(value) > limit:
         raise _fail(field, f"{field} is too long: at most {limit} characters")
     return value or None
