@@ -82,12 +82,21 @@ def _page(instance_id: str, template: str, status: int = 200, errors: list[dict[
         versions = [(p.version, p.status) for p in session.query(CarePlan).filter(
             CarePlan.case_reference == plan.case_reference).order_by(CarePlan.version)]
     draft_open = any(t["name"] == "csp_draft" for t in case["openTasks"])
-    return render_template(template, case=case, plan=out, totals={k: show(v) if k.endswith("Pence") else v
+    came_back = _why_it_came_back(instance_id) if draft_open else {}
+    return render_template(template, case=case, plan=out, came_back=came_back, totals={k: show(v) if k.endswith("Pence") else v
                                                                    for k, v in totals.items()},
                            documents=docs, versions=versions, fields=DETAIL_FIELDS, options=OPTIONS,
                            editable=out["status"] in plans.EDITABLE and _may_edit(case), draft_open=draft_open,
                            may_upload=_may_edit(case), section_forms=SECTION_FORMS,
                            errors=errors or [], values=values or {}), status
+
+
+def _why_it_came_back(instance_id: str) -> dict[str, Any]:
+    """Why the plan is back with its worker: the approver's reasons (CSP-18) or the failed rules (CSP-14)."""
+    data = services().runtime.instance_data(instance_id)
+    rejected = data.get("approvalDecision") == "REJECTED"
+    return {"rejected": rejected, "reasons": data.get("rejectionReasons") if rejected else None,
+            "failed": (data.get("validationBlocking") or []) if data.get("planValid") is False else []}
 
 
 def care_plan_link(instance_id: str, process_id: str) -> dict[str, Any] | None:

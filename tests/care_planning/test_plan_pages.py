@@ -184,3 +184,74 @@ def test_changing_a_line_items_cost_keeps_its_carers_respite_and_brokerage(plann
 
         line = session.get(LineItem, int(line_id))
         assert (line.weekly_cost_pence, line.carer_respite, line.brokered) == (7500, True, True)
+
+
+def test_the_worker_sees_why_the_plan_came_back(planning: Any) -> None:
+    """A rejected plan shows the approver's reasons on the edit page; a plan failing validation, its rules."""
+    from workflows.identity import add_user
+    from workflows.procedures.care_planning import plans, use_cases
+
+    app, case = planning
+    services = app.extensions["careflow"]
+    add_user(services.db, "tia.manager", "manager", ["team_managers"], display_name="Tia", password=PASSWORD,
+             exist_ok=True)
+    client = app.test_client()
+    sign_in(client, "wren.worker")
+    edit = f"/cases/{case}/plan/edit"
+    for name, data in (("csp_explain", {"dutyExplained": True, "chargingDiscussed": True}),
+                       ("csp_participants", {"substantialDifficultyAny": False, "hasAppropriateCandidate": True,
+                                             "lacksCapacityToPlan": False}),
+                       ("csp_share_budget", {"indicativeBudgetShared": True, "toldItIsAnEstimate": True,
+                                             "factsheets": ["CARE_AT_HOME"]}),
+                       ("csp_budget_option", {"budgetOption": "COUNCIL_MANAGED", "planningMode": "WORKER_LED"}),
+                       ("csp_combine", {"carerIdentified": False})):
+        _complete(app, case, name, data, "wren.worker")
+    page = client.get(edit).text
+    assert 'id="failed-rules"' not in page and 'id="came-back"' not in page
+    submitted = client.post(f"/cases/{case}/plan/submit", data={"csrf_token": csrf_token(page)})
+    assert submitted.status_code == 422
+    back = client.get(edit).text  # still shown when the worker comes back to the page
+    assert 'id="failed-rules"' in back and "V01" in back
+    from tests.care_planning.conftest import complete_plan
+
+    with services.db.transaction() as session:
+        from workflows.models import Instance
+
+        plan = plans.plan_for_case(session, session.get(Instance, case).case_reference)
+        plans.update_plan(plan, complete_plan())
+        plans.add_line(plan, {"description": "Home care", "budgetOption": "COUNCIL_MANAGED", "weeklyCost": 200,
+                              "frequency": "daily"})
+        plan_id = plan.id
+    worker = _principal(app, "wren.worker")
+    assert use_cases.submit_plan(services.runtime, plan_id, worker, {"planFormat": "CAREFLOW"})["valid"] is True
+    _complete(app, case, "csp_agreement", {"agreed": True}, "wren.worker")
+    _complete(app, case, "csp_approve_manager", {"approvalDecision": "REJECTED",
+                                                 "rejectionReasons": "Cost the day centre at the framework rate"},
+              "tia.manager")
+    page = client.get(edit).text
+    assert 'id="came-back"' in page and "Cost the day centre at the framework rate" in page
+    assert 'id="failed-rules"' not in page
+
+
+def _principal(app: Any, username: str) -> Any:
+    from sqlalchemy import select
+
+    from workflows.identity import Principal
+    from workflows.models import User
+
+    with app.extensions["careflow"].db.reading() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        return Principal(user.username, user.display_name, user.role, tuple(g.name for g in user.groups))
+
+
+def _complete(app: Any, case: str, name: str, data: dict[str, Any], username: str) -> None:
+    from sqlalchemy import select
+
+    from workflows.models import TaskRow
+    from workflows.procedures.care_planning import use_cases
+
+    services = app.extensions["careflow"]
+    with services.db.reading() as session:
+        task_id = session.scalars(select(TaskRow.id).where(TaskRow.instance_id == case, TaskRow.name == name,
+                                                           TaskRow.state == "open")).one()
+    use_cases.complete_task(services.runtime, task_id, data, _principal(app, username))
