@@ -83,8 +83,8 @@ def _page(instance_id: str, template: str, status: int = 200, errors: list[dict[
             CarePlan.case_reference == plan.case_reference).order_by(CarePlan.version)]
     draft_open = any(t["name"] == "csp_draft" for t in case["openTasks"])
     came_back = _why_it_came_back(instance_id) if draft_open else {}
-    return render_template(template, case=case, plan=out, came_back=came_back, totals={k: show(v) if k.endswith("Pence") else v
-                                                                   for k, v in totals.items()},
+    return render_template(template, case=case, plan=out, came_back=came_back,
+                           totals={k: show(v) if k.endswith("Pence") else v for k, v in totals.items()},
                            documents=docs, versions=versions, fields=DETAIL_FIELDS, options=OPTIONS,
                            editable=out["status"] in plans.EDITABLE and _may_edit(case), draft_open=draft_open,
                            may_upload=_may_edit(case), section_forms=SECTION_FORMS,
