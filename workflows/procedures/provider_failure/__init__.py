@@ -30,7 +30,7 @@ from .person_cases import DISPUTE, INCIDENT, PERSON, PLACED_OUT
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from workflows.follow_ups import Batch
+    from workflows.batches import Batch
     from workflows.models import Instance
     from workflows.runtime import Runtime
 
@@ -43,9 +43,9 @@ class ProviderFailure(Procedure):
     system_messages = frozenset({ALL_CLOSED})
     follow_ups = frozenset({MOVE_PERSON_CASES})
 
-    def on_step(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
-        if row.process_id == INCIDENT:
-            on_incident_step(runtime, session, row, data)
+    def on_step(self, runtime: Runtime, session: Session, row: Instance,
+                data: dict[str, Any]) -> dict[str, Any] | None:
+        return on_incident_step(runtime, session, row, data) if row.process_id == INCIDENT else None
 
     def on_message(self, runtime: Runtime, session: Session, name: str, payload: dict[str, Any],
                    waiting: list[Instance], *, actor: str | None) -> dict[str, Any] | None:
