@@ -26,8 +26,8 @@ class CP:
         self.runtime = self.services.runtime
         self.worker = users.make("wendy.worker", "caseworker", ("allocated_worker",))
         self.other_worker = users.make("owen.worker", "caseworker", ("allocated_worker",))
-        self.manager = users.make("tom.manager", "manager", ("team_manager",))
-        self.deputy = users.make("dee.manager", "manager", ("team_manager",))
+        self.manager = users.make("tom.manager", "manager", ("team_managers",))
+        self.deputy = users.make("dee.manager", "manager", ("team_managers",))
         self.senior = users.make("sara.senior", "manager", ("senior_manager",))
         self.panel = users.make("pat.panel", "manager", ("governance_panel",))
         self.navigator = users.make("nia.navigator", "caseworker", ("care_navigation",))
