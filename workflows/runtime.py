@@ -457,6 +457,7 @@ class Runtime(IncidentUseCases):
             if row.assignee != user.username and user.role not in MANAGER_ROLES:
                 raise Forbidden("Only the person working this task or a manager can release it")
             row.assignee = None
+            row.offered_to_group = True  # released to its group: its members may now see and take it
             self._audit(session, row, user.username, "task_released")
             return row
 

@@ -104,7 +104,7 @@ class CP:
 
     # ---- the plan --------------------------------------------------------------------------------
     def plan(self, instance_id: str) -> dict[str, Any]:
-        r = self.worker.get(f"/instances/{instance_id}/care-plan")
+        r = self.admin.get(f"/instances/{instance_id}/care-plan")  # whoever the case's worker is
         assert r.status_code == 200, r.json
         return dict(r.json)
 
