@@ -267,7 +267,7 @@ def get_task(task_id: str):  # type: ignore[no-untyped-def]
     with svc.db.reading() as session:
         row = queries.get_task_row(session, task_id)
         who = user()
-        team = row.candidate_group is not None and row.candidate_group in who.group_names
+        team = row.offered_to_group and row.candidate_group is not None and row.candidate_group in who.group_names
         if not (may_work(who, row) or team or row.completed_by == who.username or who.role in OVERSIGHT_ROLES):
             raise Forbidden("This task is for another team")
         out = queries.task_dict(row)

@@ -85,7 +85,9 @@ def get_plan(plan_id: int):  # type: ignore[no-untyped-def]
         out["versions"] = [{"id": p.id, "version": p.version, "status": p.status} for p in session.query(
             CarePlan).filter(CarePlan.case_reference == plan.case_reference).order_by(CarePlan.version)]
         out["documents"] = [documents.document_dict(d) for d in documents.list_documents(session, plan.case_reference)]
-        return jsonify(out)
+        reply = jsonify(out)
+        reply.headers["ETag"] = f'"{out["updatedAt"]}"'
+        return reply
 
 
 @bp.put("/care-plans/<int:plan_id>")
@@ -94,6 +96,7 @@ def update_plan(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
         _may_edit(_may_see(session, plan.instance_id))
+        plans.check_unchanged(plan, request.headers.get("If-Match"))
         plans.update_plan(plan, body())
         session.flush()
         return jsonify(plans.plan_dict(plan))
@@ -105,6 +108,7 @@ def add_line(plan_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
         _may_edit(_may_see(session, plan.instance_id))
+        plans.check_unchanged(plan, request.headers.get("If-Match"))
         line = plans.add_line(plan, body())
         session.flush()
         return jsonify({"lineItem": plans.line_dict(line), "totals": _totals(plan)}), 201
@@ -116,6 +120,7 @@ def change_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
         _may_edit(_may_see(session, plan.instance_id))
+        plans.check_unchanged(plan, request.headers.get("If-Match"))
         line = plans.change_line(plan, line_id, body())
         session.flush()
         return jsonify({"lineItem": plans.line_dict(line), "totals": _totals(plan)})
@@ -127,6 +132,7 @@ def remove_line(plan_id: int, line_id: int):  # type: ignore[no-untyped-def]
     with services().db.transaction() as session:
         plan = plans.get_plan(session, plan_id)
         _may_edit(_may_see(session, plan.instance_id))
+        plans.check_unchanged(plan, request.headers.get("If-Match"))
         plans.remove_line(plan, line_id)
         session.flush()
         return jsonify({"totals": _totals(plan)})

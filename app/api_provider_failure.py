@@ -5,11 +5,9 @@ from flask import Blueprint, jsonify, request
 
 from workflows.errors import CareflowError, ValidationFailed
 from workflows.procedures.provider_failure.people import numbered, parse_csv
-from workflows.procedures.provider_failure.person_cases import (
-    add_affected_people,
-    current_incident,
-    person_case_counts,
-)
+from workflows.procedures.provider_failure.person_cases import current_incident, person_case_counts
+from workflows.procedures.provider_failure.uploads import add_people as add_people_to_incident
+from workflows.procedures.provider_failure.uploads import upload_status
 
 from . import services
 from .api import authenticated, body, require_case, user
@@ -54,8 +52,19 @@ def add_people(instance_id: str):  # type: ignore[no-untyped-def]
         raise CareflowError("partial must be true or false")
     with services().db.reading() as session:
         require_case(session, instance_id)
-    result = add_affected_people(services().runtime, instance_id, _rows(), actor=user().username, partial=partial)
+    result, finished = add_people_to_incident(services().runtime, instance_id, _rows(), actor=user().username,
+                                              partial=partial)
+    if not finished:  # a long list: accepted, its cases opened in the background
+        return jsonify(result), 202, {"Location": result["progressUrl"]}
     return jsonify(result), 201 if result["created"] else 200
+
+
+@bp.get("/instances/<instance_id>/affected-people/uploads/<int:upload_id>")
+@authenticated("person_cases.read")
+def people_upload(instance_id: str, upload_id: int):  # type: ignore[no-untyped-def]
+    with services().db.reading() as session:
+        require_case(session, instance_id)
+        return jsonify(upload_status(session, instance_id, upload_id))
 
 
 @bp.get("/instances/<instance_id>/person-cases")

@@ -9,9 +9,11 @@ from typing import Any
 DEMO_USERS = [
     # (username, display name, role, groups) - invented people
     ("casey.worker", "Casey Worker", "caseworker", ["adult_social_care", "allocated_worker"]),
-    ("sam.support", "Sam Support", "caseworker", ["adult_social_care", "care_navigation"]),
+    ("sam.support", "Sam Support", "caseworker", ["adult_social_care", "care_navigation", "finance", "review_team"]),
     ("quinn.lead", "Quinn Lead", "quality_lead", ["qiss", "sqip"]),
-    ("morgan.manager", "Morgan Manager", "manager", ["adult_social_care", "team_managers"]),
+    # One demo manager covers every approval route of DMN-07 (team manager, senior manager, panel).
+    ("morgan.manager", "Morgan Manager", "manager",
+     ["adult_social_care", "team_managers", "senior_manager", "governance_panel"]),
     ("pat.owner", "Pat Owner", "process_owner", ["process_owners"]),
     ("ada.admin", "Ada Admin", "admin", ["admins"]),
 ]

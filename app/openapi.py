@@ -337,21 +337,36 @@ def _provider_failure_paths() -> dict[str, Any]:
                              "fundingCategory": {"type": "string"}, "serviceType": {"type": "string"}}}
     counts = {"type": "object", "properties": {k: {"type": "integer"} for k in ("total", "open", "closed")}}
     instance = [path_param("instance_id")]
+    upload = {"type": "object", "properties": {
+        "uploadId": {"type": "integer"}, "status": {"type": "string", "enum": ["opening", "finished", "stopped"]},
+        **{k: {"type": "integer"} for k in ("total", "created", "alreadyOpen", "remaining")},
+        "rejected": {"type": "array"}, "progressUrl": {"type": "string"},
+        **{k: {"type": ["string", "null"]} for k in ("requestedBy", "requestedAt", "finishedAt", "stoppedBecause")}}}
     return {
         "/instances/{instance_id}/affected-people": {"post": {
             **op("Add the affected people of an incident (JSON list or CSV file); one person case each. "
-                 "All or nothing unless partial=true; a retry opens nothing twice",
+                 "All or nothing unless partial=true; a retry opens nothing twice. Up to 500 people are opened "
+                 "at once (201; 200 when all had a case already); a longer list is checked, accepted (202) "
+                 "and opened in the background: follow progressUrl",
                  reply({"type": "object", "properties": {"created": {"type": "integer"},
                                                          "alreadyOpen": {"type": "integer"},
-                                                         "rejected": {"type": "array"}, "counts": counts}}),
+                                                         "rejected": {"type": "array"}, "counts": counts,
+                                                         "status": {"type": "string", "enum": ["finished"]}}},
+                       "People added: each has a case"),
                  params=instance + [query("partial", "boolean", "open the valid rows, return the bad ones")],
-                 extra={**CONFLICT, **INVALID}, tag="provider failure", ok_code="201"),
+                 extra={**CONFLICT, **INVALID,
+                        "200": reply({"type": "object"}, "Everybody on the list had a case already"),
+                        "202": reply(upload, "Accepted: the cases are being opened; Location is progressUrl")},
+                 tag="provider failure", ok_code="201"),
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
                     "people": {"type": "array", "items": person}}}},
                 "text/csv": {"schema": {"type": "string"}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {
                     "file": {"type": "string", "format": "binary"}}}}}}}},
+        "/instances/{instance_id}/affected-people/uploads/{upload_id}": {"get": op(
+            "How far an accepted list of people has got: opening, finished, or stopped (the incident closed)",
+            reply(upload), params=instance + [path_param("upload_id", "integer")], tag="provider failure")},
         "/instances/{instance_id}/person-cases": {"get": op(
             "Open and closed person cases of an incident, by end reason, urgency, action and charge",
             reply(counts), params=instance, tag="provider failure")},

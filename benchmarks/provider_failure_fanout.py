@@ -2,7 +2,9 @@
 
 For N = 100, 1,000 and 10,000: start an incident, bring it to the closure project, submit N affected
 people through the API and time until every person case has its first task open in the inbox.
-Then, with 10,000 person cases open, time a caseworker completing one person-case task.
+Then, with 10,000 person cases open, time a caseworker completing one person-case task. Last, upload
+the largest list again to a fresh incident while another client sends a message that starts a case every
+0.25 s, and time those messages (on SQLite the upload pauses between its batches to let them in).
 
     .venv/bin/python benchmarks/provider_failure_fanout.py [--sizes 100,1000,10000] [--samples 30]
 """
@@ -13,6 +15,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -93,6 +96,33 @@ class Bench:
         assert result["created"] == n and opened == n, (result["created"], opened)
         return elapsed, case
 
+    def upload_with_messages(self, n: int, every: float = 0.25) -> tuple[float, list[float]]:
+        """Upload ``n`` people while another client sends messages; the upload's seconds and each message's."""
+        iid = self.incident(f"PRV-BUSY-{n}")
+        people = [person(i) for i in range(n)]
+        took: list[float] = []
+        other = self.app.test_client()
+
+        def upload() -> None:
+            start = time.perf_counter()
+            self.post(f"/instances/{iid}/affected-people", {"people": people})
+            took.append(time.perf_counter() - start)
+
+        uploader = threading.Thread(target=upload)
+        uploader.start()
+        seconds: list[float] = []
+        while uploader.is_alive():
+            time.sleep(every)
+            ref = f"PRV-OTHER-{n}-{len(seconds)}"
+            start = time.perf_counter()
+            r = other.post("/api/v1/messages", headers={"Authorization": f"Bearer {self.token}"}, json={
+                "name": "provider_failure_notified", "correlationKeys": {"providerRef": ref},
+                "payload": {"providerRef": ref, "providerName": "Rowan Lodge Ltd"}})
+            assert r.status_code == 200, r.json
+            seconds.append(time.perf_counter() - start)
+        uploader.join()
+        return took[0], seconds
+
     def complete_sample(self, case: str, samples: int) -> list[float]:
         with self.svc.db.reading() as s:
             rows = s.execute(select(TaskRow.id, TaskRow.instance_id).join(
@@ -128,6 +158,10 @@ def main() -> None:
         p90 = sorted(times)[int(len(times) * 0.9)]
         print(f"complete one person-case task with {sizes[-1]} person cases open: "
               f"median_ms={statistics.median(times) * 1000:.1f} p90_ms={p90 * 1000:.1f}")
+        upload, messages = bench.upload_with_messages(sizes[-1])
+        messages = sorted(messages) or [0.0]
+        print(f"upload n={sizes[-1]} seconds={upload:.2f} with {len(messages)} messages sent meanwhile: "
+              f"median_ms={statistics.median(messages) * 1000:.0f} max_ms={messages[-1] * 1000:.0f}")
         bench.svc.db.dispose()
     big, small = sizes[-1], (1000 if 1000 in results else sizes[0])
     growth = results[big] / results[small] if results.get(small) else 0.0

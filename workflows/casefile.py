@@ -6,7 +6,8 @@
   the diagrams) under its process id, as its version pinned them; a start's own data wins. Timer
   durations and [CONFIG] values live there, not in the diagram.
 * ``summaryFields``: data copied into ``Instance.summary`` each step, so counts over thousands of
-  cases are a query, never a deserialization.
+  cases are a query, never a deserialization. ``reviewPlan.nextReviewAt`` reads inside a value the
+  case holds as a whole and is summarised under its last name (``nextReviewAt``).
 * ``continueCase``: an instance that ends with it true continues in a fresh instance of the same
   case, with its data (DESIGN.md decision 8).
 * A process with a plain and a message start event starts by exactly one of them.
@@ -70,11 +71,18 @@ def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
+def _dig(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def summarise(row: Instance, properties: dict[str, str], data: dict[str, Any]) -> None:
     names = [n.strip() for n in (properties.get("summaryFields") or "").split(",") if n.strip()]
     if not names:
         return
-    summary = to_json_safe({n: data.get(n) for n in names})
+    summary = to_json_safe({n.rsplit(".", 1)[-1]: _dig(data, n) for n in names})
     if summary != row.summary:
         row.summary = summary
 

@@ -328,7 +328,8 @@ class Projector:
             self.session.add(TaskRow(
                 id=task_id, instance_id=self.row.id, process_id=self.row.process_id,
                 case_reference=self.row.case_reference, subject=self.row.title, name=spec.bpmn_id, title=title,
-                lane=lane, candidate_group=group, assignee=assignee, state="open", form_key=props.get("formKey"),
+                lane=lane, candidate_group=group, assignee=assignee, offered_to_group=assignee is None,
+                state="open", form_key=props.get("formKey"),
                 due_at=parse_due(props, task, ctx.now), urgency_rank=urgency_rank(self.row.summary),
                 created_at=ctx.now))
             self.audit(ctx, "task_opened", task_id=task_id, element_id=spec.bpmn_id, element_name=title,

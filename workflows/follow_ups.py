@@ -12,13 +12,14 @@ again while a run is under way (a newer date) re-arms the same row, which the ru
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
+from . import batches
+from .batches import Batch, commit_in_batches
 from .models import FollowUp, utcnow
 
 if TYPE_CHECKING:
@@ -33,38 +34,24 @@ log = logging.getLogger("careflow.follow_ups")
 BATCH = 200  # items per transaction: one batch of ~200 case steps holds the write lock for a few seconds
 LEASE = timedelta(seconds=30)  # a run renews it every batch; a run that died lets go when it runs out
 RETRY_AFTER = timedelta(seconds=30)  # a batch that failed is tried again after this
-# SQLite's busy handler polls, sleeping up to 100 ms between tries: without a pause longer than that,
-# the next batch would take the lock again before a waiting request wakes, and starve it.
-SQLITE_PAUSE = 0.11
 
 
 @dataclass
-class Batch:
-    """What one batch did (``done`` items) and how many are still to do after it committed."""
-
-    done: int
-    remaining: int
-
-
-@dataclass
-class Progress:
+class Progress(batches.Progress):
     """How far one run of a follow-up got."""
 
-    kind: str
-    subject: str
-    done: int = 0
-    remaining: int = 0
-    batch_seconds: list[float] = field(default_factory=list)
+    kind: str = ""
+    subject: str = ""
     held: bool = False  # another run holds it: that run goes on with the work
     error: str | None = None
 
     @property
     def finished(self) -> bool:
-        return not self.held and self.error is None and self.remaining == 0
+        return not self.held and self.error is None and not self.stopped and self.remaining == 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "subject": self.subject, "done": self.done, "remaining": self.remaining,
-                "batches": len(self.batch_seconds), "seconds": round(sum(self.batch_seconds), 3),
+                "batches": self.batches, "seconds": round(sum(self.batch_seconds), 3),
                 "held": self.held, "error": self.error}
 
 
@@ -99,47 +86,40 @@ def run(runtime: Runtime, kind: str, subject: str, *, batch: int, now: datetime 
         stop: Callable[[], bool] | None = None) -> Progress:
     """Do ``kind`` of work on ``subject`` batch by batch, each batch its own transaction, until none is
     left, a batch fails (tried again later) or ``stop`` says so (the lease is let go)."""
-    progress = Progress(kind, subject)
+    progress = Progress(kind=kind, subject=subject)
     follow_up_id = _claim(runtime, kind, subject, now or utcnow())
     if follow_up_id is None:
         with runtime.db.reading() as session:
             progress.held = pending(session, kind, subject)
         return progress
-    while True:
-        started = time.perf_counter()
-        try:
-            with runtime.transaction() as session:
-                row = session.get(FollowUp, follow_up_id)
-                if row is None:  # finished by a run whose lease we took over
-                    progress.remaining = 0
-                    return progress
-                result = runtime.procedures.follow_up(runtime, session, kind, subject, batch)
-                row.batches += 1
-                row.done += result.done
-                row.attempts, row.last_error = 0, None
-                if result.remaining == 0:
-                    session.delete(row)
-                else:
-                    row.claimed_until = utcnow() + LEASE
-        except Exception as exc:  # noqa: BLE001  the row stays: tried again after RETRY_AFTER
-            log.warning("follow-up %s %s failed, to be tried again: %s", kind, subject, exc)
-            progress.error = f"{type(exc).__name__}: {exc}"[:500]
-            _failed(runtime, follow_up_id, progress.error)
-            return progress
-        progress.batch_seconds.append(time.perf_counter() - started)
-        progress.done += result.done
-        progress.remaining = result.remaining
+
+    def one_batch(session: Session) -> Batch:
+        row = session.get(FollowUp, follow_up_id)
+        if row is None:  # finished by a run whose lease we took over
+            return Batch(0, 0)
+        result = runtime.procedures.follow_up(runtime, session, kind, subject, batch)
+        row.batches += 1
+        row.done += result.done
+        row.attempts, row.last_error = 0, None
         if result.remaining == 0:
-            return progress
-        if result.done == 0:  # nothing could be done: not a loop, a problem to look at
-            progress.error = f"{result.remaining} still to do, but a batch did none of them"
-            _failed(runtime, follow_up_id, progress.error)
-            return progress
-        if stop is not None and stop():
-            _let_go(runtime, follow_up_id)
-            return progress
-        if runtime.db.dialect == "sqlite":
-            time.sleep(SQLITE_PAUSE)  # others' requests get the write lock between our batches
+            session.delete(row)
+        else:
+            row.claimed_until = utcnow() + LEASE
+        return result
+
+    try:
+        commit_in_batches(runtime, one_batch, progress, stop=stop)
+    except Exception as exc:  # noqa: BLE001  the row stays: tried again after RETRY_AFTER
+        log.warning("follow-up %s %s failed, to be tried again: %s", kind, subject, exc)
+        progress.error = f"{type(exc).__name__}: {exc}"[:500]
+        _failed(runtime, follow_up_id, progress.error)
+        return progress
+    if progress.stuck:
+        progress.error = f"{progress.remaining} still to do, but a batch did none of them"
+        _failed(runtime, follow_up_id, progress.error)
+    elif progress.stopped:
+        _let_go(runtime, follow_up_id)
+    return progress
 
 
 def _failed(runtime: Runtime, follow_up_id: int, error: str) -> None:

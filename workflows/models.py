@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -232,6 +233,10 @@ class TaskRow(Base):
     lane: Mapped[str | None] = mapped_column(String(200))
     candidate_group: Mapped[str | None] = mapped_column(String(80))
     assignee: Mapped[str | None] = mapped_column(String(80))
+    # Offered to its group (made without an assignee, or released to it): the group's members may see it
+    # and its case. A task the diagram gives a person (``assignee``, e.g. the case's allocated worker) is
+    # theirs; its lane's group is only where it goes if that gives nobody, and learns nothing of the case.
+    offered_to_group: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
     form_key: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime | None]

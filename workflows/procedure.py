@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from .follow_ups import Batch
+    from .batches import Batch
     from .models import Instance
     from .outbox import Attachment
     from .runtime import Runtime
@@ -34,8 +34,12 @@ class Procedure:
     def owns(self, process_id: str) -> bool:
         return process_id in self.process_ids
 
-    def on_step(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
-        """After every step of one of its instances (``data`` is the case's data, see ``case_data``)."""
+    def on_step(self, runtime: Runtime, session: Session, row: Instance,
+                data: dict[str, Any]) -> dict[str, Any] | None:
+        """After every step of one of its instances (``data`` is the case's data, see ``case_data``). What it
+        returns (e.g. how much further work the step did) is handed back to whoever stepped the case, in
+        the step's ``StepContext.reports``."""
+        return None
 
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
         """An instance of one of its processes reached an end event (not when it continues as new)."""

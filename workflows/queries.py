@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -123,7 +123,7 @@ def task_branches(user: Any, f: TaskFilter) -> list[list[Any]]:
     if f.mine:
         return [[*common, TaskRow.assignee == user.username]]
     if f.my_groups:
-        return [[*common, TaskRow.candidate_group.in_(groups)]]
+        return [[*common, offered_to(groups)]]
     return [common]
 
 
@@ -144,7 +144,9 @@ def _page_parts(user: Any, f: TaskFilter) -> list[tuple[list[Any], bool]]:
         return [mine]
     if f.my_groups:
         # Unassigned only: a range per group. Otherwise assignees sit between group and urgency.
-        return [([*common, TaskRow.candidate_group == g], f.unassigned) for g in groups]
+        # An unassigned task is always offered to its group, so that range needs no look at the table.
+        offered = [] if f.unassigned else [TaskRow.offered_to_group.is_(True)]
+        return [([*common, TaskRow.candidate_group == g, *offered], f.unassigned) for g in groups]
     return [(common, False)]
 
 
@@ -301,13 +303,18 @@ def bpmn_of_instance(session: Session, instance_id: str) -> str:
 def involving(username: str, groups: Any) -> Any:
     """A condition on Instance: the case had or has work for ``username`` or ``groups``, or they started it."""
     worked = select(TaskRow.instance_id).where(or_(
-        TaskRow.assignee == username, TaskRow.completed_by == username, TaskRow.candidate_group.in_(list(groups))))
+        TaskRow.assignee == username, TaskRow.completed_by == username, offered_to(groups)))
     return or_(Instance.started_by == username, Instance.id.in_(worked))
 
 
 def tasks_of_cases_involving(username: str, groups: Any) -> Any:
     """A condition on TaskRow: the task belongs to a case that involves ``username`` or ``groups``."""
     return TaskRow.instance_id.in_(select(Instance.id).where(involving(username, groups)))
+
+
+def offered_to(groups: Any) -> Any:
+    """A condition on TaskRow: offered to one of ``groups`` (not a task the diagram gave one person)."""
+    return and_(TaskRow.candidate_group.in_(list(groups)), TaskRow.offered_to_group.is_(True))
 
 
 def case_involves(session: Session, instance_id: str, username: str, groups: Any) -> bool:
@@ -317,8 +324,7 @@ def case_involves(session: Session, instance_id: str, username: str, groups: Any
         return True
     hit = session.scalar(select(TaskRow.id).where(
         TaskRow.instance_id == instance_id,
-        or_(TaskRow.assignee == username, TaskRow.completed_by == username,
-            TaskRow.candidate_group.in_(list(groups)))).limit(1))
+        or_(TaskRow.assignee == username, TaskRow.completed_by == username, offered_to(groups))).limit(1))
     return hit is not None
 
 

@@ -10,7 +10,7 @@ timer is an audit row ``timer_rescheduled`` (old and new time, and the cause): t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,15 @@ class MovedTimer:
                 "from": self.was.isoformat(), "to": self.due.isoformat()}
 
 
+@dataclass
+class Rescheduled:
+    """What moving a case's dates did: the timers moved, and what the procedures' hooks reported after
+    the step (``Procedure.on_step``), e.g. further cases they brought to the new date."""
+
+    timers: list[MovedTimer]
+    reports: dict[str, Any] = field(default_factory=dict)
+
+
 def _as_utc(value: Any) -> datetime:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
@@ -88,23 +97,32 @@ def _decision_spec(wf: Any, element_id: str) -> Any:
 
 
 def _decide_again(wf: Any, ctx: StepContext, changes: dict[str, Any], decide_again: Mapping[str, Mapping[str, str]],
-                  *, cause: str, reason: str) -> dict[str, Any]:
-    """Take again each decision the case has taken (its shown outputs are in the case's data), over the
-    data with ``changes``; each is logged like any decision, and each shown output it changes is a
-    chronology entry. Returns the outputs, for the case's data."""
+                  when_changed: Mapping[str, tuple[str, ...]], *, cause: str, reason: str) -> dict[str, Any]:
+    """Take again, in order, each decision the case has taken (its shown outputs are in the case's data),
+    over the data with ``changes`` and the outputs of those taken again before it; one named in
+    ``when_changed`` only if one of the values it names now differs. Each is logged like any decision,
+    and each shown output it changes is a chronology entry. Returns the outputs, for the case's data."""
+    before = case_data(wf)
     outputs: dict[str, Any] = {}
+    labels = {name: label for shown in decide_again.values() for name, label in shown.items()}
     for element_id, shown in decide_again.items():
         spec = _decision_spec(wf, element_id)
-        case = {**case_data(wf), **changes, **outputs}
+        case = {**before, **changes, **outputs}
         if spec is None or any(case.get(name) is None for name in shown):
             continue  # not decided yet: the case decides it when it gets there, with the new data
+        why = reason
+        if element_id in when_changed:
+            moved = [name for name in when_changed[element_id] if case.get(name) != before.get(name)]
+            if not moved:
+                continue  # nothing it reads differs: its decision stands
+            why = f"{', '.join(labels.get(name, name) for name in moved).lower()} changed; {reason}"
         value = spec.dmnEngine.decide(case, wf, task_id=None, element_id=element_id,
                                       element_name=spec.bpmn_name, cause=cause)
         for name, label in shown.items():
             if name in value and value[name] != case.get(name):
                 ctx.audit.append({"action": VALUE_CHANGED, "element_id": element_id, "element_name": label,
                                   "data": {"value": label, "name": name, "from": case.get(name), "to": value[name],
-                                           "reason": reason, "cause": cause,
+                                           "reason": why, "cause": cause,
                                            "decision": spec.dmnEngine.decision_id}})
         outputs.update(value)
     return outputs
@@ -114,7 +132,8 @@ def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due:
                       actor: str | None, cause: str, data: Mapping[str, Any] | None = None,
                       audit: list[dict[str, Any]] | None = None,
                       decide_again: Mapping[str, Mapping[str, str]] | None = None,
-                      reason: str = "date moved") -> list[MovedTimer] | None:
+                      when_changed: Mapping[str, tuple[str, ...]] | None = None,
+                      reason: str = "date moved") -> Rescheduled | None:
     """Move the waiting timers of ``instance_id`` named by element id in ``due`` to their new times,
     and set ``data`` on the case's open and waiting tasks, in one step of the caller's transaction.
     A new time may be given as a function of the waiting task's data.
@@ -122,12 +141,15 @@ def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due:
     ``decide_again`` names business rule tasks (element id -> {output: label}) whose decisions read
     the moved data: when the case has taken one, it is taken again in the same step, logged like any
     decision, its outputs set with the data, and a changed output an entry ``label changed: old -> new
-    (reason)`` in the chronology.
+    (reason)`` in the chronology. A decision named in ``when_changed`` (element id -> value names) is
+    taken again only when one of those values changed, by ``data`` or by a decision taken again before it
+    (e.g. an action decided from an urgency, when the urgency changed).
 
     Timers not waiting (not reached yet, or already fired) are left alone: a timer reached later
     reads its date from the data. ``audit`` adds the caller's own audit rows to the step. Returns the
-    timers moved, or None when nothing differs (then nothing is stepped and nothing recorded). A case
-    an operator suspended or cancelled cannot be stepped: that is a 409.
+    timers moved and what the procedures' hooks reported after the step, or None when nothing differs
+    (then nothing is stepped and nothing recorded). A case an operator suspended or cancelled cannot be
+    stepped: that is a 409.
     """
     row, wf = runtime.load(session, instance_id, lock=True)
     moves: list[tuple[Any, MovedTimer]] = []
@@ -157,7 +179,7 @@ def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due:
                 value["next"] = moved.due.isoformat()  # the cycle goes on from its new occurrence
             else:
                 task.internal_data["event_value"] = moved.due.isoformat()
-        decided = _decide_again(wf, ctx, changes, decide_again, cause=cause, reason=reason) \
+        decided = _decide_again(wf, ctx, changes, decide_again, when_changed or {}, cause=cause, reason=reason) \
             if decide_again and data_differs else {}
         for task in holding:
             task.set_data(**changes, **decided)
@@ -166,4 +188,4 @@ def reschedule_timers(runtime: Runtime, session: Session, instance_id: str, due:
         raise Conflict("This case is held by an operator: its dates cannot move until it is resumed",
                        status=row.status)
     runtime.step(session, row, wf, ctx, act)
-    return [moved for _, moved in moves]
+    return Rescheduled([moved for _, moved in moves], ctx.reports)

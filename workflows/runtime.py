@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +54,7 @@ from .models import (
 )
 from .multi_instance import DEFAULT_MAX_INSTANCES, install
 from .procedure import Procedure, Procedures
+from .rescheduling import Rescheduled
 from .service_tasks import HandlerLookup, no_handlers
 from .spiff_bridge import StepContext, current_step, deliver_message, serializer, spec_ref
 from .throws import RUNTIME_KEY
@@ -169,13 +170,13 @@ class Runtime(IncidentUseCases):
         finally:
             current_step.reset(token)
         data = self._save(session, row, wf, ctx, failure)
-        self._after_step(session, row, data)
+        self._after_step(session, row, data, ctx)
         return row
 
-    def _after_step(self, session: Session, row: Instance, data: dict[str, Any]) -> None:
+    def _after_step(self, session: Session, row: Instance, data: dict[str, Any], ctx: StepContext) -> None:
         procedures = self.procedures.for_process(row.process_id)
         for procedure in procedures:
-            procedure.on_step(self, session, row, data)
+            ctx.reports.update(procedure.on_step(self, session, row, data) or {})
         if row.status != "completed":
             return
         if casefile.continues(data):
@@ -368,7 +369,7 @@ class Runtime(IncidentUseCases):
             for row, wf, ctx, failure in stepped:
                 ctx.session = session
                 data = self._record(session, row, wf, ctx, failure, properties, new_instance=True)
-                self._after_step(session, row, data)
+                self._after_step(session, row, data, ctx)
                 started.append(row)
             session.flush()
         return started
@@ -456,6 +457,7 @@ class Runtime(IncidentUseCases):
             if row.assignee != user.username and user.role not in MANAGER_ROLES:
                 raise Forbidden("Only the person working this task or a manager can release it")
             row.assignee = None
+            row.offered_to_group = True  # released to its group: its members may now see and take it
             self._audit(session, row, user.username, "task_released")
             return row
 
@@ -539,18 +541,25 @@ class Runtime(IncidentUseCases):
                           actor: str | None, cause: str, data: dict[str, Any] | None = None,
                           audit: list[dict[str, Any]] | None = None,
                           decide_again: dict[str, dict[str, str]] | None = None,
-                          reason: str = "date moved") -> list[Any] | None:
+                          when_changed: Mapping[str, tuple[str, ...]] | None = None,
+                          reason: str = "date moved") -> Rescheduled | None:
         """Move waiting timers of an instance to new due times, recorded, and take again the decisions that
         read the moved data (:mod:`workflows.rescheduling`)."""
         from .rescheduling import reschedule_timers
 
         return reschedule_timers(self, session, instance_id, due, actor=actor, cause=cause, data=data,
-                                 audit=audit, decide_again=decide_again, reason=reason)
+                                 audit=audit, decide_again=decide_again, when_changed=when_changed,
+                                 reason=reason)
 
     # ---- long work in batches that each commit ------------------------------------------------
     def request_follow_up(self, session: Session, kind: str, subject: str) -> None:
         """Leave ``kind`` of work on ``subject`` to go on after this transaction (:mod:`workflows.follow_ups`)."""
         follow_ups.request(session, kind, subject)
+
+    @staticmethod
+    def pending_follow_up(session: Session, kind: str, subject: str) -> bool:
+        """Whether ``kind`` of work on ``subject`` is still to go on (asked for and not finished)."""
+        return follow_ups.pending(session, kind, subject)
 
     def run_follow_up(self, kind: str, subject: str, *, now: datetime | None = None) -> follow_ups.Progress:
         """Do a follow-up's batches now, each its own transaction (unless another run holds it)."""

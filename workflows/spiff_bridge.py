@@ -44,6 +44,8 @@ class StepContext:
     # engine.KnownRows: the instance's open task and waiting timer rows as the caller already read them
     # (the timer batch, for all its instances in one query), so the projection skips its own queries.
     known: Any = None
+    # What procedures' ``on_step`` hooks returned after this step, for the caller that stepped the case.
+    reports: dict[str, Any] = field(default_factory=dict)
 
 
 current_step: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar("careflow_step", default=None)

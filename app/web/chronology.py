@@ -51,6 +51,17 @@ def _outputs_text(outputs: Any) -> str:
     return display_value(outputs)
 
 
+def _upload_title(action: str, data: dict[str, Any]) -> str:
+    """A long list of people whose person cases open in the background (provider failure, PF-10)."""
+    if action == "people_upload_accepted":
+        return f"List of {data.get('people', 0):,} people accepted: their cases are being opened"
+    if action == "people_upload_finished":
+        already = f"; {data['alreadyOpen']:,} already had one" if data.get("alreadyOpen") else ""
+        return f"List of people done: {data.get('created', 0):,} person cases opened{already}"
+    return (f"Opening person cases stopped after {data.get('created', 0):,}: "
+            f"{data.get('notOpened', 0):,} people not opened")
+
+
 def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]:
     """Entries ``{at, kind, title, detail, actor, link?}``, newest first."""
     entries: list[dict[str, Any]] = []
@@ -83,6 +94,9 @@ def build(case: dict[str, Any], records: dict[str, Any]) -> list[dict[str, Any]]
                             "title": f"Date moved: {name or 'a timer'}: {london_time(data.get('from'))} → "
                                      f"{london_time(data.get('to'))}",
                             "detail": _cause(data), "actor": e.get("actor")})
+        elif action in ("people_upload_accepted", "people_upload_finished", "people_upload_stopped"):
+            entries.append({"at": e["at"], "kind": "step", "title": _upload_title(action, data),
+                            "detail": data.get("reason") or "", "actor": e.get("actor")})
         elif action == "timer_fired":
             entries.append({"at": e["at"], "kind": "timer", "title": "Date reached: " + (name or "a timer"),
                             "detail": "", "actor": None})

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from workflows.models import Instance, TaskRow, utcnow
 from workflows.procedures.provider_failure import read_models
+from workflows.procedures.provider_failure.uploads import unfinished_uploads
 
 from .. import services
 from . import LONDON, humanise
@@ -75,6 +76,7 @@ def dashboard(case_reference: str):  # type: ignore[no-untyped-def]
                                 .order_by(Instance.created_at).limit(1)).first()
         started = first or started
         steps = current_steps(session, [p["id"] for p in people])
+        opening = unfinished_uploads(session, case_reference)
     data = services().runtime.instance_data(incident_row["id"])
     now = utcnow()
     today = now.astimezone(LONDON).date()
@@ -86,7 +88,7 @@ def dashboard(case_reference: str):  # type: ignore[no-untyped-def]
         not_assessed=sum(1 for p in people if not p["summary"].get("urgency") and not is_closed(p)),
         listed=listed[:PEOPLE_SHOWN], listed_total=len(listed), overdue=sum(1 for p in listed if p["overdue"]),
         closure=closure, days_left=(closure - today).days if closure else None,
-        chart=progress_chart(people, today, start=_local_day(started)))
+        chart=progress_chart(people, today, start=_local_day(started)), opening=opening)
 
 
 def current_steps(session: Any, instance_ids: list[str]) -> dict[str, list[TaskRow]]:

@@ -19,7 +19,7 @@ from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.models import Instance
 from workflows.procedures.provider_failure import read_models
 from workflows.procedures.provider_failure.people import COLUMNS, PERSON_SCHEMA, parse_csv, validate_people
-from workflows.procedures.provider_failure.person_cases import add_affected_people
+from workflows.procedures.provider_failure.uploads import add_people
 
 from .. import services
 from ..permissions import allowed
@@ -161,9 +161,13 @@ def upload_people(case_reference: str):  # type: ignore[no-untyped-def]
                             error=f"{len({p['line'] for p in problems})} of {len(rows)} lines have problems. "
                                   f"Nobody was added: correct the file and upload it again.")
     try:
-        result = add_affected_people(services().runtime, incident["id"], rows, actor=me().username)
+        result, finished = add_people(services().runtime, incident["id"], rows, actor=me().username)
     except Conflict as exc:
         return _people_page(incident, error=exc.message, checked=len(rows), status=409)
-    flash(f"{result['created']} people added, each with a case of their own"
-          + (f"; {result['alreadyOpen']} already had one" if result["alreadyOpen"] else ""), "success")
+    if finished:
+        flash(f"{result['created']} people added, each with a case of their own"
+              + (f"; {result['alreadyOpen']} already had one" if result["alreadyOpen"] else ""), "success")
+    else:
+        flash(f"All {result['total']:,} people on the list were checked and accepted. Their cases are being "
+              f"opened now, a few hundred at a time: this page shows how far it has got.", "success")
     return redirect(url_for("dashboard.dashboard", case_reference=case_reference))

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import login_required
 
 from workflows import MANAGER_ROLES
-from workflows.errors import CareflowError, Forbidden, ValidationFailed
+from workflows.errors import CareflowError, Conflict, Forbidden, ValidationFailed
 from workflows.procedures.care_planning import documents, plans, use_cases
 from workflows.procedures.care_planning import runtime_api as rt
 from workflows.procedures.care_planning.models import CarePlan, PlanDocument
@@ -82,12 +82,21 @@ def _page(instance_id: str, template: str, status: int = 200, errors: list[dict[
         versions = [(p.version, p.status) for p in session.query(CarePlan).filter(
             CarePlan.case_reference == plan.case_reference).order_by(CarePlan.version)]
     draft_open = any(t["name"] == "csp_draft" for t in case["openTasks"])
-    return render_template(template, case=case, plan=out, totals={k: show(v) if k.endswith("Pence") else v
-                                                                   for k, v in totals.items()},
+    came_back = _why_it_came_back(instance_id) if draft_open else {}
+    return render_template(template, case=case, plan=out, came_back=came_back,
+                           totals={k: show(v) if k.endswith("Pence") else v for k, v in totals.items()},
                            documents=docs, versions=versions, fields=DETAIL_FIELDS, options=OPTIONS,
                            editable=out["status"] in plans.EDITABLE and _may_edit(case), draft_open=draft_open,
                            may_upload=_may_edit(case), section_forms=SECTION_FORMS,
                            errors=errors or [], values=values or {}), status
+
+
+def _why_it_came_back(instance_id: str) -> dict[str, Any]:
+    """Why the plan is back with its worker: the approver's reasons (CSP-18) or the failed rules (CSP-14)."""
+    data = services().runtime.instance_data(instance_id)
+    rejected = data.get("approvalDecision") == "REJECTED"
+    return {"rejected": rejected, "reasons": data.get("rejectionReasons") if rejected else None,
+            "failed": (data.get("validationBlocking") or []) if data.get("planValid") is False else []}
 
 
 def care_plan_link(instance_id: str, process_id: str) -> dict[str, Any] | None:
@@ -123,15 +132,23 @@ def _editing(instance_id: str) -> tuple[int, Any]:
     return _plan_id(instance_id), services().db
 
 
-def _line_form() -> dict[str, Any]:
+def _line_form(*, change: bool = False) -> dict[str, Any]:
+    """A line item from its form; a change carries only what its form shows (the cost), so the flags
+    it does not show (carer's respite, brokered) keep their values."""
     form = request.form
     data: dict[str, Any] = {k: form.get(k, "").strip() for k in ("description", "budgetOption", "weeklyCost",
-                                                                 "provider", "frequency")}
+                                                                 "provider", "frequency") if not change or k in form}
     if form.get("dpOnCostsWeekly", "").strip():
         data["dpOnCostsWeekly"] = form["dpOnCostsWeekly"].strip()
-    data["carerRespite"] = form.get("carerRespite") == "yes"
-    data["brokered"] = form.get("brokered") == "yes"
+    for flag in ("carerRespite", "brokered"):
+        if not change or flag in form:
+            data[flag] = form.get(flag) == "yes"
     return data
+
+
+def _changed_meanwhile(instance_id: str, exc: Conflict, values: dict[str, Any] | None = None) -> Any:
+    """The plan as it is now, with what this person entered kept in the form and the reason it was not saved."""
+    return _page(instance_id, "plans/edit.html", 409, [{"text": str(exc), "href": "#"}], values)
 
 
 def _field_errors(exc: ValidationFailed) -> list[dict[str, str]]:
@@ -149,9 +166,13 @@ def save_details(instance_id: str):  # type: ignore[no-untyped-def]
             data[name] = request.form[name].strip() or None
     try:
         with db.transaction() as session:
-            plans.update_plan(plans.get_plan(session, plan_id), data)
+            plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))
+            plans.update_plan(plan, data)
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc), data)
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc, data)
     flash("The plan is saved as a draft.", "success")
     return redirect(url_for("plans.edit", instance_id=instance_id))
 
@@ -166,6 +187,7 @@ def add_to_section(instance_id: str, section: str):  # type: ignore[no-untyped-d
     try:
         with db.transaction() as session:
             plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))  # "remove" names a position
             current = plans.plan_dict(plan)[section]
             items = [{k: v for k, v in row.items() if k != "id"} for row in current]
             if request.form.get("remove", "").isdigit():
@@ -184,6 +206,8 @@ def add_to_section(instance_id: str, section: str):  # type: ignore[no-untyped-d
             plans.update_plan(plan, {section: items})
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc))
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc)
     flash(message, "success")
     return redirect(url_for("plans.edit", instance_id=instance_id, _anchor=section))
 
@@ -195,9 +219,13 @@ def add_line(instance_id: str):  # type: ignore[no-untyped-def]
     data = _line_form()
     try:
         with db.transaction() as session:
-            plans.add_line(plans.get_plan(session, plan_id), data)
+            plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))
+            plans.add_line(plan, data)
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc), {"line": data})
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc, {"line": data})
     flash(f"Line item ‘{data['description']}’ added.", "success")
     return redirect(url_for("plans.edit", instance_id=instance_id, _anchor="line-items"))
 
@@ -209,14 +237,17 @@ def change_line(instance_id: str, line_id: int):  # type: ignore[no-untyped-def]
     try:
         with db.transaction() as session:
             plan = plans.get_plan(session, plan_id)
+            plans.check_unchanged(plan, request.form.get("planUpdatedAt"))
             if request.form.get("action") == "remove":
                 plans.remove_line(plan, line_id)
                 message = "Line item removed."
             else:
-                plans.change_line(plan, line_id, _line_form())
+                plans.change_line(plan, line_id, _line_form(change=True))
                 message = "Line item changed."
     except ValidationFailed as exc:
         return _page(instance_id, "plans/edit.html", 422, _field_errors(exc))
+    except Conflict as exc:
+        return _changed_meanwhile(instance_id, exc)
     flash(message, "success")
     return redirect(url_for("plans.edit", instance_id=instance_id, _anchor="line-items"))
 

@@ -26,8 +26,8 @@ class CP:
         self.runtime = self.services.runtime
         self.worker = users.make("wendy.worker", "caseworker", ("allocated_worker",))
         self.other_worker = users.make("owen.worker", "caseworker", ("allocated_worker",))
-        self.manager = users.make("tom.manager", "manager", ("team_manager",))
-        self.deputy = users.make("dee.manager", "manager", ("team_manager",))
+        self.manager = users.make("tom.manager", "manager", ("team_managers",))
+        self.deputy = users.make("dee.manager", "manager", ("team_managers",))
         self.senior = users.make("sara.senior", "manager", ("senior_manager",))
         self.panel = users.make("pat.panel", "manager", ("governance_panel",))
         self.navigator = users.make("nia.navigator", "caseworker", ("care_navigation",))
@@ -104,7 +104,7 @@ class CP:
 
     # ---- the plan --------------------------------------------------------------------------------
     def plan(self, instance_id: str) -> dict[str, Any]:
-        r = self.worker.get(f"/instances/{instance_id}/care-plan")
+        r = self.admin.get(f"/instances/{instance_id}/care-plan")  # whoever the case's worker is
         assert r.status_code == 200, r.json
         return dict(r.json)
 

@@ -12,6 +12,7 @@ MR_D = {"personRef": "P-E8-D", "personName": "Mr D (invented)", "assessmentFinal
         "outcomesUnable": ["NUTRITION", "PERSONAL_HYGIENE", "HOME_SAFETY"],
         "s117": False, "placedByOtherAuthority": "NONE", "orDetermined": "THIS_COUNCIL"}
 DAUGHTER = {"substantialDifficultyAny": True, "hasAppropriateCandidate": True, "candidateAbleAndAvailable": True,
+            "candidatePaidOrProfessionalCarer": False, "candidateImplicatedInSafeguarding": False,
             "personHasCapacityToChoose": True, "personConsentsToCandidate": True, "lacksCapacityToPlan": False}
 CALLS = {"description": "Home care, four calls a day", "budgetOption": "COUNCIL_MANAGED", "weeklyCost": 350,
          "provider": "Framework agency (invented)", "frequency": "28 calls a week"}

@@ -311,3 +311,97 @@ def test_careflow_demo_seeds_every_role_the_plan_writes_to(tmp_path: Any) -> Non
         seeded = {r.name for r in c.execute(sa.text("SELECT name FROM recipient_directory"))}
     engine.dispose()
     assert named - seeded == set()
+
+
+def test_every_group_the_plan_offers_work_to_has_a_demo_user() -> None:
+    """The diagram's candidate groups are groups `careflow demo` users are in: in particular the council's
+    team managers (`team_managers`, as escalations use), so a plan routed to them can be approved."""
+    import re
+
+    from app.cli import DEMO_USERS
+    from tests.conftest import ROOT
+
+    offered = set(re.findall(r'name="candidateGroup" value="([a-z_]+)"',
+                             (ROOT / "bpmn" / "care_support_planning.bpmn").read_text(encoding="utf-8")))
+    assert "team_managers" in offered
+    demo_groups = {g for _u, _n, _r, groups in DEMO_USERS for g in groups}
+    assert offered - demo_groups == set()
+
+
+def test_the_demo_team_manager_approves_a_plan(cp: CP, users: Any) -> None:
+    from app.cli import DEMO_USERS
+
+    morgan = next(u for u in DEMO_USERS if u[0] == "morgan.manager")
+    manager = users.make(morgan[0], morgan[2], tuple(morgan[3]))
+    case = cp.start(PERSON)
+    cp.set_up(case)
+    plan_id = cp.write_plan(case, complete_plan(), [CARE])
+    cp.submit(plan_id)
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    assert cp.open_names(case) == ["csp_approve_manager"]
+    mine = manager.get("/tasks?myGroups=true").json["tasks"]
+    assert [t["name"] for t in mine] == ["csp_approve_manager"]
+    cp.complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=manager)
+    assert cp.plan(case)["status"] == "SIGNED_OFF"
+
+
+def test_two_people_changing_the_same_plan_the_second_gets_409_and_nothing_is_lost(cp: CP) -> None:
+    case = cp.start(PERSON)
+    first = cp.worker.get(f"/care-plans/{cp.plan(case)['id']}")
+    plan_id, seen = first.json["id"], first.headers["ETag"]
+    assert first.json["updatedAt"] in seen
+    # The worker and the manager both read version `seen`; the manager saves first.
+    r = cp.manager.put(f"/care-plans/{plan_id}", json={"strengths": "Walks to the shop daily"},
+                       headers={"If-Match": seen})
+    assert r.status_code == 200
+    stale = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Enjoys cooking"}, headers={"If-Match": seen})
+    assert stale.status_code == 409 and "Someone else changed this plan" in stale.json["message"]
+    assert cp.worker.post(f"/care-plans/{plan_id}/line-items", json=CARE, headers={"If-Match": seen}).status_code == 409
+    now = cp.worker.get(f"/care-plans/{plan_id}")
+    assert now.json["strengths"] == "Walks to the shop daily" and now.json["lineItems"] == []
+    again = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Enjoys cooking"},
+                          headers={"If-Match": now.headers["ETag"]})
+    assert again.status_code == 200 and again.json["strengths"] == "Enjoys cooking"
+
+
+def test_huge_amounts_are_refused_with_a_message_not_a_server_error(cp: CP) -> None:
+    case = cp.start(PERSON)
+    plan_id = cp.plan(case)["id"]
+    for huge in ("1e400", 1e308, "99999999999999999999999999999"):
+        r = cp.worker.put(f"/care-plans/{plan_id}", json={"indicativeWeekly": huge})
+        assert r.status_code == 422 and "too large" in r.json["message"], (huge, r.status_code)
+        r = cp.worker.post(f"/care-plans/{plan_id}/line-items", json=dict(CARE, weeklyCost=huge))
+        assert r.status_code == 422, (huge, r.status_code)
+    assert cp.worker.put(f"/care-plans/{plan_id}", json={"indicativeWeekly": "100000"}).status_code == 200
+
+
+def test_the_case_summary_shows_the_next_review_and_its_deadline(cp: CP) -> None:
+    from datetime import datetime, timedelta
+
+    case = cp.start(PERSON)
+    cp.set_up(case)
+    plan_id = cp.write_plan(case, complete_plan(), [CARE])
+    cp.submit(plan_id)
+    cp.complete(case, "csp_agreement", {"agreed": True})
+    cp.complete(case, "csp_approve_manager", {"approvalDecision": "APPROVED"}, api=cp.manager)
+    assert cp.activate(plan_id, cp.plan(case)["lineItems"][0]["id"]).status_code == 200
+    cp.complete(case, "csp_activate", {"servicesActivated": True})
+    summary = cp.worker.get(f"/instances/{case}").json["summary"]
+    signed = datetime.fromisoformat(summary["signedOffAt"])
+    assert summary["nextReviewType"] == "LIGHT_TOUCH"
+    assert datetime.fromisoformat(summary["nextReviewAt"]) == signed + timedelta(weeks=6)
+    assert datetime.fromisoformat(summary["nextReviewDueAt"]) == signed + timedelta(weeks=8)
+    assert cp.fire(43) == 1
+    cp.complete(case, "csp_review", {"reviewOutcome": "NO_CHANGE"})
+    assert cp.worker.get(f"/instances/{case}").json["summary"]["nextReviewType"] == "ANNUAL"
+
+
+def test_text_with_a_nul_or_control_character_is_refused(cp: CP) -> None:
+    case = cp.start(PERSON)
+    plan_id = cp.plan(case)["id"]
+    r = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Walks\u0000daily"})
+    assert r.status_code == 422 and "control character" in r.json["message"]
+    r = cp.worker.post(f"/care-plans/{plan_id}/line-items", json=dict(CARE, description="Home\u0007care"))
+    assert r.status_code == 422
+    ok = cp.worker.put(f"/care-plans/{plan_id}", json={"strengths": "Walks daily\nand\tswims"})
+    assert ok.status_code == 200 and ok.json["strengths"] == "Walks daily\nand\tswims"

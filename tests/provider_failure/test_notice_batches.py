@@ -1,6 +1,7 @@
 """A closure date that moves reaches many person cases in batches that each commit (DESIGN.md decision 11):
 the notice's own transaction moves the incident and one batch, the rest follow batch by batch; a kill
-mid-way loses nothing, a later date wins, and a decided urgency (DMN-02) is decided again."""
+mid-way loses nothing, a later date wins, a decided urgency (DMN-02) is decided again, and the action
+(DMN-09) too when that urgency changed."""
 from __future__ import annotations
 
 import os
@@ -191,3 +192,50 @@ def test_a_closure_brought_forward_decides_an_assessed_urgency_again(pf: PF) -> 
     assert "Urgency changed: URGENT → CRITICAL (closure date moved)" in worker.get(
         f"/cases/{wellbeing}/chronology").text
     assert "Urgency changed" not in worker.get(f"/cases/{unassessed}/chronology").text
+
+
+INVOLVE = {"substantialDifficultyAny": False, "hasAppropriateCandidate": True}
+PLACED = {**RECORD, "fundingCategory": "OTHER_ENGLISH_LA_ARRANGED", "placingAuthorityName": "Northshire County Council",
+          "placingAuthorityCanArrangeBeforeCessation": True, "personLegalBasis": "PLACING_AUTHORITY_LEAD"}
+
+
+def test_an_urgency_changed_by_a_moved_closure_decides_the_action_again(pf: PF) -> None:
+    incident, cases = active_incident(pf, "PRV-ACT", 40, people=3)
+    placed, council, wellbeing = cases["PRV-ACT-0"], cases["PRV-ACT-1"], cases["PRV-ACT-2"]
+    records = {placed: PLACED, council: RECORD, wellbeing: {**RECORD, "significantWellbeingImpact": True}}
+    for case, record in records.items():
+        pf.complete(case, "pp_record", record)
+        pf.complete(case, "pp_involve", INVOLVE)  # on to PP-09: DMN-09 decides the action
+    assert pf.rules(placed)["ProviderFailurePersonAction"] == [3]  # ROUTINE: the placing authority arranges
+    assert pf.instance(placed).summary["primaryAction"] == "COORDINATE_WITH_PLACING_AUTHORITY"
+    assert pf.rules(council)["ProviderFailurePersonAction"] == [6]
+    assert pf.rules(wellbeing)["UrgencyOfNeeds"] == [8] and pf.rules(wellbeing)["ProviderFailurePersonAction"] == [6]
+
+    # Ten days: DMN-02 is decided again for all three, but no urgency changes (URGENT stays URGENT,
+    # sooner): the action stands, not decided again.
+    notice(pf, "PRV-ACT", day(10))
+    assert pf.rules(wellbeing)["UrgencyOfNeeds"] == [8, 7] and pf.rules(placed)["UrgencyOfNeeds"] == [9, 9]
+    for case in (placed, council, wellbeing):
+        assert len(pf.rules(case)["ProviderFailurePersonAction"]) == 1
+
+    # Two days: CRITICAL for all (DMN-02 rule 5), so DMN-09 is decided again, logged like any decision.
+    # A placed person's placing authority no longer arranges (rule 3 is not for CRITICAL): the council does.
+    notice(pf, "PRV-ACT", day(2))
+    assert pf.rules(placed)["ProviderFailurePersonAction"] == [3, 6]
+    again = [d for d in pf.decisions([placed]) if d.decision_id == "ProviderFailurePersonAction"][-1]
+    assert again.outputs == "ARRANGE_CARE_HOME" and again.table_hash and again.rule_ids
+    assert pf.instance(placed).summary["primaryAction"] == "ARRANGE_CARE_HOME"
+    assert pf.data(placed)["primaryAction"] == "ARRANGE_CARE_HOME"
+    assert pf.rules(council)["ProviderFailurePersonAction"] == [6, 6]  # decided again, same action
+    assert pf.rules(wellbeing)["ProviderFailurePersonAction"] == [6, 6]
+    assert pf.instance(council).summary["primaryAction"] == "ARRANGE_CARE_HOME"
+
+    # The chronology shows the decision taken again, and the action that changed with why.
+    worker = web_worker(pf)
+    placed_page = worker.get(f"/cases/{placed}/chronology").text
+    assert ("Action changed: COORDINATE_WITH_PLACING_AUTHORITY → ARRANGE_CARE_HOME "
+            "(urgency changed; closure date moved)") in placed_page
+    council_page = worker.get(f"/cases/{council}/chronology").text
+    assert council_page.count("Decision: Provider failure person action") == 2  # PP-09, and again now
+    assert "Action changed" not in council_page
+    assert worker.get(f"/cases/{wellbeing}/chronology").text.count("Decision: Provider failure person action") == 2

@@ -8,6 +8,7 @@ import handlers.commissioning_tables  # noqa: E402,F401,I001
 import workflows.casework  # noqa: E402,F401,I001
 import workflows.modeller_tables  # noqa: E402,F401,I001
 import workflows.procedures.care_planning.models  # noqa: E402,F401,I001
+import workflows.procedures.provider_failure.models  # noqa: E402,F401,I001
 from workflows.db import make_engine
 from workflows.models import Base
 

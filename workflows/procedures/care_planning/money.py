@@ -24,10 +24,9 @@ def to_pence(value: Any, field: str, *, required: bool = True) -> int | None:
                                [{"field": field, "message": "Enter an amount in pounds, like 395.50"}]) from None
     if not amount.is_finite() or amount < 0:
         raise ValidationFailed(f"{field} must be zero or more", [{"field": field, "message": "Enter zero or more"}])
-    pence = int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-    if pence > MAX_WEEKLY_PENCE:
+    if amount * 100 > MAX_WEEKLY_PENCE:  # before rounding: 1e400 pence cannot be rounded at all
         raise ValidationFailed(f"{field} is too large", [{"field": field, "message": "Enter at most 100000 pounds"}])
-    return pence
+    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 def pounds(pence: int | None) -> float | None:

@@ -61,6 +61,8 @@ def _text(value: Any, field: str, limit: int) -> str | None:
     if not isinstance(value, str):
         raise _fail(field, f"{field} must be text")
     value = value.strip()
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):  # PostgreSQL cannot store a NUL
+        raise _fail(field, f"{field} has a control character in it; type or paste it again as plain text")
     if len(value) > limit:
         raise _fail(field, f"{field} is too long: at most {limit} characters")
     return value or None
@@ -103,12 +105,16 @@ def open_plan(session: Session, instance: Instance, data: dict[str, Any]) -> Car
     return plan
 
 
-def new_version(session: Session, plan: CarePlan) -> CarePlan:
-    """A revision: a new DRAFT version with the old one's content; the old one stays readable."""
+def new_version(session: Session, plan: CarePlan, data: dict[str, Any] | None = None) -> CarePlan:
+    """A revision: a new DRAFT version with the old one's content; the old one stays readable. The
+    indicative budget is the case's own (a reassessment may have given a new RAS figure)."""
+    indicative = plan.indicative_weekly_pence
+    if data and data.get("indicativeWeekly") is not None:
+        indicative = to_pence(data["indicativeWeekly"], "indicativeWeekly", required=False)
     fresh = CarePlan(case_reference=plan.case_reference, version=plan.version + 1, instance_id=plan.instance_id,
                      status="DRAFT", person_ref=plan.person_ref, person_name=plan.person_name,
                      plan_for=plan.plan_for, written_by=plan.written_by,
-                     indicative_weekly_pence=plan.indicative_weekly_pence,
+                     indicative_weekly_pence=indicative,
                      person_contribution_weekly_pence=plan.person_contribution_weekly_pence,
                      copy_recipients=list(plan.copy_recipients or []))
     for column in list(TEXT_FIELDS.values()) + list(BOOL_FIELDS.values()):
@@ -127,6 +133,18 @@ def new_version(session: Session, plan: CarePlan) -> CarePlan:
     session.add(fresh)
     session.flush()
     return fresh
+
+
+def stamp(plan: CarePlan) -> str:
+    """What a reader saw: the plan's last change, to send back with an edit (If-Match, a form field)."""
+    return plan.updated_at.isoformat(timespec="microseconds")
+
+
+def check_unchanged(plan: CarePlan, seen: str | None) -> None:
+    """409 when the plan changed after the editor read it, so nobody's change is silently written over."""
+    if seen and seen.strip().strip('"') != stamp(plan):
+        raise Conflict("Someone else changed this plan after you opened it, so your change is not saved over "
+                       "theirs. Look at the plan as it is now and make your change again.", planUpdatedAt=stamp(plan))
 
 
 def require_editable(plan: CarePlan) -> None:
@@ -299,6 +317,7 @@ def plan_dict(plan: CarePlan) -> dict[str, Any]:
     t = totals(plan)
     out: dict[str, Any] = {
         "id": plan.id, "caseReference": plan.case_reference, "version": plan.version, "instanceId": plan.instance_id,
+        "updatedAt": stamp(plan),
         "status": plan.status, "personRef": plan.person_ref, "personName": plan.person_name, "planFor": plan.plan_for,
         "draftedBy": plan.drafted_by, "approvedBy": plan.approved_by,
         "indicativeWeekly": pounds(plan.indicative_weekly_pence),

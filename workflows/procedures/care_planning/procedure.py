@@ -108,7 +108,7 @@ def _sync_status(session: Session, plan: Any, data: dict[str, Any]) -> None:
 
         store_plan_copy(session, plan, "system")  # CSP-21: the copy the person and others receive
     elif status == "REVISING" and plan.status not in EDITABLE:
-        new_version(session, plan)  # the signed-off version stays in force, and readable, until this one is
+        new_version(session, plan, data)  # the signed-off version stays in force, and readable, until this one is
     elif status == "VALIDATED" and plan.status in ("DRAFT", "SUBMITTED"):
         plan.status = "VALIDATED"
     elif status == "DRAFT" and plan.status == "SUBMITTED":

@@ -2,6 +2,7 @@
 case per affected person (DESIGN.md decision 2).
 
 * ``person_cases``: PF-10, opening the person cases of an incident from the provider's list;
+* ``uploads``: a long list accepted at once, its person cases opened in the background;
 * ``people``: checking that list (CSV or JSON), line by line;
 * ``checks``: answers checked against the case (a closure date against the notice);
 * ``closure``: telling the incident when its last person case closes, with the totals;
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflows.procedure import Procedure
 
+from . import models  # noqa: F401  (its table)
 from .checks import submission_problems
 from .closure import ALL_CLOSED, close_parent_when_last
 from .notice_period import (
@@ -26,11 +28,12 @@ from .notice_period import (
     on_notice,
 )
 from .person_cases import DISPUTE, INCIDENT, PERSON, PLACED_OUT
+from .uploads import OPEN_PERSON_CASES, open_person_cases_batch
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from workflows.follow_ups import Batch
+    from workflows.batches import Batch
     from workflows.models import Instance
     from workflows.runtime import Runtime
 
@@ -41,11 +44,11 @@ class ProviderFailure(Procedure):
     name = "provider_failure"
     process_ids = frozenset({INCIDENT, PERSON, DISPUTE, PLACED_OUT})
     system_messages = frozenset({ALL_CLOSED})
-    follow_ups = frozenset({MOVE_PERSON_CASES})
+    follow_ups = frozenset({MOVE_PERSON_CASES, OPEN_PERSON_CASES})
 
-    def on_step(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
-        if row.process_id == INCIDENT:
-            on_incident_step(runtime, session, row, data)
+    def on_step(self, runtime: Runtime, session: Session, row: Instance,
+                data: dict[str, Any]) -> dict[str, Any] | None:
+        return on_incident_step(runtime, session, row, data) if row.process_id == INCIDENT else None
 
     def on_message(self, runtime: Runtime, session: Session, name: str, payload: dict[str, Any],
                    waiting: list[Instance], *, actor: str | None) -> dict[str, Any] | None:
@@ -55,6 +58,8 @@ class ProviderFailure(Procedure):
         return after_notice(runtime, answer) if name == NOTICE else None
 
     def follow_up(self, runtime: Runtime, session: Session, kind: str, subject: str, limit: int) -> Batch:
+        if kind == OPEN_PERSON_CASES:
+            return open_person_cases_batch(runtime, session, subject, limit)
         return move_person_cases_batch(runtime, session, subject, limit)
 
     def on_completed(self, runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:

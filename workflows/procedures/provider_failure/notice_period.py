@@ -11,7 +11,8 @@ incident that leaves it with another date than it last recorded (PF-08 agreed by
 the step. Either way, person cases holding another date than their incident are brought to it: one
 batch in the step's own transaction, the rest in batches that each commit (a follow-up, so a kill
 mid-way loses nothing and a later date, read afresh by every batch, wins). A person case whose
-urgency was decided (DMN-02, PP-03) has it decided again with the new days until care stops.
+urgency was decided (DMN-02, PP-03) has it decided again with the new days until care stops, and its
+action (DMN-09, PP-09) too when that urgency changed.
 """
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from workflows.batches import Batch
 from workflows.casefile import case_data
 from workflows.errors import ValidationFailed
-from workflows.follow_ups import Batch
 from workflows.models import Instance, TaskRow
 from workflows.rescheduling import date_changed
 from workflows.timeutil import parse_duration
@@ -43,8 +44,10 @@ CLOSURE_TIMER, WARN_SQIP, WARN_HEAD = "pf_closure_date", "pf_warn_sqip", "pf_war
 AGREE_NOTICE = "pf_notice_period"  # PF-08's form
 INFO_CHECK = "pp_info_timer"  # PP-10b: the closure date less infoCheckBeforeClosure
 MOVE_PERSON_CASES = "provider_failure_move_person_cases"  # follow-up work, on an incident's case reference
-# PP-03's DMN-02 reads daysUntilCareStops: a decided urgency is decided again when the date moves.
-URGENCY = {"pp_urgency": {"urgency": "Urgency"}}
+# PP-03's DMN-02 reads daysUntilCareStops: a decided urgency is decided again when the date moves, and
+# PP-09's DMN-09, which reads the urgency, when that changed (a CRITICAL urgency changes the action).
+DECIDE_AGAIN = {"pp_urgency": {"urgency": "Urgency"}, "pp_action": {"primaryAction": "Action"}}
+WHEN_CHANGED = {"pp_action": ("urgency",)}
 
 
 def closure_date_of(value: Any) -> str:
@@ -109,20 +112,17 @@ def change_closure_date(runtime: Runtime, session: Session, incident: Instance, 
         return {**answer, "reason": f"The closure date is already {closure}: nothing changed"}
     entry = {"from": held, "to": closure, "at": datetime.now(timezone.utc).isoformat(), "cause": cause, "by": actor}
     due, fields = _incident_dates(data, closure)
-    session.info.pop(_MOVED_KEY, None)
-    session.info.pop(_REMAINING_KEY, None)
-    moved = runtime.reschedule_timers(
+    done = runtime.reschedule_timers(
         session, incident.id, due, actor=actor, cause=cause,
         data={"closureDate": closure, **fields, "closureDateChanges": [*(data.get("closureDateChanges") or []), entry]},
-        audit=[date_changed(LABEL, held, closure, cause=cause, by=actor)]) or []
-    # The step above brought the open person cases to the new date, a batch of them (on_incident_step).
-    return {**answer, "changed": True, "timersMoved": [m.as_dict() for m in moved],
-            "personCasesMoved": session.info.get(_MOVED_KEY, 0),
-            "personCasesToMove": session.info.get(_REMAINING_KEY, 0)}
+        audit=[date_changed(LABEL, held, closure, cause=cause, by=actor)])
+    # The step above brought the open person cases to the new date, a batch of them (on_incident_step's report).
+    reports = done.reports if done is not None else {}
+    return {**answer, "changed": True, "timersMoved": [m.as_dict() for m in done.timers] if done else [],
+            "personCasesMoved": reports.get(MOVED, 0), "personCasesToMove": reports.get(TO_MOVE, 0)}
 
 
-_MOVED_KEY = "provider_failure_person_cases_moved"  # in this transaction: at most one batch
-_REMAINING_KEY = "provider_failure_person_cases_to_move"
+MOVED, TO_MOVE = "personCasesMoved", "personCasesToMove"  # what a step of the incident reports
 
 
 def on_notice(runtime: Runtime, session: Session, payload: dict[str, Any], waiting: list[Instance], *,
@@ -142,11 +142,12 @@ def on_notice(runtime: Runtime, session: Session, payload: dict[str, Any], waiti
                                                             "changed": any(a["changed"] for a in answers)}}
 
 
-def on_incident_step(runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> None:
-    """After a step of the incident: record a date a task changed, then bring the open person cases to it."""
+def on_incident_step(runtime: Runtime, session: Session, row: Instance, data: dict[str, Any]) -> dict[str, int] | None:
+    """After a step of the incident: record a date a task changed, then bring the open person cases to it.
+    Returns how many person cases it moved and how many are still to move."""
     closure = data.get("closureDate")
     if not closure or row.status in ("completed", "terminated"):
-        return
+        return None
     changes = data.get("closureDateChanges") or []
     held = changes[-1]["to"] if changes else None
     task = _last_completed(session, row.id) if held is not None and held != closure else None
@@ -157,18 +158,20 @@ def on_incident_step(runtime: Runtime, session: Session, row: Instance, data: di
         entry = {"from": held, "to": str(closure), "at": datetime.now(timezone.utc).isoformat(), "cause": cause,
                  "by": who}
         due, fields = _incident_dates(data, str(closure))
-        runtime.reschedule_timers(session, row.id, due, actor=who, cause=cause,
-                                  data={**fields, "closureDateChanges": [*changes, entry]},
-                                  audit=[date_changed(LABEL, held, str(closure), cause=cause, by=who)])
-        return  # that step comes back here and moves the person cases
-    # One batch per transaction; what is left goes on after it commits (a follow-up, written now).
-    budget = max(0, runtime.follow_up_batch - session.info.get(_MOVED_KEY, 0))
+        done = runtime.reschedule_timers(session, row.id, due, actor=who, cause=cause,
+                                         data={**fields, "closureDateChanges": [*changes, entry]},
+                                         audit=[date_changed(LABEL, held, str(closure), cause=cause, by=who)])
+        return done.reports if done is not None else None  # that step came back here and moved the cases
+    if runtime.pending_follow_up(session, MOVE_PERSON_CASES, row.case_reference):
+        # A follow-up is moving them already (asked for by this transaction or an earlier one): it goes
+        # on with them, so a transaction moves at most one batch, whatever steps the incident takes.
+        return {MOVED: 0, TO_MOVE: stale_count(session, row.case_reference, str(closure))}
+    # One batch in this transaction; what is left goes on after it commits (a follow-up, written now).
     moved, remaining = move_person_cases(runtime, session, row, str(closure), changes[-1] if changes else None,
-                                         limit=budget)
-    session.info[_MOVED_KEY] = session.info.get(_MOVED_KEY, 0) + moved
-    session.info[_REMAINING_KEY] = remaining
+                                         limit=runtime.follow_up_batch)
     if remaining:
         runtime.request_follow_up(session, MOVE_PERSON_CASES, row.case_reference)
+    return {MOVED: moved, TO_MOVE: remaining}
 
 
 def move_person_cases_batch(runtime: Runtime, session: Session, case_reference: str, limit: int) -> Batch:
@@ -267,7 +270,8 @@ def move_person_cases(runtime: Runtime, session: Session, incident: Instance, cl
         stepped = runtime.reschedule_timers(session, instance_id, {INFO_CHECK: info_check_at}, actor=by,
                                             cause=cause, data={"closureDate": closure, "daysUntilCareStops": days},
                                             audit=[date_changed(LABEL, was, closure, cause=cause, by=by)],
-                                            decide_again=URGENCY, reason="closure date moved")
+                                            decide_again=DECIDE_AGAIN, when_changed=WHEN_CHANGED,
+                                            reason="closure date moved")
         if stepped is None:  # it held the date already, only not in its summary (an older diagram)
             row = session.get(Instance, instance_id)
             if row is not None:

@@ -6,12 +6,14 @@ parsed spec; the incident keeps no list of them: it counts them by ``parent_case
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflows.batches import Batch, Progress, commit_in_batches
 from workflows.errors import Conflict, NotFound, ValidationFailed
 from workflows.models import Instance
 from workflows.runtime import NewCase
@@ -20,6 +22,8 @@ from .people import validate_people
 
 if TYPE_CHECKING:
     from workflows.runtime import Runtime
+
+log = logging.getLogger("careflow.provider_failure")
 
 INCIDENT = "provider_failure"
 PERSON = "provider_failure_person"
@@ -52,7 +56,8 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
 
     All or nothing by default: any bad row means a 422 listing every problem and no case opened.
     With ``partial`` the good rows are opened and the bad ones returned as ``rejected``. The cases
-    open in batches that each commit (the incident row locked meanwhile, so numbering stays unique):
+    open in batches that each commit (``workflows.batches``: between them another request may write;
+    the incident row is locked in each, so numbering stays unique):
     a large list never holds the database for long, and since a person is keyed by incident and
     person reference, sending the same list again after an interruption opens only what is missing.
     """
@@ -62,28 +67,36 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
                                f"nothing was added", problems)
     created: list[str] = []
     already: list[str] = []
-    batches = [people[i:i + UPLOAD_BATCH] for i in range(0, len(people), UPLOAD_BATCH)] or [[]]
-    for batch in batches:
-        with runtime.transaction() as session:
-            incident = _accepting_incident(session, incident_id)
-            case = incident.case_reference
-            existing = set(session.scalars(select(Instance.business_key).where(
-                Instance.parent_case_reference == case, Instance.process_id == PERSON)))
-            new = [p for p in batch if f"{case}:{p['personRef']}" not in existing]
-            already += [p["personRef"] for p in batch if f"{case}:{p['personRef']}" in existing]
-            summary = incident.summary or {}
-            shared = {k: summary.get(k) for k in FROM_INCIDENT}
-            start_person_cases(runtime, session, incident, new, shared, first_number=len(existing) + 1,
-                               actor=actor)
-            created += [p["personRef"] for p in new]
+    chunks = [people[i:i + UPLOAD_BATCH] for i in range(0, len(people), UPLOAD_BATCH)] or [[]]
+    progress = Progress()
+
+    def open_next_batch(session: Session) -> Batch:
+        batch = chunks[progress.batches]
+        incident = accepting_incident(session, incident_id)
+        case = incident.case_reference
+        existing = set(session.scalars(select(Instance.business_key).where(
+            Instance.parent_case_reference == case, Instance.process_id == PERSON)))
+        new = [p for p in batch if f"{case}:{p['personRef']}" not in existing]
+        already.extend(p["personRef"] for p in batch if f"{case}:{p['personRef']}" in existing)
+        summary = incident.summary or {}
+        shared = {k: summary.get(k) for k in FROM_INCIDENT}
+        start_person_cases(runtime, session, incident, new, shared, first_number=len(existing) + 1, actor=actor)
+        created.extend(p["personRef"] for p in new)
+        return Batch(len(batch), sum(len(c) for c in chunks[progress.batches + 1:]))
+
+    def report(progress: Progress) -> None:
+        log.info("incident %s: %d of %d affected people have a person case", incident_id, progress.done, len(people))
+
+    commit_in_batches(runtime, open_next_batch, progress, report=report)
     with runtime.db.reading() as session:
         incident = current_incident(session, incident_id)
         return {"incidentId": incident.id, "caseReference": incident.case_reference, "created": len(created),
                 "alreadyOpen": len(already), "alreadyOpenRefs": already[:100], "rejected": problems,
+                "batches": {"batches": progress.batches, "seconds": round(sum(progress.batch_seconds), 3)},
                 "counts": person_case_counts(session, incident.case_reference)}
 
 
-def _accepting_incident(session: Session, incident_id: str) -> Instance:
+def accepting_incident(session: Session, incident_id: str) -> Instance:
     incident = current_incident(session, incident_id)
     session.refresh(incident, with_for_update=True)  # one upload at a time per incident
     summary = incident.summary or {}
