@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from handlers.registry import handler_names
-from workflows.errors import CareflowError, ValidationFailed
+from workflows.errors import CareflowError, Conflict, ValidationFailed
 from workflows.identity import Principal
 from workflows.migration import Migrations
 from workflows.model_base import MAX_VERSION
@@ -150,9 +150,16 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
     @route("/processes/<process_id>/tests", ["PUT"])
     def put_tests(process_id: str) -> Any:
         modeller = model_services().modeller
-        suite = check_suite(body(), process_id)
+        data = body()
+        previous = data.pop("previous", None)  # the tests as the editor opened them, when it sends them
+        suite = check_suite(data, process_id)
         with modeller.db.transaction() as session:
             modeller.process_version(session, process_id)
+            if previous is not None:
+                now = load_tests(modeller.library.bpmn_dir, process_id)
+                if _same_tests(now, previous, process_id) is False:
+                    raise Conflict("Someone changed the scenario tests after you opened them; nothing was saved. "
+                                   "Yours are still in the box: saving again replaces theirs.", currentTests=now)
             tests_path(modeller.library.bpmn_dir, process_id).write_text(
                 json.dumps(suite, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             audit(session, actor().username, "saved", "tests", process_id, None, "Scenario tests changed")
@@ -225,6 +232,15 @@ def add_routes(bp: Blueprint, guard: Guard) -> None:
     @route("/forms/<key>/versions/<int:version>/deploy", ["POST"])
     def deploy_form(key: str, version: int) -> Any:
         return jsonify(model_services().modeller.deploy_form(key, version, actor().username, body().get("reason")))
+
+
+def _same_tests(now: dict[str, Any], previous: Any, process_id: str) -> bool | None:
+    """Whether the stored tests are still those the editor opened (None: what it sent is no suite)."""
+    try:
+        opened = check_suite(previous, process_id)
+    except ValidationFailed:
+        return None
+    return json.dumps(opened, sort_keys=True) == json.dumps(now, sort_keys=True)
 
 
 def bearer_guard(view: Callable[..., Any], operation: str) -> Callable[..., Any]:

@@ -112,3 +112,21 @@ def test_deploying_a_diagram_saved_before_a_table_change_does_not_quietly_undo_t
     overview = owner.get("/model").json
     assert next(d for d in overview["decisions"] if d["id"] == "demo_referral_priority.dmn")["current"] == 2
     assert casey.post("/processes/demo_referral/instances", json={"data": {}}).json["processVersion"] == 4
+
+
+def test_scenario_tests_changed_meanwhile_are_not_overwritten(owner, model_users):
+    admin = model_users.make("ada.admin", "admin", ("admins",))
+    url = "/model/processes/demo_referral/tests"
+    opened = owner.get(url).json
+    pat = {"tests": [*opened["tests"], {"name": "Pat's case", "steps": []}]}
+    assert owner.put(url, json={**pat, "previous": opened}).status_code == 200
+    ada = {"tests": [*opened["tests"], {"name": "Ada's case", "steps": []}]}
+    late = admin.put(url, json={**ada, "previous": opened})
+    assert late.status_code == 409 and "nothing was saved" in late.json["message"]
+    assert [t["name"] for t in late.json["currentTests"]["tests"]][-1] == "Pat's case"
+    assert [t["name"] for t in owner.get(url).json["tests"]][-1] == "Pat's case"
+    # Having seen Pat's, saving again replaces them, knowingly; without "previous" the API saves as before.
+    assert admin.put(url, json={**ada, "previous": late.json["currentTests"]}).status_code == 200
+    assert [t["name"] for t in owner.get(url).json["tests"]][-1] == "Ada's case"
+    assert "previous" not in owner.get(url).json
+    assert admin.put(url, json=pat).status_code == 200

@@ -190,6 +190,8 @@ if (root) {
 
   const testsForm = document.getElementById("tests-form");
   if (testsForm) {
+    // The tests as opened: the server refuses (409) a save over tests someone else changed meanwhile.
+    let openedTests = JSON.parse(document.getElementById("tests-json").value);
     testsForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       const status = document.getElementById("tests-status");
@@ -200,10 +202,16 @@ if (root) {
         status.textContent = `The tests are not valid JSON: ${error.message}`;
         return;
       }
-      const answer = await callJson(testsForm.dataset.url, "PUT", suite);
-      status.textContent = answer.ok
-        ? `Saved ${answer.body.tests.length} scenario test${answer.body.tests.length === 1 ? "" : "s"}.`
-        : `${answer.body.message}: ${(answer.body.errors || []).map((e) => `${e.field}: ${e.message}`).join("; ")}`;
+      const answer = await callJson(testsForm.dataset.url, "PUT", { ...suite, previous: openedTests });
+      if (answer.ok) {
+        openedTests = answer.body;
+        status.textContent = `Saved ${answer.body.tests.length} scenario test${answer.body.tests.length === 1 ? "" : "s"}.`;
+      } else if (answer.status === 409) {
+        openedTests = answer.body.currentTests || openedTests;
+        status.textContent = answer.body.message;
+      } else {
+        status.textContent = `${answer.body.message}: ${(answer.body.errors || []).map((e) => `${e.field}: ${e.message}`).join("; ")}`;
+      }
     });
   }
 
