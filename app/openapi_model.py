@@ -44,7 +44,8 @@ def model_paths() -> dict[str, Any]:
                 pid, query("from", "integer"), query("to", "integer")])},
         "/model/processes/{process_id}/tests": {
             "get": _m("The process's scenario tests", params=[pid]),
-            "put": _m("Replace the process's scenario tests", body=OBJ, params=[pid], extra=INVALID)},
+            "put": _m("Replace the process's scenario tests (with 'previous', the tests as you opened them: 409 if "
+                      "someone changed them since)", body=OBJ, params=[pid], extra={**INVALID, **CONFLICT})},
         "/model/processes/{process_id}/tests/run": {"post": _m(
             "Run the scenario tests against a version (default: the current one)", body=OBJ, params=[pid])},
         "/model/processes/{process_id}/migrations/dry-run": {"post": _m(
