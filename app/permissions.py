@@ -45,7 +45,8 @@ MATRIX: dict[str, Rule] = {
     "incidents.list": Rule(OVERSIGHT),
     "stalled.list": Rule(OVERSIGHT),
     "incident.repair": Rule(frozenset({"admin"})),
-    "outbox.list": Rule(frozenset({"manager", "process_owner", "admin"})),
+    # quality leads follow the letters and notices of the provider failures they run
+    "outbox.list": Rule(frozenset({"quality_lead", "manager", "process_owner", "admin"})),
     "outbox.retry": Rule(frozenset({"admin"})),
     "recipients.read": Rule(frozenset({"manager", "process_owner", "admin"})),
     "recipients.write": Rule(frozenset({"admin"})),

@@ -29,9 +29,8 @@ STATE_TAGS = {"pending": "govuk-tag--yellow", "sending": "govuk-tag--blue", "sen
 
 
 def may_see_outbox(role: str) -> bool:
-    """Who sees the page: the API's ``outbox.list`` row, and quality leads (they follow provider
-    failures' letters and notices)."""
-    return role == "quality_lead" or allowed("outbox.list", role)
+    """Who sees the page: the ``outbox.list`` row of the permission table, as in the API."""
+    return allowed("outbox.list", role)
 
 
 def _require(may: bool, what: str) -> None:
@@ -83,7 +82,8 @@ def outbox_words() -> dict[str, Any]:
 @bp.get("/outbox")
 @login_required
 def outbox():  # type: ignore[no-untyped-def]
-    _require(may_see_outbox(me().role), "Only admins, quality leads and managers can see every message careflow sent.")
+    _require(may_see_outbox(me().role),
+             "Only admins, process owners, quality leads and managers can see every message careflow sent.")
     state = request.args.get("state", "")
     state = state if state in STATES else ""
     raw = request.args.get("page", "1")
