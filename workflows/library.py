@@ -31,6 +31,7 @@ from .drawn import adjust_specs, check_unique_ids
 from .drawn import prepare as prepare_drawn
 from .errors import NotFound, ProcessDefinitionError
 from .forms import Form, FormLibrary
+from .model_checks import too_long_paths
 from .models import DefinitionFile, DeploymentEvent, ProcessVersion, utcnow
 from .pins import COUNCIL, PinnedLookups, Pins, check_form_files, content_hash, pin, read_config_files, stored_file
 from .service_tasks import ParameterCheck, no_parameter_checks
@@ -195,6 +196,9 @@ class ProcessLibrary(PinnedLookups):
             check_process_xml(root, filename)
             if pins:  # new content; a stored version rebuilt is never refused afresh
                 check_service_parameters(root, filename, self.parameter_check)
+                for problem in too_long_paths(root):  # in words, before the engine's parser recurses too deep
+                    raise ProcessDefinitionError(problem.message, file=filename, element=problem.element,
+                                                 line=problem.line)
             check_unique_ids({filename: root}, roots)
             roots[filename] = root
             digest = content_hash(text)

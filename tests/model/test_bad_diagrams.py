@@ -50,6 +50,14 @@ def test_a_path_too_long_for_the_engine_is_refused_in_words_not_a_recursion_erro
     assert _save(owner, _chain(350)).status_code == 201  # long, but the engine loads it
 
 
+def test_validate_and_deploy_through_the_api_refuse_a_too_long_path_in_the_same_words(owner):
+    for path in ("/definitions/validate", "/definitions/deploy"):
+        answer = owner.post(path, json={"bpmn": {"chain.bpmn": _chain(700)}, "dmn": {}})
+        assert answer.status_code == 422, answer.json
+        assert answer.json["element"] == "t399" and "More than 400 steps follow one another" in answer.json["message"]
+        assert "Recursion" not in answer.json["message"]
+
+
 def test_a_decision_table_with_two_rules_of_one_id_is_refused(owner):
     table = (ROOT / "dmn" / "demo_referral_priority.dmn").read_text()
     twice = table.replace('<rule id="rule_lives_alone">', '<rule id="rule_risk_to_life">')
