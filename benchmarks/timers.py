@@ -4,7 +4,8 @@ PostgreSQL (a server this script starts in a temporary folder, as the tests do).
 
 Prints, per database: the time from the minute's start until the last timer fired, and the lag
 (fired minus due) percentiles. Last line: ``timers n=N fire_all_s=S lag_p99_s=L`` (the worse of the
-runs). Targets: all fired within the minute plus the lag bound; p99 lag under 2 s plus the poll interval.
+runs). Targets: all fired within the minute plus the lag bound; p99 lag under 0.5 s. The workers are up
+before the minute starts, as in production, where they run all the time.
 
     .venv/bin/python benchmarks/timers.py [--n 10000] [--window 60] [--poll 1] [--backends sqlite,postgresql]
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, update  # noqa: E402
 
 BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="bench_timer_defs"
@@ -62,13 +63,19 @@ def run(url: str, n: int, window: float, poll: float, workers: int, workdir: Pat
             for _ in range(first, min(n, first + 500)):
                 svc.runtime.start_in(session, "bench_timer", {"dueAt": far}, actor="bench")
     print(f"  created {n} instances in {time.perf_counter() - started:.1f}s", flush=True)
-    minute_start = datetime.now(timezone.utc) + timedelta(seconds=5)
-    with svc.db.transaction() as session:
-        ids = list(session.scalars(select(TimerRow.id).order_by(TimerRow.id)))
-        for i, timer_id in enumerate(ids):
-            session.get(TimerRow, timer_id).due_at = minute_start + timedelta(seconds=window * i / n)
+    # Workers run all the time in production: they are up and polling before the minute starts, so the
+    # lag measured is firing's, not a worker's start-up (which used to fall on the minute's first timers).
     procs = [Worker(url, workdir / f"worker{i}.log", poll=poll).start() for i in range(workers)]
     try:
+        wait_for(lambda: all("careflow worker running" in p.log.read_text() for p in procs), 120, "the workers")
+        minute_start = datetime.now(timezone.utc) + timedelta(seconds=3)
+        with svc.db.transaction() as session:  # one bulk UPDATE by primary key, well inside the 3 s
+            ids = list(session.scalars(select(TimerRow.id).order_by(TimerRow.id)))
+            session.execute(update(TimerRow), [
+                {"id": timer_id, "due_at": minute_start + timedelta(seconds=window * i / n)}
+                for i, timer_id in enumerate(ids)])
+        if datetime.now(timezone.utc) > minute_start:
+            print("  (the due times were set after the minute had started: the first lags include that)")
         wait_for(lambda: fired(svc.db) == n, window + 600, "every timer")
     finally:
         for p in procs:
