@@ -354,14 +354,20 @@ def dangling_flows(root: etree._Element) -> list[Problem]:
     return problems
 
 
+def _flow_graph(container: etree._Element) -> tuple[dict[str, etree._Element], dict[str, list[str]]]:
+    """A process's or sub-process's flow elements by id, and each one's sequence-flow targets, in order."""
+    nodes = {el.get("id"): el for el in container if _local(el) in FLOW_NODES and el.get("id")}
+    flows: dict[str, list[str]] = {}
+    for flow in container.findall(f"{B}sequenceFlow"):
+        flows.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+    return nodes, flows
+
+
 def unreachable(root: etree._Element) -> list[Problem]:
     """Flow elements no path reaches from a start event (boundary events ride on their activity)."""
     problems = []
     for container in root.iter(f"{B}process", f"{B}subProcess", f"{B}transaction"):
-        nodes = {el.get("id"): el for el in container if _local(el) in FLOW_NODES and el.get("id")}
-        flows: dict[str, list[str]] = {}
-        for flow in container.findall(f"{B}sequenceFlow"):
-            flows.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+        nodes, flows = _flow_graph(container)
         seen: set[str] = set()
         todo = [i for i, el in nodes.items() if _is_root(el)]
         while todo:
@@ -383,10 +389,7 @@ def too_long_paths(root: etree._Element) -> list[Problem]:
     """A path the engine's parser cannot follow: more than MAX_STEPS_IN_A_ROW steps deep, walked as it walks
     (depth first from each start, each element once)."""
     for container in root.iter(f"{B}process", f"{B}subProcess", f"{B}transaction"):
-        nodes = {el.get("id"): el for el in container if _local(el) in FLOW_NODES and el.get("id")}
-        flows: dict[str, list[str]] = {}
-        for flow in container.findall(f"{B}sequenceFlow"):
-            flows.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+        nodes, flows = _flow_graph(container)
         seen: set[str] = set()
         for start in (i for i, el in nodes.items() if _is_root(el)):
             todo = [(start, 1)]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import disposed
+from tests.conftest import Api, disposed
 from tests.pg import pg_server, pg_url  # noqa: F401  (PostgreSQL for the deployment test)
 from tests.web.support import signed_in_clients
 
@@ -34,3 +34,15 @@ def ops(svc: Any) -> Any:
 @pytest.fixture
 def signed_in(ops_app: Any) -> Callable[[str], Any]:
     return signed_in_clients(ops_app)
+
+
+@pytest.fixture
+def as_user(ops_app: Any) -> Callable[[str], Any]:
+    """The API as ``username``, with a fresh token."""
+    from workflows.identity import issue_token
+
+    db = ops_app.extensions["careflow"].db
+
+    def make(username: str) -> Any:
+        return Api(ops_app.test_client(), issue_token(db, username), username)
+    return make

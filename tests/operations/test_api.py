@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from tests.conftest import Api
 from workflows.models import AuditEvent, TimerRow, utcnow
 from workflows.operations import OPERATOR_ACTIONS
 
 from .support import fix_divisor, open_incident, start_sharing
-
-
-@pytest.fixture
-def as_user(ops_app):
-    from workflows.identity import issue_token
-
-    db = ops_app.extensions["careflow"].db
-
-    def make(username):
-        return Api(ops_app.test_client(), issue_token(db, username), username)
-    return make
 
 
 def _operator_rows(svc):

@@ -7,7 +7,6 @@ from html import unescape
 
 import pytest
 
-from tests.conftest import Api
 from tests.web.support import csrf_token
 from workflows.models import OutboxMessage
 
@@ -19,16 +18,6 @@ NOT_SENDABLE = ("only a message that could not be delivered, or is waiting to tr
                 "can be sent again")
 OWN_FIELDS = ("id", "idempotencyKey", "createdAt")  # differ between two messages
 
-
-@pytest.fixture
-def as_user(ops_app):
-    from workflows.identity import issue_token
-
-    db = ops_app.extensions["careflow"].db
-
-    def make(username):
-        return Api(ops_app.test_client(), issue_token(db, username), username)
-    return make
 
 
 def _text(html: str) -> str:

@@ -50,21 +50,31 @@ def current_incident(session: Session, instance_id: str) -> Instance:
 UPLOAD_BATCH = 500  # person cases opened per transaction: no upload holds the write lock for long
 
 
-def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int, Any]], *,
-                        actor: str | None, partial: bool = False) -> dict[str, Any]:
-    """Validate every row, then open a person case for each new person.
-
-    All or nothing by default: any bad row means a 422 listing every problem and no case opened.
-    With ``partial`` the good rows are opened and the bad ones returned as ``rejected``. The cases
-    open in batches that each commit (``workflows.batches``: between them another request may write;
-    the incident row is locked in each, so numbering stays unique):
-    a large list never holds the database for long, and since a person is keyed by incident and
-    person reference, sending the same list again after an interruption opens only what is missing.
-    """
+def checked_people(rows: list[tuple[int, Any]], *, partial: bool = False) -> tuple[list[dict[str, Any]],
+                                                                                  list[dict[str, Any]]]:
+    """The valid people and the problems of a list. All or nothing by default: any bad row means a 422
+    listing every problem; with ``partial`` the good rows go on and the bad ones come back."""
     people, problems = validate_people(rows)
     if problems and not partial:
         raise ValidationFailed(f"{len({p['line'] for p in problems})} of {len(rows)} people have problems; "
                                f"nothing was added", problems)
+    return people, problems
+
+
+def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int, Any]], *,
+                        actor: str | None, partial: bool = False) -> dict[str, Any]:
+    """Validate every row (``checked_people``), then open a person case for each new person."""
+    people, problems = checked_people(rows, partial=partial)
+    return open_listed_people(runtime, incident_id, people, problems, actor=actor)
+
+
+def open_listed_people(runtime: Runtime, incident_id: str, people: list[dict[str, Any]],
+                       problems: list[dict[str, Any]], *, actor: str | None) -> dict[str, Any]:
+    """Open a person case for each checked person who has none. The cases open in batches that each
+    commit (``workflows.batches``: between them another request may write; the incident row is locked
+    in each, so numbering stays unique): a large list never holds the database for long, and since a
+    person is keyed by incident and person reference, sending the same list again after an
+    interruption opens only what is missing."""
     created: list[str] = []
     already: list[str] = []
     chunks = [people[i:i + UPLOAD_BATCH] for i in range(0, len(people), UPLOAD_BATCH)] or [[]]
@@ -72,16 +82,10 @@ def add_affected_people(runtime: Runtime, incident_id: str, rows: list[tuple[int
 
     def open_next_batch(session: Session) -> Batch:
         batch = chunks[progress.batches]
-        incident = accepting_incident(session, incident_id)
-        case = incident.case_reference
-        existing = set(session.scalars(select(Instance.business_key).where(
-            Instance.parent_case_reference == case, Instance.process_id == PERSON)))
-        new = [p for p in batch if f"{case}:{p['personRef']}" not in existing]
-        already.extend(p["personRef"] for p in batch if f"{case}:{p['personRef']}" in existing)
-        summary = incident.summary or {}
-        shared = {k: summary.get(k) for k in FROM_INCIDENT}
-        start_person_cases(runtime, session, incident, new, shared, first_number=len(existing) + 1, actor=actor)
-        created.extend(p["personRef"] for p in new)
+        opened, had_one = open_for_incident(runtime, session, accepting_incident(session, incident_id), batch,
+                                            actor=actor)
+        created.extend(opened)
+        already.extend(had_one)
         return Batch(len(batch), sum(len(c) for c in chunks[progress.batches + 1:]))
 
     def report(progress: Progress) -> None:
@@ -105,6 +109,23 @@ def accepting_incident(session: Session, incident_id: str) -> Instance:
                        "acts under the temporary duty or the s.19(3) power (PF-05d) and until it closes",
                        incident_status=summary.get("incidentStatus"))
     return incident
+
+
+def open_for_incident(runtime: Runtime, session: Session, incident: Instance, people: list[dict[str, Any]], *,
+                      actor: str | None) -> tuple[list[str], list[str]]:
+    """A case for each of ``people`` who has none in this incident yet, numbered after those it has:
+    the person references opened, and those that already had a case."""
+    case = incident.case_reference
+    keys = {f"{case}:{p['personRef']}" for p in people}
+    mine = (Instance.parent_case_reference == case, Instance.process_id == PERSON)
+    existing = set(session.scalars(select(Instance.business_key).where(*mine, Instance.business_key.in_(keys)))) \
+        if keys else set()
+    numbered = session.scalar(select(func.count()).select_from(Instance).where(*mine)) or 0
+    new = [p for p in people if f"{case}:{p['personRef']}" not in existing]
+    summary = incident.summary or {}
+    start_person_cases(runtime, session, incident, new, {k: summary.get(k) for k in FROM_INCIDENT},
+                       first_number=numbered + 1, actor=actor)
+    return [p["personRef"] for p in new], [p["personRef"] for p in people if f"{case}:{p['personRef']}" in existing]
 
 
 def start_person_cases(runtime: Runtime, session: Session, incident: Instance, people: list[dict[str, Any]],

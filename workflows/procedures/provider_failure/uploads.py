@@ -1,6 +1,6 @@
 """PF-10 for a long list: checked and accepted at once, its person cases opened in the background.
 
-A list of up to one batch opens its cases within the request (``person_cases.add_affected_people``). A
+A list of up to one batch opens its cases within the request (``person_cases.open_listed_people``). A
 longer one would keep the quality lead's browser, and the server thread, busy for a minute or more (a
 proxy gives up sooner), so it is checked line by line as before (all or nothing), kept as a
 ``people_upload`` row and a follow-up in one transaction, and answered with 202 and where to watch it.
@@ -11,22 +11,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from workflows.batches import Batch
-from workflows.errors import Conflict, NotFound, ValidationFailed
-from workflows.models import AuditEvent, Instance, utcnow
+from workflows.errors import Conflict, NotFound
+from workflows.models import AuditEvent, utcnow
 
 from .models import PeopleUpload
-from .people import validate_people
 from .person_cases import (
-    FROM_INCIDENT,
-    PERSON,
     UPLOAD_BATCH,
     accepting_incident,
-    add_affected_people,
+    checked_people,
     current_incident,
-    start_person_cases,
+    open_for_incident,
+    open_listed_people,
 )
 
 if TYPE_CHECKING:
@@ -43,13 +41,9 @@ def add_people(runtime: Runtime, incident_id: str, rows: list[tuple[int, Any]], 
                partial: bool = False) -> tuple[dict[str, Any], bool]:
     """Check every line, then open the person cases now (one batch or fewer) or accept the list to open
     them in the background. The answer, and whether it is finished (False: 202, watch ``progressUrl``)."""
-    people, problems = validate_people(rows)
-    if problems and not partial:
-        raise ValidationFailed(f"{len({p['line'] for p in problems})} of {len(rows)} people have problems; "
-                               f"nothing was added", problems)
+    people, problems = checked_people(rows, partial=partial)
     if len(people) <= OPEN_IN_REQUEST:
-        return {**add_affected_people(runtime, incident_id, rows, actor=actor, partial=partial),
-                "status": "finished"}, True
+        return {**open_listed_people(runtime, incident_id, people, problems, actor=actor), "status": "finished"}, True
     with runtime.transaction() as session:
         incident = accepting_incident(session, incident_id)  # refused now, not half-way through
         upload = PeopleUpload(incident_instance_id=incident.id, case_reference=incident.case_reference,
@@ -76,20 +70,11 @@ def open_person_cases_batch(runtime: Runtime, session: Session, subject: str, li
                                data={"upload": upload.id, "created": upload.created,
                                      "notOpened": upload.total - upload.position, "reason": exc.message}))
         return Batch(0, 0)
-    case = incident.case_reference
     chunk = upload.people[upload.position:upload.position + limit]
-    keys = {f"{case}:{p['personRef']}" for p in chunk}
-    existing = set(session.scalars(select(Instance.business_key).where(
-        Instance.parent_case_reference == case, Instance.process_id == PERSON, Instance.business_key.in_(keys))))
-    new = [p for p in chunk if f"{case}:{p['personRef']}" not in existing]
-    numbered = session.scalar(select(func.count()).select_from(Instance).where(
-        Instance.parent_case_reference == case, Instance.process_id == PERSON)) or 0
-    summary = incident.summary or {}
-    start_person_cases(runtime, session, incident, new, {k: summary.get(k) for k in FROM_INCIDENT},
-                       first_number=numbered + 1, actor=upload.requested_by)
+    opened, had_one = open_for_incident(runtime, session, incident, chunk, actor=upload.requested_by)
     upload.position += len(chunk)
-    upload.created += len(new)
-    upload.already_open += len(chunk) - len(new)
+    upload.created += len(opened)
+    upload.already_open += len(had_one)
     remaining = upload.total - upload.position
     if remaining == 0:
         upload.finished_at = utcnow()
